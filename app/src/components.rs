@@ -1,0 +1,7 @@
+//! Widgets shared by every page.
+
+pub mod error_page;
+pub mod icons;
+pub mod layout;
+pub mod page;
+pub mod theme_toggle;

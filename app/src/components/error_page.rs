@@ -1,0 +1,41 @@
+//! What a reader sees when a page fails: a calm explanation instead of a broken page,
+//! with the right HTTP status when rendered on the server.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::icons::{Icon, Svg};
+use super::layout::FOCUS_RING;
+
+/// Fallback of the layout's error boundary. Error texts shown here come from errors
+/// whose messages are safe to show (CONVENTIONS rule 5); internals are logged, not shown.
+#[component]
+pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let messages = move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, error)| view! { <li>{error.to_string()}</li> })
+            .collect_view()
+    };
+    view! {
+        <Title text="Something went wrong" />
+        <section role="alert" class="mx-auto max-w-xl py-16 text-center">
+            <span class="mx-auto flex h-12 w-12 items-center justify-center rounded-full bg-amber-50 text-amber-700 dark:bg-amber-950 dark:text-amber-300">
+                <Svg icon=Icon::Warning class="h-6 w-6" />
+            </span>
+            <h1 class="mt-4 text-2xl font-bold tracking-tight text-slate-900 dark:text-white">"Something went wrong"</h1>
+            <p class="mt-2 text-slate-600 dark:text-slate-300">
+                "This page could not be shown. Try again in a moment; if it keeps failing, tell the platform team what you were doing."
+            </p>
+            <ul class="mt-4 list-inside list-disc text-left text-sm text-slate-500 dark:text-slate-400">{messages}</ul>
+            <a href="/" class=format!("mt-6 inline-block rounded-md text-sm font-semibold text-emerald-700 hover:underline dark:text-emerald-400 {FOCUS_RING}")>
+                "Back to the home page"
+            </a>
+        </section>
+    }
+}

@@ -1,0 +1,85 @@
+//! The frame around every page: skip link, header with navigation, main, footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::error_page::ErrorPage;
+use super::icons::{Icon, Svg};
+use super::theme_toggle::ThemeToggle;
+use crate::routes::SECTIONS;
+
+/// Focus ring used by every interactive element, so keyboard users always see where they are.
+pub const FOCUS_RING: &str = "focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 focus-visible:ring-offset-2 focus-visible:ring-offset-white dark:focus-visible:ring-offset-slate-900";
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <a
+            href="#main"
+            class="sr-only focus:not-sr-only focus:fixed focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-emerald-700 focus:px-4 focus:py-2 focus:text-white focus:shadow-lg"
+        >
+            "Skip to main content"
+        </a>
+        <div class="flex min-h-screen flex-col">
+            <Header />
+            <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-8 focus:outline-none sm:px-6 lg:px-8">
+                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{children()}</ErrorBoundary>
+            </main>
+            <Footer />
+        </div>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let link = format!(
+        "flex shrink-0 items-center gap-2 rounded-md px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 \
+         aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800 \
+         dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white \
+         dark:aria-[current=page]:bg-emerald-950 dark:aria-[current=page]:text-emerald-200 {FOCUS_RING}"
+    );
+    view! {
+        <header class="sticky top-0 z-40 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6 lg:px-8">
+                <a href="/" class=format!("flex items-center gap-2 rounded-md text-lg font-semibold tracking-tight text-slate-900 dark:text-white {FOCUS_RING}")>
+                    <span class="flex h-8 w-8 items-center justify-center rounded-lg bg-emerald-600 text-white">
+                        <Svg icon=Icon::Logo class="h-5 w-5" />
+                    </span>
+                    "Parkway"
+                </a>
+                <div class="ml-auto md:order-last">
+                    <ThemeToggle />
+                </div>
+                <nav aria-label="Main" class="-mx-2 w-full overflow-x-auto md:mx-0 md:w-auto">
+                    <ul class="flex gap-1">
+                        {SECTIONS
+                            .iter()
+                            .map(|section| {
+                                view! {
+                                    <li>
+                                        <A href=section.href attr:class=link.clone()>
+                                            <Svg icon=section.icon class="h-4 w-4" />
+                                            {section.label}
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
+        <footer class="border-t border-slate-200 dark:border-slate-800">
+            <div class="mx-auto flex max-w-6xl flex-col gap-1 px-4 py-6 text-sm text-slate-500 sm:flex-row sm:justify-between sm:px-6 lg:px-8 dark:text-slate-400">
+                <p>"Parkway — the paved road to production."</p>
+                <p>{concat!("Version ", env!("CARGO_PKG_VERSION"))}</p>
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,12 @@
+//! Parkway's web UI: one Leptos app rendered on the server and hydrated in the browser.
+//!
+//! Pages live in [`routes`], shared widgets in [`components`]. The `ssr` feature builds
+//! the server side (with access to `parkway-core`), `hydrate` the WebAssembly side.
+
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod routes;
+mod shell;
+
+pub use shell::{App, shell};

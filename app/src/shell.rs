@@ -1,0 +1,95 @@
+//! The HTML document and the app's router.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::Layout;
+use crate::routes;
+
+/// Runs before first paint, so a dark-mode reader never sees a white flash: it applies
+/// the remembered choice, or else the system's, and follows the system while no choice
+/// is remembered. Kept tiny and free of `<` and `&` on purpose.
+const THEME_SCRIPT: &str = "(function(){var k='parkway-theme',m=matchMedia('(prefers-color-scheme: dark)');\
+function a(){var t=null;try{t=localStorage.getItem(k)}catch(e){}\
+document.documentElement.classList.toggle('dark',t?t==='dark':m.matches)}\
+a();m.addEventListener('change',a)})()";
+
+/// The whole HTML document; the server renders it for every page request.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    set_content_security_policy(nonce.as_ref());
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="description" content="Parkway, the internal developer portal for the Kubernetes paved road." />
+                <script nonce=nonce inner_html=THEME_SCRIPT></script>
+                <link rel="stylesheet" href="/pkg/parkway.css" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Only scripts carrying this response's nonce may run, plus the WebAssembly the
+/// hydration script instantiates; everything else is same-origin, and no one may frame us.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy(nonce: Option<&leptos::nonce::Nonce>) {
+    use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let script_src = match nonce {
+        Some(nonce) => format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
+        None => "'self' 'wasm-unsafe-eval'".to_owned(),
+    };
+    let policy = format!(
+        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The app: layout around the routed page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the document once the WebAssembly has taken over, so tests (and curious
+    // people in devtools) can tell a hydrated page from a server-rendered one.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Title formatter=|text: String| if text.is_empty() { "Parkway".to_owned() } else { format!("{text} · Parkway") } />
+        <Router>
+            <Layout>
+                <Routes fallback=routes::not_found::NotFound>
+                    <Route path=path!("") view=routes::home::HomePage />
+                    <Route path=path!("catalog") view=routes::catalog::CatalogPage />
+                    <Route path=path!("guardrails") view=routes::guardrails::GuardrailsPage />
+                    <Route path=path!("onboarding") view=routes::onboarding::OnboardingPage />
+                    <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />
+                    <Route path=path!("admin") view=routes::admin::AdminPage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,27 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use parkway_server::{
+    cli,
+    config::{AuditCommand, Cli, Command},
+    serve, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(err) = telemetry::init(&cli.log) {
+        eprintln!("error: {err:#}");
+        return ExitCode::FAILURE;
+    }
+    let outcome = match &cli.command {
+        None => serve::run(&cli).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Migrate) => cli::migrate(&cli.db).await,
+        Some(Command::Audit(AuditCommand::Verify)) => cli::audit_verify(&cli.db).await,
+    };
+    outcome.unwrap_or_else(|err| {
+        tracing::error!("{err:#}");
+        eprintln!("error: {err:#}");
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,212 @@
+//! The real router against a real Postgres, driven in-process with `oneshot`.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use parkway_server::{metrics::Metrics, router, security::DEFAULT_CSP, state::AppState};
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+fn app(pool: PgPool) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("parkway")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .build();
+    let state = AppState {
+        leptos_options,
+        pool,
+        metrics: Arc::new(Metrics::default()),
+    };
+    router::build(state, Duration::from_secs(10))
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn get(app: &Router, path: &str) -> Answer {
+    let request = Request::get(path).body(Body::empty()).expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn header<'a>(answer: &'a Answer, name: &str) -> &'a str {
+    answer
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn healthz_answers_ok(pool: PgPool) {
+    let answer = get(&app(pool), "/healthz").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.body.contains("\"ok\""), "{}", answer.body);
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn readyz_follows_the_database(pool: PgPool) {
+    let app = app(pool.clone());
+    let up = get(&app, "/readyz").await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+
+    pool.close().await;
+    let down = get(&app, "/readyz").await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(down.body.contains("\"database\""), "{}", down.body);
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn home_page_is_server_rendered_with_a_nonce_csp(pool: PgPool) {
+    let answer = get(&app(pool), "/").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(header(&answer, "content-type").starts_with("text/html"));
+    assert!(
+        answer.body.contains("The paved road to production"),
+        "home content is in the HTML"
+    );
+    assert!(
+        answer.body.contains("<title>Parkway</title>"),
+        "document title"
+    );
+
+    let csp = header(&answer, "content-security-policy");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("the page CSP carries a nonce");
+    assert!(nonce.len() >= 16, "nonce is long enough to be unguessable");
+    assert!(
+        answer.body.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the same nonce"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert!(
+        !csp.contains("unsafe-inline"),
+        "no inline script runs without the nonce"
+    );
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn every_area_page_renders_with_its_title(pool: PgPool) {
+    let app = app(pool);
+    for (path, title) in [
+        ("/catalog", "Catalog"),
+        ("/guardrails", "Guardrails"),
+        ("/onboarding", "Onboarding"),
+        ("/scorecards", "Scorecards"),
+        ("/admin", "Admin"),
+    ] {
+        let answer = get(&app, path).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert!(
+            answer
+                .body
+                .contains(&format!("<title>{title} · Parkway</title>")),
+            "{path} title"
+        );
+        assert!(
+            answer.body.contains("aria-current=\"page\""),
+            "{path} marks itself current in the nav"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn unknown_path_is_a_404_page(pool: PgPool) {
+    let answer = get(&app(pool), "/no/such/page").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(answer.body.contains("Page not found"));
+    assert!(header(&answer, "content-type").starts_with("text/html"));
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn security_headers_are_on_every_response(pool: PgPool) {
+    let app = app(pool);
+    for path in ["/healthz", "/", "/missing"] {
+        let answer = get(&app, path).await;
+        assert_eq!(
+            header(&answer, "x-content-type-options"),
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(header(&answer, "x-frame-options"), "DENY", "{path}");
+        assert_eq!(header(&answer, "referrer-policy"), "same-origin", "{path}");
+        assert!(
+            !header(&answer, "x-request-id").is_empty(),
+            "{path} carries a request id"
+        );
+    }
+    assert_eq!(
+        header(&get(&app, "/healthz").await, "content-security-policy"),
+        DEFAULT_CSP
+    );
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn metrics_count_requests_by_matched_route(pool: PgPool) {
+    let app = app(pool);
+    get(&app, "/healthz").await;
+    get(&app, "/healthz").await;
+    get(&app, "/nowhere").await;
+    let answer = get(&app, "/metrics").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(header(&answer, "content-type").starts_with("text/plain; version=0.0.4"));
+    let body = answer.body;
+    assert!(
+        body.contains(
+            "parkway_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("route=\"<unmatched>\",status=\"404\"} 1"),
+        "{body}"
+    );
+    assert!(body.contains("parkway_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 2"), "{body}");
+    assert!(
+        body.contains(
+            "parkway_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"} 2"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("parkway_db_pool_connections{state=\"idle\"}"),
+        "{body}"
+    );
+    assert!(!body.contains("/nowhere"), "raw paths never become labels");
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn page_routes_are_labelled_by_their_pattern(pool: PgPool) {
+    let app = app(pool);
+    assert_eq!(get(&app, "/catalog").await.status, StatusCode::OK);
+    let body = get(&app, "/metrics").await.body;
+    assert!(
+        body.contains("route=\"/catalog\",status=\"200\"} 1"),
+        "{body}"
+    );
+}

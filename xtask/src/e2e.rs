@@ -1,0 +1,141 @@
+//! The browser suite: the real built server on a free port against its own fresh
+//! database, driven by `node --test` + playwright-core in Debian's Chromium.
+
+use std::{
+    fs,
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::{
+    cmd::{self, Error, Result},
+    postgres, tools,
+};
+
+const E2E_DATABASE: &str = "parkway_e2e";
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn run(admin_url: &str, server: &Path) -> Result<()> {
+    let root = cmd::root();
+    let artifacts = root.join("end2end/artifacts");
+    fs::create_dir_all(&artifacts).map_err(|e| Error::io("creating end2end/artifacts", e))?;
+    let url = postgres::recreate_database(admin_url, E2E_DATABASE)?;
+    let port = TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| Error::io("finding a free port", e))?;
+    let log = fs::File::create(artifacts.join("server.log"))
+        .map_err(|e| Error::io("creating server.log", e))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|e| Error::io("creating server.log", e))?;
+    cmd::step(&format!(
+        "starting {} on 127.0.0.1:{port}",
+        server.display()
+    ));
+    let child = Command::new(server)
+        .env("DATABASE_URL", &url)
+        .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PARKWAY_SITE_ROOT", root.join("target/site"))
+        .env("PARKWAY_LOG_FORMAT", "json")
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err)
+        .spawn()
+        .map_err(|e| Error::io("starting the server", e))?;
+    let mut server = Server(child);
+    wait_ready(port, &mut server.0)?;
+
+    let mut tests: Vec<_> = fs::read_dir(root.join("end2end/tests"))
+        .map_err(|e| Error::io("reading end2end/tests", e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    tests.sort();
+    cmd::step(&format!(
+        "browser tests ({} files) in headless Chromium",
+        tests.len()
+    ));
+    let chromium =
+        tools::chromium_path().ok_or_else(|| Error::Missing("Chromium is missing".into()))?;
+    let mut node = Command::new("node");
+    node.arg("--test")
+        .arg("--test-concurrency=1")
+        .args(&tests)
+        .current_dir(&root)
+        .env("PARKWAY_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("PARKWAY_CHROMIUM", chromium)
+        .env("PARKWAY_ARTIFACTS", &artifacts);
+    let outcome = cmd::status(&mut node);
+    server.stop();
+    outcome.map_err(|err| {
+        Error::Failed(format!(
+            "{err}\nserver log: {}",
+            artifacts.join("server.log").display()
+        ))
+    })
+}
+
+/// Stops the server on every path out, including test failures and panics.
+struct Server(Child);
+
+impl Server {
+    /// SIGTERM first, so the graceful-shutdown path runs; SIGKILL if it hangs.
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+fn wait_ready(port: u16, child: &mut Child) -> Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < START_TIMEOUT {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(Error::Failed(format!(
+                "the server exited during start-up ({status}); see end2end/artifacts/server.log"
+            )));
+        }
+        if http_status(port, "/readyz") == Some(200) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err(Error::Failed(
+        "the server did not become ready within 60 s; see end2end/artifacts/server.log".into(),
+    ))
+}
+
+/// Status code of a plain HTTP/1.1 GET, or `None` if nothing answered.
+pub fn http_status(port: u16, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}

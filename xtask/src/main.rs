@@ -1,0 +1,131 @@
+//! `cargo xtask …`: the commands the README gives.
+//!
+//! - `run`    — install missing tools, start Postgres, build, serve on 127.0.0.1:3000
+//! - `test`   — fmt, clippy, every Rust test against Postgres, then the browser suite
+//! - `db-url` — print (starting if needed) the private Postgres cluster's URL
+//! - `prepare`— refresh the committed `.sqlx/` query cache from a live database
+//! - `bench wasm` — release WebAssembly size, raw and compressed
+//!
+//! Dependency-free on purpose so it compiles in seconds on a fresh clone.
+
+mod bench;
+mod cmd;
+mod e2e;
+mod postgres;
+mod tools;
+
+use std::process::ExitCode;
+
+use cmd::{Error, Result};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run          install what is missing, start Postgres, build and serve Parkway on http://127.0.0.1:3000
+  test         cargo fmt --check, clippy, all Rust tests against Postgres, then the browser tests
+  db-url       print the private Postgres cluster's URL (starting it if needed)
+  prepare      refresh the .sqlx/ query cache from a live, migrated database
+  bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let outcome = match args.as_slice() {
+        ["run", rest @ ..] => run(rest),
+        ["test", rest @ ..] => test(rest),
+        ["db-url"] => postgres::database_url().map(|url| println!("{url}")),
+        ["prepare"] => prepare(),
+        ["bench", "wasm"] => bench::wasm(),
+        ["help" | "--help" | "-h"] | [] => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(Error::Usage(format!(
+            "unknown command: {}\n\n{USAGE}",
+            args.join(" ")
+        ))),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\nxtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// README command 1.
+fn run(args: &[&str]) -> Result<()> {
+    let release = !args.contains(&"--debug");
+    tools::ensure_build_tools()?;
+    let url = postgres::database_url()?;
+    cmd::step("building Parkway with cargo-leptos");
+    tools::leptos_build(release)?;
+    let binary = tools::server_binary(release)?;
+    let listen = std::env::var("PARKWAY_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    cmd::step(&format!(
+        "serving Parkway on http://{listen} (Ctrl-C stops it)"
+    ));
+    let mut server = std::process::Command::new(binary);
+    server
+        .env("DATABASE_URL", &url)
+        .env("PARKWAY_LISTEN", &listen)
+        .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"));
+    cmd::exec(&mut server)
+}
+
+/// README command 2.
+fn test(args: &[&str]) -> Result<()> {
+    let started = std::time::Instant::now();
+    let skip_e2e = args.contains(&"--no-e2e");
+    cmd::step("cargo fmt --check");
+    cmd::cargo(&["fmt", "--all", "--", "--check"])
+        .map_err(|_| Error::Failed("formatting differs: run `cargo fmt --all`".into()))?;
+    cmd::step("cargo clippy --all-targets -- -D warnings");
+    cmd::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    let url = postgres::database_url()?;
+    cmd::step("Rust tests (against Postgres)");
+    let mut tests = cmd::cargo_command(&["test", "--workspace"]);
+    tests.env("DATABASE_URL", &url);
+    cmd::status(&mut tests)?;
+    if !skip_e2e {
+        tools::ensure_build_tools()?;
+        tools::ensure_chromium()?;
+        cmd::step("building Parkway for the browser tests");
+        tools::leptos_build(false)?;
+        e2e::run(&url, &tools::server_binary(false)?)?;
+    }
+    cmd::step(&format!("all checks passed in {:.0?}", started.elapsed()));
+    Ok(())
+}
+
+/// Compiles every query against a scratch database migrated with `psql`, writing the
+/// query descriptions to `.sqlx/` so builds work with `SQLX_OFFLINE=true`.
+fn prepare() -> Result<()> {
+    let admin = postgres::database_url()?;
+    let scratch = postgres::recreate_database(&admin, "parkway_sqlx_prepare")?;
+    postgres::apply_migrations_with_psql(&scratch)?;
+    let cache = cmd::root().join(".sqlx");
+    if cache.exists() {
+        std::fs::remove_dir_all(&cache).map_err(|e| Error::io("clearing .sqlx", e))?;
+    }
+    std::fs::create_dir_all(&cache).map_err(|e| Error::io("creating .sqlx", e))?;
+    // Force the crates with queries to re-expand their macros.
+    cmd::cargo(&["clean", "--package", "parkway-core"])?;
+    let mut check = cmd::cargo_command(&["check", "--workspace", "--all-targets"]);
+    check
+        .env("SQLX_OFFLINE", "false")
+        .env("DATABASE_URL", &scratch)
+        .env("SQLX_OFFLINE_DIR", &cache);
+    cmd::status(&mut check)?;
+    cmd::step("query cache written to .sqlx/ — commit it");
+    Ok(())
+}

@@ -1,0 +1,283 @@
+//! The private Postgres cluster under `.parkway/postgres`, used when `DATABASE_URL` is
+//! not set: created with the machine's `initdb`, started with `pg_ctl` on a free port,
+//! and reused (same data, same port when still free) on the next run.
+
+use std::{
+    fs,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use crate::cmd::{self, Error, Result};
+
+const USER: &str = "parkway";
+const DATABASE: &str = "parkway";
+
+/// `DATABASE_URL` when set, otherwise the private cluster's, starting it if needed.
+pub fn database_url() -> Result<String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Ok(url),
+        _ => PrivateCluster::locate()?.ensure_running(),
+    }
+}
+
+struct PrivateCluster {
+    bin: PathBuf,
+    dir: PathBuf,
+}
+
+impl PrivateCluster {
+    fn locate() -> Result<Self> {
+        let bin = server_bin_dir().ok_or_else(|| {
+            Error::Missing(
+                "no Postgres server binaries (initdb, pg_ctl) found, and DATABASE_URL is not set.\n\
+                 Either install them — `apt-get install -y postgresql` on Debian/Ubuntu, \
+                 `brew install postgresql@16` on macOS — or set DATABASE_URL to a Postgres \
+                 database you can create databases in (e.g. postgres://postgres@127.0.0.1:5432/parkway)."
+                    .to_owned(),
+            )
+        })?;
+        Ok(Self {
+            bin,
+            dir: cmd::root().join(".parkway/postgres"),
+        })
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn url(&self, port: u16) -> String {
+        format!("postgres://{USER}@127.0.0.1:{port}/{DATABASE}")
+    }
+
+    fn ensure_running(&self) -> Result<String> {
+        if !self.data().join("PG_VERSION").exists() {
+            self.init()?;
+        }
+        let port_file = self.dir.join("port");
+        let stored_port = fs::read_to_string(&port_file)
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok());
+        if let Some(port) = stored_port.filter(|_| self.is_running()) {
+            return Ok(self.url(port));
+        }
+        let port = stored_port
+            .filter(|&p| port_is_free(p))
+            .map_or_else(free_port, Ok)?;
+        fs::write(&port_file, port.to_string())
+            .map_err(|e| Error::io("writing .parkway/postgres/port", e))?;
+        cmd::step(&format!(
+            "starting the private Postgres cluster on 127.0.0.1:{port}"
+        ));
+        let options =
+            format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
+        let log = self.dir.join("postgres.log");
+        let mut start = self.as_owner(&self.bin.join("pg_ctl"));
+        start
+            .arg("-D")
+            .arg(self.data())
+            .args(["-o", &options, "-l"])
+            .arg(&log)
+            .args(["-w", "-t", "60", "start"]);
+        cmd::output(&mut start).map_err(|err| {
+            Error::Failed(format!(
+                "{err}\nsee {} for the server's own log",
+                log.display()
+            ))
+        })?;
+        self.ensure_database(port)?;
+        Ok(self.url(port))
+    }
+
+    fn init(&self) -> Result<()> {
+        cmd::step(&format!(
+            "creating a private Postgres cluster in {}",
+            self.dir.display()
+        ));
+        fs::create_dir_all(&self.dir).map_err(|e| Error::io("creating .parkway/postgres", e))?;
+        self.hand_to_owner()?;
+        let mut initdb = self.as_owner(&self.bin.join("initdb"));
+        initdb.arg("-D").arg(self.data()).args([
+            "-A",
+            "trust",
+            "-U",
+            USER,
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]);
+        cmd::output(&mut initdb).map(drop).map_err(|err| {
+            Error::Failed(format!(
+                "{err}\nIf this says permission denied, the `postgres` user cannot reach {}: \
+                 put the checkout in a folder every user can enter, or set DATABASE_URL.",
+                self.dir.display()
+            ))
+        })
+    }
+
+    fn is_running(&self) -> bool {
+        let mut status = self.as_owner(&self.bin.join("pg_ctl"));
+        status.arg("-D").arg(self.data()).arg("status");
+        cmd::output(&mut status).is_ok()
+    }
+
+    fn ensure_database(&self, port: u16) -> Result<()> {
+        let admin = format!("postgres://{USER}@127.0.0.1:{port}/postgres");
+        let exists = psql(
+            &admin,
+            &format!("select 1 from pg_database where datname = '{DATABASE}'"),
+        )?;
+        if exists.trim() != "1" {
+            psql(&admin, &format!("create database {DATABASE}"))?;
+        }
+        Ok(())
+    }
+
+    /// `initdb` and `postgres` refuse to run as root; as root we run them as the
+    /// `postgres` system user, which then has to own the folder.
+    fn as_owner(&self, program: &Path) -> Command {
+        if cmd::is_root() {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+
+    fn hand_to_owner(&self) -> Result<()> {
+        if cmd::is_root() {
+            cmd::output(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&self.dir)).map_err(|err| {
+                Error::Missing(format!("{err}\nRunning as root needs the `postgres` system user (it comes with Debian's postgresql package)."))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The newest Debian-style `/usr/lib/postgresql/N/bin`, or `pg_config --bindir`.
+fn server_bin_dir() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("PARKWAY_PG_BIN") {
+        return Some(PathBuf::from(dir));
+    }
+    let debian = fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|entries| {
+            entries
+                .filter_map(|entry| entry.ok())
+                .filter_map(|entry| {
+                    let version = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+                    let bin = entry.path().join("bin");
+                    bin.join("initdb").exists().then_some((version, bin))
+                })
+                .max_by_key(|(version, _)| *version)
+                .map(|(_, bin)| bin)
+        });
+    debian.or_else(|| {
+        cmd::available("pg_config", "--bindir")
+            .map(PathBuf::from)
+            .filter(|dir| dir.join("initdb").exists())
+    })
+}
+
+fn port_is_free(port: u16) -> bool {
+    TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+fn free_port() -> Result<u16> {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|e| Error::io("finding a free port", e))
+}
+
+fn psql_program() -> PathBuf {
+    server_bin_dir()
+        .map(|dir| dir.join("psql"))
+        .filter(|path| path.exists())
+        .unwrap_or_else(|| PathBuf::from("psql"))
+}
+
+/// Runs one statement, returns unaligned tuples-only output.
+pub fn psql(url: &str, sql: &str) -> Result<String> {
+    cmd::output(Command::new(psql_program()).args([
+        "-X",
+        "-q",
+        "-t",
+        "-A",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        url,
+        "-c",
+        sql,
+    ]))
+}
+
+/// Replaces the database name in a `postgres://…/name?params` URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Drops (disconnecting users) and creates `name` next to `url`'s database.
+pub fn recreate_database(url: &str, name: &str) -> Result<String> {
+    let admin = with_database(url, "postgres");
+    psql(
+        &admin,
+        &format!("drop database if exists {name} with (force)"),
+    )?;
+    psql(&admin, &format!("create database {name}"))?;
+    Ok(with_database(url, name))
+}
+
+/// Applies `migrations/*.sql` in order without sqlx's bookkeeping; only for the scratch
+/// database the query macros are checked against.
+pub fn apply_migrations_with_psql(url: &str) -> Result<()> {
+    let dir = cmd::root().join("migrations");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .map_err(|e| Error::io("reading migrations/", e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
+        .collect();
+    files.sort();
+    for file in files {
+        cmd::output(
+            Command::new(psql_program())
+                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"])
+                .arg(&file),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://u@h:1/a", "b"),
+            "postgres://u@h:1/b"
+        );
+        assert_eq!(with_database("postgres://u@h:1", "b"), "postgres://u@h:1/b");
+        assert_eq!(
+            with_database("postgres://u@h:1/a?sslmode=disable", "b"),
+            "postgres://u@h:1/b?sslmode=disable"
+        );
+    }
+}
