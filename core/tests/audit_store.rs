@@ -56,10 +56,7 @@ async fn update_delete_and_truncate_are_rejected(pool: PgPool) {
         "delete from audit_events",
         "truncate audit_events",
     ] {
-        let err = sqlx::query(statement)
-            .execute(&pool)
-            .await
-            .expect_err(statement);
+        let err = sqlx::query(statement).execute(&pool).await.expect_err(statement);
         assert!(
             matches!(Error::from(err), Error::AppendOnly),
             "{statement} must be refused as append-only"
@@ -86,8 +83,7 @@ async fn edited_payload_is_named_as_first_bad_row(pool: PgPool) {
     )
     .await;
 
-    let Verification::Broken { checked, first_bad } = audit::verify(&pool).await.expect("verify")
-    else {
+    let Verification::Broken { checked, first_bad } = audit::verify(&pool).await.expect("verify") else {
         panic!("a tampered chain must not verify");
     };
     assert_eq!(first_bad.id, ids[2]);
@@ -131,9 +127,7 @@ async fn concurrent_appends_keep_one_linear_chain(pool: PgPool) {
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn event_rolls_back_with_the_callers_transaction(pool: PgPool) {
     let mut tx = pool.begin().await.expect("begin");
-    audit::append(&mut *tx, &event(0))
-        .await
-        .expect("append in tx");
+    audit::append(&mut *tx, &event(0)).await.expect("append in tx");
     tx.rollback().await.expect("rollback");
 
     append_n(&pool, 1).await;
@@ -163,17 +157,13 @@ async fn set_updated_at_trigger_stamps_updates(pool: PgPool) {
         "insert into widgets (id, name) values (1, 'a')",
         "update widgets set name = 'b' where id = 1",
     ] {
-        sqlx::query(statement)
-            .execute(&pool)
-            .await
-            .expect(statement);
+        sqlx::query(statement).execute(&pool).await.expect(statement);
     }
-    let recent: bool = sqlx::query_scalar(
-        "select updated_at > now() - interval '1 minute' from widgets where id = 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("select");
+    let recent: bool =
+        sqlx::query_scalar("select updated_at > now() - interval '1 minute' from widgets where id = 1")
+            .fetch_one(&pool)
+            .await
+            .expect("select");
     assert!(recent, "the trigger set updated_at to now()");
 }
 

@@ -66,12 +66,7 @@ pub struct DbConfig {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Upper bound on pooled Postgres connections per replica.
-    #[arg(
-        long,
-        env = "PARKWAY_DB_MAX_CONNECTIONS",
-        global = true,
-        default_value_t = 10
-    )]
+    #[arg(long, env = "PARKWAY_DB_MAX_CONNECTIONS", global = true, default_value_t = 10)]
     pub db_max_connections: u32,
 }
 

@@ -18,8 +18,7 @@ pub async fn healthz() -> Json<Value> {
 /// Ready when Postgres answers; 503 while it does not, and ready again as soon as it
 /// is back (the pool replaces dead connections, nothing needs restarting).
 pub async fn readyz(State(pool): State<PgPool>) -> (StatusCode, Json<Value>) {
-    let check =
-        tokio::time::timeout(DB_CHECK_TIMEOUT, sqlx::query("select 1").execute(&pool)).await;
+    let check = tokio::time::timeout(DB_CHECK_TIMEOUT, sqlx::query("select 1").execute(&pool)).await;
     match check {
         Ok(Ok(_)) => (
             StatusCode::OK,

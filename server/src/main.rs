@@ -9,6 +9,9 @@ use parkway_server::{
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // A `.env` in the working folder is a convenience for local runs; real
+    // environment variables win over it.
+    let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     if let Err(err) = telemetry::init(&cli.log) {
         eprintln!("error: {err:#}");

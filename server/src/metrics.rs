@@ -19,9 +19,7 @@ use axum::{
 use sqlx::PgPool;
 
 /// Upper bounds (seconds) of the latency buckets; `+Inf` is implied.
-const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// Label used when no route matched (static files and 404s).
 const UNMATCHED: &str = "<unmatched>";
@@ -48,10 +46,7 @@ struct Histogram {
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut registry = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut registry = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *registry
             .requests
             .entry((method.to_owned(), route.to_owned(), status))
@@ -71,10 +66,7 @@ impl Metrics {
 
     /// The registry in Prometheus text exposition format 0.0.4.
     pub fn render(&self, pool: &PgPool) -> String {
-        let registry = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let registry = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = String::new();
         out.push_str("# HELP parkway_http_requests_total HTTP requests answered, by method, matched route and status.\n");
         out.push_str("# TYPE parkway_http_requests_total counter\n");
@@ -158,10 +150,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
 }
 
 /// `GET /metrics`
-pub async fn export(
-    State(metrics): State<Arc<Metrics>>,
-    State(pool): State<PgPool>,
-) -> impl IntoResponse {
+pub async fn export(State(metrics): State<Arc<Metrics>>, State(pool): State<PgPool>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

@@ -12,12 +12,7 @@ pub fn init(config: &LogConfig) -> anyhow::Result<()> {
     match config.log_format {
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init()?,
         LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(false),
-            )
+            .with(fmt::layer().json().flatten_event(true).with_current_span(false))
             .try_init()?,
     }
     Ok(())

@@ -38,12 +38,7 @@ async fn get(app: &Router, path: &str) -> Answer {
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
     Answer {
         status,
         headers,
@@ -87,10 +82,7 @@ async fn home_page_is_server_rendered_with_a_nonce_csp(pool: PgPool) {
         answer.body.contains("The paved road to production"),
         "home content is in the HTML"
     );
-    assert!(
-        answer.body.contains("<title>Parkway</title>"),
-        "document title"
-    );
+    assert!(answer.body.contains("<title>Parkway</title>"), "document title");
 
     let csp = header(&answer, "content-security-policy");
     let nonce = csp
@@ -123,9 +115,7 @@ async fn every_area_page_renders_with_its_title(pool: PgPool) {
         let answer = get(&app, path).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}");
         assert!(
-            answer
-                .body
-                .contains(&format!("<title>{title} · Parkway</title>")),
+            answer.body.contains(&format!("<title>{title} · Parkway</title>")),
             "{path} title"
         );
         assert!(
@@ -148,11 +138,7 @@ async fn security_headers_are_on_every_response(pool: PgPool) {
     let app = app(pool);
     for path in ["/healthz", "/", "/missing"] {
         let answer = get(&app, path).await;
-        assert_eq!(
-            header(&answer, "x-content-type-options"),
-            "nosniff",
-            "{path}"
-        );
+        assert_eq!(header(&answer, "x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header(&answer, "x-frame-options"), "DENY", "{path}");
         assert_eq!(header(&answer, "referrer-policy"), "same-origin", "{path}");
         assert!(
@@ -177,20 +163,18 @@ async fn metrics_count_requests_by_matched_route(pool: PgPool) {
     assert!(header(&answer, "content-type").starts_with("text/plain; version=0.0.4"));
     let body = answer.body;
     assert!(
+        body.contains("parkway_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"),
+        "{body}"
+    );
+    assert!(body.contains("route=\"<unmatched>\",status=\"404\"} 1"), "{body}");
+    assert!(
         body.contains(
-            "parkway_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"
+            "parkway_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 2"
         ),
         "{body}"
     );
     assert!(
-        body.contains("route=\"<unmatched>\",status=\"404\"} 1"),
-        "{body}"
-    );
-    assert!(body.contains("parkway_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 2"), "{body}");
-    assert!(
-        body.contains(
-            "parkway_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"} 2"
-        ),
+        body.contains("parkway_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"} 2"),
         "{body}"
     );
     assert!(
@@ -205,8 +189,5 @@ async fn page_routes_are_labelled_by_their_pattern(pool: PgPool) {
     let app = app(pool);
     assert_eq!(get(&app, "/catalog").await.status, StatusCode::OK);
     let body = get(&app, "/metrics").await.body;
-    assert!(
-        body.contains("route=\"/catalog\",status=\"200\"} 1"),
-        "{body}"
-    );
+    assert!(body.contains("route=\"/catalog\",status=\"200\"} 1"), "{body}");
 }

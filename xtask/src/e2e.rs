@@ -27,15 +27,10 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| Error::io("finding a free port", e))?;
-    let log = fs::File::create(artifacts.join("server.log"))
-        .map_err(|e| Error::io("creating server.log", e))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|e| Error::io("creating server.log", e))?;
-    cmd::step(&format!(
-        "starting {} on 127.0.0.1:{port}",
-        server.display()
-    ));
+    let log =
+        fs::File::create(artifacts.join("server.log")).map_err(|e| Error::io("creating server.log", e))?;
+    let log_err = log.try_clone().map_err(|e| Error::io("creating server.log", e))?;
+    cmd::step(&format!("starting {} on 127.0.0.1:{port}", server.display()));
     let child = Command::new(server)
         .env("DATABASE_URL", &url)
         .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
@@ -59,8 +54,7 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         "browser tests ({} files) in headless Chromium",
         tests.len()
     ));
-    let chromium =
-        tools::chromium_path().ok_or_else(|| Error::Missing("Chromium is missing".into()))?;
+    let chromium = tools::chromium_path().ok_or_else(|| Error::Missing("Chromium is missing".into()))?;
     let mut node = Command::new("node");
     node.arg("--test")
         .arg("--test-concurrency=1")

@@ -64,9 +64,7 @@ fn run(args: &[&str]) -> Result<()> {
     tools::leptos_build(release)?;
     let binary = tools::server_binary(release)?;
     let listen = std::env::var("PARKWAY_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
-    cmd::step(&format!(
-        "serving Parkway on http://{listen} (Ctrl-C stops it)"
-    ));
+    cmd::step(&format!("serving Parkway on http://{listen} (Ctrl-C stops it)"));
     let mut server = std::process::Command::new(binary);
     server
         .env("DATABASE_URL", &url)
@@ -83,10 +81,15 @@ fn test(args: &[&str]) -> Result<()> {
     cmd::cargo(&["fmt", "--all", "--", "--check"])
         .map_err(|_| Error::Failed("formatting differs: run `cargo fmt --all`".into()))?;
     cmd::step("cargo clippy --all-targets -- -D warnings");
+    cmd::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    // The hydrate-only code paths compile for WebAssembly only; lint them there too.
+    tools::ensure_wasm_target()?;
     cmd::cargo(&[
         "clippy",
-        "--workspace",
-        "--all-targets",
+        "--package",
+        "parkway-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
         "--",
         "-D",
         "warnings",

@@ -71,8 +71,7 @@ impl PrivateCluster {
         cmd::step(&format!(
             "starting the private Postgres cluster on 127.0.0.1:{port}"
         ));
-        let options =
-            format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
+        let options = format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
         let log = self.dir.join("postgres.log");
         let mut start = self.as_owner(&self.bin.join("pg_ctl"));
         start
@@ -81,12 +80,8 @@ impl PrivateCluster {
             .args(["-o", &options, "-l"])
             .arg(&log)
             .args(["-w", "-t", "60", "start"]);
-        cmd::output(&mut start).map_err(|err| {
-            Error::Failed(format!(
-                "{err}\nsee {} for the server's own log",
-                log.display()
-            ))
-        })?;
+        cmd::output(&mut start)
+            .map_err(|err| Error::Failed(format!("{err}\nsee {} for the server's own log", log.display())))?;
         self.ensure_database(port)?;
         Ok(self.url(port))
     }
@@ -161,21 +156,19 @@ impl PrivateCluster {
 /// The newest Debian-style `/usr/lib/postgresql/N/bin`, or `pg_config --bindir`.
 fn server_bin_dir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var("PARKWAY_PG_BIN") {
-        return Some(PathBuf::from(dir));
+        return Some(PathBuf::from(dir)).filter(|dir| dir.join("initdb").exists());
     }
-    let debian = fs::read_dir("/usr/lib/postgresql")
-        .ok()
-        .and_then(|entries| {
-            entries
-                .filter_map(|entry| entry.ok())
-                .filter_map(|entry| {
-                    let version = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
-                    let bin = entry.path().join("bin");
-                    bin.join("initdb").exists().then_some((version, bin))
-                })
-                .max_by_key(|(version, _)| *version)
-                .map(|(_, bin)| bin)
-        });
+    let debian = fs::read_dir("/usr/lib/postgresql").ok().and_then(|entries| {
+        entries
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| {
+                let version = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+                let bin = entry.path().join("bin");
+                bin.join("initdb").exists().then_some((version, bin))
+            })
+            .max_by_key(|(version, _)| *version)
+            .map(|(_, bin)| bin)
+    });
     debian.or_else(|| {
         cmd::available("pg_config", "--bindir")
             .map(PathBuf::from)
@@ -219,9 +212,7 @@ pub fn psql(url: &str, sql: &str) -> Result<String> {
 
 /// Replaces the database name in a `postgres://…/name?params` URL.
 pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -236,10 +227,7 @@ pub fn with_database(url: &str, name: &str) -> String {
 /// Drops (disconnecting users) and creates `name` next to `url`'s database.
 pub fn recreate_database(url: &str, name: &str) -> Result<String> {
     let admin = with_database(url, "postgres");
-    psql(
-        &admin,
-        &format!("drop database if exists {name} with (force)"),
-    )?;
+    psql(&admin, &format!("drop database if exists {name} with (force)"))?;
     psql(&admin, &format!("create database {name}"))?;
     Ok(with_database(url, name))
 }
@@ -270,10 +258,7 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(
-            with_database("postgres://u@h:1/a", "b"),
-            "postgres://u@h:1/b"
-        );
+        assert_eq!(with_database("postgres://u@h:1/a", "b"), "postgres://u@h:1/b");
         assert_eq!(with_database("postgres://u@h:1", "b"), "postgres://u@h:1/b");
         assert_eq!(
             with_database("postgres://u@h:1/a?sslmode=disable", "b"),

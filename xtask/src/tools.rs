@@ -59,11 +59,9 @@ pub fn ensure_build_tools() -> Result<()> {
     Ok(())
 }
 
-fn ensure_wasm_target() -> Result<()> {
+pub fn ensure_wasm_target() -> Result<()> {
     let installed = cmd::output(Command::new("rustup").args(["target", "list", "--installed"]))
-        .map_err(|_| {
-            Error::Missing("rustup is needed to add the wasm32-unknown-unknown target".into())
-        })?;
+        .map_err(|_| Error::Missing("rustup is needed to add the wasm32-unknown-unknown target".into()))?;
     if !installed.lines().any(|line| line.trim() == WASM_TARGET) {
         cmd::step("adding the wasm32-unknown-unknown Rust target");
         cmd::status(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
@@ -140,10 +138,7 @@ fn ensure_rust_tool(tool: &RustTool, version: &str) -> Result<()> {
         // Tools ship with fat LTO and one codegen unit; we only need them to work.
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env(
-            "CARGO_TARGET_DIR",
-            cmd::target_dir().join("xtask-tools/target"),
-        )
+        .env("CARGO_TARGET_DIR", cmd::target_dir().join("xtask-tools/target"))
         .env_remove("SQLX_OFFLINE");
     if !tool.features.is_empty() {
         install.args(["--features", &tool.features.join(",")]);
@@ -163,10 +158,8 @@ fn fetch_source(krate: &str, version: &str) -> Result<PathBuf> {
     let manifest = format!(
         "[package]\nname = \"fetch-tool\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n{krate} = \"={version}\"\n\n[workspace]\n"
     );
-    fs::write(scratch.join("Cargo.toml"), manifest)
-        .map_err(|e| Error::io("writing a fetch manifest", e))?;
-    fs::write(scratch.join("src/lib.rs"), "")
-        .map_err(|e| Error::io("writing a fetch manifest", e))?;
+    fs::write(scratch.join("Cargo.toml"), manifest).map_err(|e| Error::io("writing a fetch manifest", e))?;
+    fs::write(scratch.join("src/lib.rs"), "").map_err(|e| Error::io("writing a fetch manifest", e))?;
     let metadata = cmd::output(
         Command::new("cargo")
             .args(["metadata", "--format-version", "1"])
@@ -204,8 +197,8 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 
 /// The version of `krate` resolved in the workspace's Cargo.lock.
 fn locked_version(krate: &str) -> Result<String> {
-    let lock = fs::read_to_string(cmd::root().join("Cargo.lock"))
-        .map_err(|e| Error::io("reading Cargo.lock", e))?;
+    let lock =
+        fs::read_to_string(cmd::root().join("Cargo.lock")).map_err(|e| Error::io("reading Cargo.lock", e))?;
     let marker = format!("name = \"{krate}\"\nversion = \"");
     lock.split("[[package]]")
         .find_map(|block| {
@@ -234,9 +227,9 @@ pub fn ensure_chromium() -> Result<()> {
             .args(["install", "-y", "-q", "--no-install-recommends", "chromium"])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
-    chromium_path().map(drop).ok_or_else(|| {
-        Error::Missing("apt-get installed chromium but /usr/bin/chromium is not there".into())
-    })
+    chromium_path()
+        .map(drop)
+        .ok_or_else(|| Error::Missing("apt-get installed chromium but /usr/bin/chromium is not there".into()))
 }
 
 pub fn chromium_path() -> Option<PathBuf> {
@@ -257,8 +250,8 @@ pub fn leptos_build(release: bool) -> Result<()> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin];
     paths.extend(std::env::split_paths(&path));
-    let joined = std::env::join_paths(paths)
-        .map_err(|_| Error::Failed("PATH contains an invalid entry".into()))?;
+    let joined =
+        std::env::join_paths(paths).map_err(|_| Error::Failed("PATH contains an invalid entry".into()))?;
     build.env("PATH", joined);
     cmd::status(&mut build)
 }

@@ -33,11 +33,7 @@ pub struct NewAuditEvent {
 }
 
 impl NewAuditEvent {
-    pub fn new(
-        actor: impl Into<String>,
-        action: impl Into<String>,
-        target: impl Into<String>,
-    ) -> Self {
+    pub fn new(actor: impl Into<String>, action: impl Into<String>, target: impl Into<String>) -> Self {
         Self {
             actor: actor.into(),
             action: action.into(),
@@ -196,9 +192,7 @@ pub enum BreakReason {
 impl fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let why = match self.reason {
-            BreakReason::BrokenLink => {
-                "does not link to the previous row (a row was removed or inserted)"
-            }
+            BreakReason::BrokenLink => "does not link to the previous row (a row was removed or inserted)",
             BreakReason::ContentChanged => "does not match its hash (its contents were changed)",
         };
         write!(f, "audit event {} {why}", self.id)
@@ -291,10 +285,7 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
         let mut out = String::new();
-        canonical_json(
-            &json!({"b": 1, "a": {"z": [true, null], "y": "x"}}),
-            &mut out,
-        );
+        canonical_json(&json!({"b": 1, "a": {"z": [true, null], "y": "x"}}), &mut out);
         assert_eq!(out, r#"{"a":{"y":"x","z":[true,null]},"b":1}"#);
     }
 
@@ -335,10 +326,7 @@ mod tests {
         let mut rows = chain(&events());
         rows[2].payload = json!({"n": 99});
         let mut v = ChainVerifier::default();
-        let err = rows
-            .iter()
-            .try_for_each(|r| v.check(r))
-            .expect_err("tampered");
+        let err = rows.iter().try_for_each(|r| v.check(r)).expect_err("tampered");
         assert_eq!(
             err,
             ChainBreak {
@@ -365,9 +353,7 @@ mod tests {
 
     #[test]
     fn blank_actor_is_rejected() {
-        let err = NewAuditEvent::new("  ", "a", "t")
-            .validate()
-            .expect_err("blank");
+        let err = NewAuditEvent::new("  ", "a", "t").validate().expect_err("blank");
         assert!(matches!(err, Error::Invalid { field: "actor", .. }));
     }
 }

@@ -1,0 +1,67 @@
+// Shared set-up for the browser tests: Debian's Chromium through playwright-core
+// (never a downloaded browser), against the server xtask started.
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export const BASE_URL = process.env.PARKWAY_BASE_URL ?? 'http://127.0.0.1:3000';
+export const ARTIFACTS = process.env.PARKWAY_ARTIFACTS ?? path.resolve('end2end/artifacts');
+
+// Flags measured to work on these machines: no sandbox as root, and no background
+// networking, which this closed network would refuse over and over.
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+
+/** A browser with a plain (non-persistent) context per test, for options such as
+ *  disabling JavaScript or a phone viewport. */
+export async function browser() {
+  const instance = await chromium.launch({
+    executablePath: process.env.PARKWAY_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+  });
+  return {
+    newContext: (options = {}) =>
+      instance.newContext({ baseURL: BASE_URL, colorScheme: 'light', viewport: { width: 1280, height: 900 }, ...options }),
+    close: () => instance.close(),
+  };
+}
+
+/** Collects console errors, failed requests and uncaught exceptions, so a test can
+ *  assert a page is clean (a CSP violation shows up here). */
+export function watchForErrors(page) {
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`exception: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  return problems;
+}
+
+/** Waits until the WebAssembly has hydrated the page. */
+export async function hydrated(page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20_000 });
+}
+
+const require = createRequire(import.meta.url);
+
+/** Runs axe-core inside the page; returns serious and critical violations. */
+export async function accessibilityViolations(page) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const results = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    return await axe.run(document, { resultTypes: ['violations'] });
+  });
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
