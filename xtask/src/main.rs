@@ -84,12 +84,17 @@ fn test(args: &[&str]) -> Result<()> {
     cmd::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     // The hydrate-only code paths compile for WebAssembly only; lint them there too.
     tools::ensure_wasm_target()?;
+    // Same target folder as cargo-leptos' WebAssembly build, so they share proc-macros.
+    let front = cmd::target_dir().join("front");
+    let front = front.to_string_lossy();
     cmd::cargo(&[
         "clippy",
         "--package",
         "parkway-frontend",
         "--target",
         "wasm32-unknown-unknown",
+        "--target-dir",
+        &front,
         "--",
         "-D",
         "warnings",

@@ -122,6 +122,14 @@ fn ensure_rust_tool(tool: &RustTool, version: &str) -> Result<()> {
     // A pinned toolchain file would make rustup try to download another toolchain.
     let _ = fs::remove_file(work.join("rust-toolchain.toml"));
     let _ = fs::remove_file(work.join("rust-toolchain"));
+    // The build folder may sit inside our own workspace (target/); an empty
+    // `[workspace]` table keeps cargo from treating the tool as one of our members.
+    let manifest = work.join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).map_err(|e| Error::io("reading the tool manifest", e))?;
+    if !text.lines().any(|line| line.trim() == "[workspace]") {
+        fs::write(&manifest, format!("{text}\n[workspace]\n"))
+            .map_err(|e| Error::io("writing the tool manifest", e))?;
+    }
     for (krate, precise) in tool.lock_fixes {
         let mut fix = Command::new("cargo");
         fix.args(["update", "--package", krate, "--precise", precise])
@@ -167,7 +175,7 @@ fn fetch_source(krate: &str, version: &str) -> Result<PathBuf> {
     )?;
     // The unpacked crate's manifest path, found without a JSON parser: the only
     // `…/<krate>-<version>/Cargo.toml` in the metadata.
-    let needle = format!("{krate}-{version}/Cargo.toml\"");
+    let needle = format!("/{krate}-{version}/Cargo.toml\"");
     let manifest_path = metadata
         .split("\"manifest_path\":\"")
         .skip(1)
