@@ -70,11 +70,14 @@ describe('home page', () => {
 
   test('has no serious accessibility violations in light and dark mode', async () => {
     for (const colorScheme of ['light', 'dark']) {
-      const context = await chrome.newContext({ colorScheme });
+      // Our CSP (rightly) refuses the injected axe script; lift it for this audit only.
+      const context = await chrome.newContext({ colorScheme, bypassCSP: true });
       const page = await context.newPage();
-      await page.goto('/');
-      await hydrated(page);
-      assert.deepEqual(await accessibilityViolations(page), [], `${colorScheme} mode`);
+      for (const path of ['/', '/catalog', '/no-such-page']) {
+        await page.goto(path);
+        await hydrated(page);
+        assert.deepEqual(await accessibilityViolations(page), [], `${path} in ${colorScheme} mode`);
+      }
       await context.close();
     }
   });
@@ -129,6 +132,7 @@ describe('navigation', () => {
       assert.equal(await page.title(), `${area} · Parkway`);
       assert.equal(await nav.getByRole('link', { name: area }).getAttribute('aria-current'), 'page');
       assert.ok(await page.locator('#empty-title').isVisible(), `${area} shows its empty state`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `area-${area.toLowerCase()}.png`) });
     }
     assert.equal(await page.evaluate(() => window.__sameDocument), 'yes', 'client-side navigation');
     assert.deepEqual(problems, []);
@@ -142,6 +146,7 @@ describe('navigation', () => {
     assert.equal(response.status(), 404);
     assert.equal(await page.locator('h1').innerText(), 'Page not found');
     assert.equal(await page.title(), 'Page not found · Parkway');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'not-found.png') });
     await context.close();
   });
 });

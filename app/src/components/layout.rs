@@ -50,8 +50,8 @@ fn Header() -> impl IntoView {
                 <div class="ml-auto md:order-last">
                     <ThemeToggle />
                 </div>
-                <nav aria-label="Main" class="-mx-2 w-full overflow-x-auto md:mx-0 md:w-auto">
-                    <ul class="flex gap-1">
+                <nav aria-label="Main" class="-mx-2 w-full md:mx-0 md:w-auto">
+                    <ul class="flex flex-wrap gap-1">
                         {SECTIONS
                             .iter()
                             .map(|section| {

@@ -35,9 +35,11 @@ pub fn HomePage() -> impl IntoView {
 
         <section aria-labelledby="areas" class="mt-10">
             <h2 id="areas" class="text-xl font-semibold tracking-tight text-slate-900 dark:text-white">"What you can do here"</h2>
-            <ul class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            <ul class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
                 {SECTIONS
                     .iter()
+                    // Administration is for a few; the home page shows what everyone does.
+                    .filter(|section| section.href != "/admin")
                     .map(|section| {
                         view! {
                             <li>
