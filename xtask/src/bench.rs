@@ -16,7 +16,7 @@ pub fn wasm() -> Result<()> {
     // Node's zlib has brotli and gzip built in, so no extra tool is needed.
     let script = r#"
 const fs = require('fs'), zlib = require('zlib'), path = require('path');
-for (const name of ['parkway_bg.wasm', 'parkway.js', 'parkway.css']) {
+for (const name of ['parkway.wasm', 'parkway.js', 'parkway.css']) {
   const file = path.join(process.argv[1], name);
   if (!fs.existsSync(file)) { console.log(`${name}: missing`); continue; }
   const raw = fs.readFileSync(file);

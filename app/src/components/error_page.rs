@@ -39,3 +39,39 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use leptos_meta::provide_meta_context;
+
+    #[test]
+    fn error_boundary_shows_the_error_page_with_the_safe_message() {
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            provide_meta_context();
+            let failing: Result<&str, ServerFnError> = Err(ServerFnError::new("the catalog is unavailable"));
+            view! { <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{failing}</ErrorBoundary> }
+                .to_html()
+        });
+        assert!(html.contains("Something went wrong"), "{html}");
+        assert!(html.contains("the catalog is unavailable"), "{html}");
+        assert!(
+            html.contains("role=\"alert\""),
+            "announced to screen readers: {html}"
+        );
+    }
+
+    #[test]
+    fn error_boundary_renders_children_when_nothing_failed() {
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            provide_meta_context();
+            let fine: Result<&str, ServerFnError> = Ok("all good");
+            view! { <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{fine}</ErrorBoundary> }
+                .to_html()
+        });
+        assert!(html.contains("all good"));
+        assert!(!html.contains("Something went wrong"));
+    }
+}
