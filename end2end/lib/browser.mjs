@@ -47,6 +47,25 @@ export function watchForErrors(page) {
   return problems;
 }
 
+/** Opens `path` in a new context, waits for hydration, and marks the document so a
+ *  test can later prove no full reload happened (see `sameDocument`). */
+export async function openHydrated(chrome, path, options = {}) {
+  const context = await chrome.newContext(options);
+  const page = await context.newPage();
+  const problems = watchForErrors(page);
+  await page.goto(path);
+  await hydrated(page);
+  await page.evaluate(() => {
+    window.__sameDocument = 'yes';
+  });
+  return { context, page, problems };
+}
+
+/** Whether the document opened by `openHydrated` is still the one on screen. */
+export async function sameDocument(page) {
+  return (await page.evaluate(() => window.__sameDocument)) === 'yes';
+}
+
 /** Waits until the WebAssembly has hydrated the page. */
 export async function hydrated(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20_000 });

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ARTIFACTS, accessibilityViolations, browser, hydrated, watchForErrors } from '../lib/browser.mjs';
+import { ARTIFACTS, accessibilityViolations, browser, hydrated, openHydrated, sameDocument } from '../lib/browser.mjs';
 
 let chrome;
 before(async () => {
@@ -26,14 +26,7 @@ describe('home page', () => {
   });
 
   test('hydrates without errors, and the dark-mode toggle works without a reload', async () => {
-    const context = await chrome.newContext();
-    const page = await context.newPage();
-    const problems = watchForErrors(page);
-    await page.goto('/');
-    await hydrated(page);
-    await page.evaluate(() => {
-      window.__sameDocument = 'yes';
-    });
+    const { context, page, problems } = await openHydrated(chrome, '/');
     const html = page.locator('html');
     const toggle = page.getByTestId('theme-toggle');
     assert.equal(await html.getAttribute('class'), null, 'light system theme: no dark class');
@@ -42,7 +35,7 @@ describe('home page', () => {
     await toggle.click();
     await page.waitForFunction(() => document.documentElement.classList.contains('dark'));
     assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
-    assert.equal(await page.evaluate(() => window.__sameDocument), 'yes', 'the page did not reload');
+    assert.ok(await sameDocument(page), 'the page did not reload');
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.notEqual(background, 'rgb(248, 250, 252)', 'the dark palette applies');
 
@@ -116,14 +109,7 @@ describe('home page', () => {
 
 describe('navigation', () => {
   test('moves between areas in the browser once hydrated, marking the current one', async () => {
-    const context = await chrome.newContext();
-    const page = await context.newPage();
-    const problems = watchForErrors(page);
-    await page.goto('/');
-    await hydrated(page);
-    await page.evaluate(() => {
-      window.__sameDocument = 'yes';
-    });
+    const { context, page, problems } = await openHydrated(chrome, '/');
     const nav = page.getByRole('navigation', { name: 'Main' });
     for (const area of ['Catalog', 'Guardrails', 'Onboarding', 'Scorecards', 'Admin']) {
       await nav.getByRole('link', { name: area }).click();
@@ -134,7 +120,7 @@ describe('navigation', () => {
       assert.ok(await page.locator('#empty-title').isVisible(), `${area} shows its empty state`);
       await page.screenshot({ path: path.join(ARTIFACTS, `area-${area.toLowerCase()}.png`) });
     }
-    assert.equal(await page.evaluate(() => window.__sameDocument), 'yes', 'client-side navigation');
+    assert.ok(await sameDocument(page), 'client-side navigation, no full page loads');
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -4,6 +4,8 @@ use std::{
     fmt,
     path::{Path, PathBuf},
     process::{Command, Stdio},
+    sync::OnceLock,
+    time::Instant,
 };
 
 #[derive(Debug)]
@@ -50,8 +52,17 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// When xtask started (the first call starts the clock).
+pub fn start_clock() -> Instant {
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
+}
+
+/// Announces a step with the time since xtask started, so a slow run shows which step
+/// dominated.
 pub fn step(text: &str) {
-    eprintln!("\n==> {text}");
+    let elapsed = start_clock().elapsed().as_secs();
+    eprintln!("\n==> [{:>2}m{:02}s] {text}", elapsed / 60, elapsed % 60);
 }
 
 fn describe(command: &Command) -> String {
@@ -114,12 +125,6 @@ pub fn cargo_command(args: &[&str]) -> Command {
 
 pub fn cargo(args: &[&str]) -> Result<()> {
     status(&mut cargo_command(args))
-}
-
-/// Runs a long-lived child in the foreground until it exits; Ctrl-C reaches it too
-/// (same process group), and we report how it ended.
-pub fn exec(command: &mut Command) -> Result<()> {
-    status(command)
 }
 
 pub fn is_root() -> bool {

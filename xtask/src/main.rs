@@ -29,6 +29,7 @@ commands:
 ";
 
 fn main() -> ExitCode {
+    cmd::start_clock();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let outcome = match args.as_slice() {
@@ -70,12 +71,13 @@ fn run(args: &[&str]) -> Result<()> {
         .env("DATABASE_URL", &url)
         .env("PARKWAY_LISTEN", &listen)
         .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"));
-    cmd::exec(&mut server)
+    // Runs in the foreground; Ctrl-C reaches the server too (same process group), and
+    // it shuts down gracefully.
+    cmd::status(&mut server)
 }
 
 /// README command 2.
 fn test(args: &[&str]) -> Result<()> {
-    let started = std::time::Instant::now();
     let skip_e2e = args.contains(&"--no-e2e");
     cmd::step("cargo fmt --check");
     cmd::cargo(&["fmt", "--all", "--", "--check"])
@@ -111,7 +113,7 @@ fn test(args: &[&str]) -> Result<()> {
         tools::leptos_build(false)?;
         e2e::run(&url, &tools::server_binary(false)?)?;
     }
-    cmd::step(&format!("all checks passed in {:.0?}", started.elapsed()));
+    cmd::step("all checks passed");
     Ok(())
 }
 
