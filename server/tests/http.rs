@@ -10,7 +10,10 @@ use axum::{
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use parkway_server::{metrics::Metrics, router, security::DEFAULT_CSP, state::AppState};
-use sqlx::PgPool;
+use sqlx::{
+    PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
 use tower::ServiceExt;
 
 fn app(pool: PgPool) -> Router {
@@ -190,4 +193,25 @@ async fn page_routes_are_labelled_by_their_pattern(pool: PgPool) {
     assert_eq!(get(&app, "/catalog").await.status, StatusCode::OK);
     let body = get(&app, "/metrics").await.body;
     assert!(body.contains("route=\"/catalog\",status=\"200\"} 1"), "{body}");
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn requests_over_the_timeout_get_408(options: PgPoolOptions, connect: PgConnectOptions) {
+    // One pooled connection, held by the test: /readyz cannot get it and would wait 2 s
+    // before answering 503, so a 200 ms request timeout must answer first, with 408.
+    let pool = options
+        .max_connections(1)
+        .connect_with(connect)
+        .await
+        .expect("pool");
+    let _held = pool.acquire().await.expect("hold the only connection");
+    let leptos_options = LeptosOptions::builder().output_name("parkway").build();
+    let state = AppState {
+        leptos_options,
+        pool: pool.clone(),
+        metrics: Arc::new(Metrics::default()),
+    };
+    let app = router::build(state, Duration::from_millis(200));
+    let answer = get(&app, "/readyz").await;
+    assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT);
 }

@@ -6,7 +6,7 @@ use std::{
     io::{Read, Write},
     net::{TcpListener, TcpStream},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command, ExitStatus, Stdio},
     time::{Duration, Instant},
 };
 
@@ -64,40 +64,52 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .env("PARKWAY_CHROMIUM", chromium)
         .env("PARKWAY_ARTIFACTS", &artifacts);
     let outcome = cmd::status(&mut node);
-    server.stop();
-    outcome.map_err(|err| {
-        Error::Failed(format!(
-            "{err}\nserver log: {}",
-            artifacts.join("server.log").display()
-        ))
-    })
+    let stopped = server.stop();
+    let log = artifacts.join("server.log");
+    outcome.map_err(|err| Error::Failed(format!("{err}\nserver log: {}", log.display())))?;
+    match stopped {
+        Some(status) if status.success() => Ok(()),
+        Some(status) => Err(Error::Failed(format!(
+            "the server exited with {status} on SIGTERM instead of shutting down cleanly; see {}",
+            log.display()
+        ))),
+        None => Err(Error::Failed(format!(
+            "the server did not stop within 10 s of SIGTERM (graceful shutdown is broken); see {}",
+            log.display()
+        ))),
+    }
 }
 
 /// Stops the server on every path out, including test failures and panics.
 struct Server(Child);
 
 impl Server {
-    /// SIGTERM first, so the graceful-shutdown path runs; SIGKILL if it hangs.
-    fn stop(&mut self) {
+    /// SIGTERM first, so the graceful-shutdown path runs (and is checked: the exit
+    /// status is returned); SIGKILL and `None` if it hangs.
+    fn stop(&mut self) -> Option<ExitStatus> {
+        if let Ok(Some(status)) = self.0.try_wait() {
+            return Some(status);
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.0.id().to_string()])
             .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
+            if let Ok(Some(status)) = self.0.try_wait() {
+                return Some(status);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = self.0.kill();
         let _ = self.0.wait();
+        None
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         if let Ok(None) = self.0.try_wait() {
-            self.stop();
+            let _ = self.stop();
         }
     }
 }
