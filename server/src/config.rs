@@ -76,7 +76,7 @@ pub struct LogConfig {
     #[arg(long, env = "PARKWAY_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
     /// Which events to log, in `tracing` filter syntax (e.g. `info,parkway_core=debug`).
-    #[arg(long, env = "PARKWAY_LOG", global = true, default_value = "info")]
+    #[arg(long, env = "PARKWAY_LOG", global = true, default_value = "info,sqlx=warn")]
     pub log: String,
 }
 

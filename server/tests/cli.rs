@@ -1,0 +1,81 @@
+//! The `parkway` binary's subcommands, run as real processes against a real database.
+
+use std::process::{Command, Output};
+
+use parkway_core::audit::{self, NewAuditEvent};
+use sqlx::{
+    ConnectOptions, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+fn parkway(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_parkway"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("PARKWAY_LOG", "warn")
+        .output()
+        .expect("run parkway")
+}
+
+async fn setup(options: PgPoolOptions, connect: PgConnectOptions) -> (PgPool, String) {
+    let url = connect.to_url_lossy().to_string();
+    let pool = options.connect_with(connect).await.expect("pool");
+    for i in 0..3 {
+        let event = NewAuditEvent::new("alice", "thing.update", format!("thing:{i}"));
+        audit::append(&pool, &event).await.expect("append");
+    }
+    (pool, url)
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn audit_verify_passes_on_an_intact_chain(options: PgPoolOptions, connect: PgConnectOptions) {
+    let (_pool, url) = setup(options, connect).await;
+    let out = parkway(&url, &["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("3 events verified"), "{stdout}");
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn audit_verify_fails_naming_the_first_bad_row(options: PgPoolOptions, connect: PgConnectOptions) {
+    let (pool, url) = setup(options, connect).await;
+    let second: i64 = sqlx::query_scalar("select id from audit_events order by id offset 1 limit 1")
+        .fetch_one(&pool)
+        .await
+        .expect("id");
+    let mut tx = pool.begin().await.expect("begin");
+    for statement in [
+        "alter table audit_events disable trigger audit_events_append_only",
+        "update audit_events set actor = 'mallory' where id = (select id from audit_events order by id offset 1 limit 1)",
+        "alter table audit_events enable trigger audit_events_append_only",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await.expect(statement);
+    }
+    tx.commit().await.expect("commit");
+
+    let out = parkway(&url, &["audit", "verify"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("audit event {second} ")),
+        "names row {second}: {stderr}"
+    );
+    assert!(stderr.contains("contents were changed"), "{stderr}");
+}
+
+#[test]
+fn subcommands_without_a_database_say_what_to_set() {
+    let out = Command::new(env!("CARGO_BIN_EXE_parkway"))
+        .args(["audit", "verify"])
+        .env_remove("DATABASE_URL")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run parkway");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("DATABASE_URL is not set"), "{stderr}");
+}
