@@ -1,6 +1,6 @@
 //! The real router against a real Postgres, driven in-process with `oneshot`.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use axum::{
     Router,
@@ -8,26 +8,17 @@ use axum::{
     http::{Request, StatusCode},
 };
 use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
-use parkway_server::{metrics::Metrics, router, security::DEFAULT_CSP, state::AppState};
+use parkway_server::security::DEFAULT_CSP;
 use sqlx::{
     PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 use tower::ServiceExt;
 
+mod common;
+
 fn app(pool: PgPool) -> Router {
-    let leptos_options = LeptosOptions::builder()
-        .output_name("parkway")
-        .site_root("target/site")
-        .site_pkg_dir("pkg")
-        .build();
-    let state = AppState {
-        leptos_options,
-        pool,
-        metrics: Arc::new(Metrics::default()),
-    };
-    router::build(state, Duration::from_secs(10))
+    common::app(pool, Duration::from_secs(10))
 }
 
 struct Answer {
@@ -205,13 +196,7 @@ async fn requests_over_the_timeout_get_408(options: PgPoolOptions, connect: PgCo
         .await
         .expect("pool");
     let _held = pool.acquire().await.expect("hold the only connection");
-    let leptos_options = LeptosOptions::builder().output_name("parkway").build();
-    let state = AppState {
-        leptos_options,
-        pool: pool.clone(),
-        metrics: Arc::new(Metrics::default()),
-    };
-    let app = router::build(state, Duration::from_millis(200));
+    let app = common::app(pool.clone(), Duration::from_millis(200));
     let answer = get(&app, "/readyz").await;
     assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT);
 }

@@ -15,14 +15,14 @@ use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
-use leptos::prelude::LeptosOptions;
-use parkway_server::{metrics::Metrics, router, state::AppState};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::{
     net::{TcpListener, TcpStream},
     task::AbortHandle,
 };
 use tower::ServiceExt;
+
+mod common;
 
 /// Forwards TCP to Postgres while enabled; when cut, closes every open connection and
 /// turns new ones away, as a dead database host would.
@@ -86,13 +86,7 @@ async fn readyz_is_503_during_an_outage_and_200_after_it(_: PgPoolOptions, conne
         .connect_with(connect.host("127.0.0.1").port(proxy.addr.port()))
         .await
         .expect("connect through the proxy");
-    let options = LeptosOptions::builder().output_name("parkway").build();
-    let state = AppState {
-        leptos_options: options,
-        pool,
-        metrics: Arc::new(Metrics::default()),
-    };
-    let app = router::build(state, Duration::from_secs(10));
+    let app = common::app(pool, Duration::from_secs(10));
 
     assert_eq!(
         readyz(&app).await,
