@@ -108,9 +108,8 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.stop();
-        }
+        // A no-op when `stop` already ran: it returns the reaped status at once.
+        let _ = self.stop();
     }
 }
 
