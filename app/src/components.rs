@@ -1,6 +1,7 @@
 //! Widgets shared by every page.
 
 pub mod error_page;
+pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod page;

@@ -5,8 +5,10 @@
 
 #![recursion_limit = "256"]
 
+pub mod auth;
 pub mod components;
 pub mod routes;
+pub mod serverfns;
 mod shell;
 
-pub use shell::{App, shell};
+pub use shell::{App, shell, use_session};

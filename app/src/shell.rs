@@ -3,9 +3,12 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
+
+use crate::auth::SessionView;
 
 use crate::components::layout::Layout;
 use crate::routes;
@@ -77,6 +80,10 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
+    // Computed from the request on the server and carried to the browser inside the
+    // page, so the header hydrates with the same person without another request.
+    let session = SharedValue::new(load_session).into_inner();
+    provide_context(session);
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Parkway".to_owned() } else { format!("{text} · Parkway") } />
         <Router>
@@ -88,8 +95,34 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("onboarding") view=routes::onboarding::OnboardingPage />
                     <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />
                     <Route path=path!("admin") view=routes::admin::AdminPage />
+                    <Route path=path!("admin/roles") view=routes::admin::roles::RoleMappingsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/audit") view=routes::admin::audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("tokens") view=routes::tokens::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("sign-in") view=routes::sign_in::SignInPage />
                 </Routes>
             </Layout>
         </Router>
     }
+}
+
+fn load_session() -> SessionView {
+    #[cfg(feature = "ssr")]
+    {
+        crate::auth::server::session_view()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        SessionView {
+            viewer: None,
+            mode: crate::auth::SignInMode::NotConfigured,
+        }
+    }
+}
+
+/// The session of the page being shown.
+pub fn use_session() -> SessionView {
+    use_context::<SessionView>().unwrap_or(SessionView {
+        viewer: None,
+        mode: crate::auth::SignInMode::NotConfigured,
+    })
 }

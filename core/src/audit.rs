@@ -11,8 +11,10 @@
 
 mod error;
 pub mod model;
+pub mod query;
 pub mod store;
 
 pub use error::{Error, Result};
 pub use model::{AuditRecord, BreakReason, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEvent};
+pub use query::{AuditFilter, ExportRow};
 pub use store::{Verification, append, verify};

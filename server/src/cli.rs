@@ -4,7 +4,14 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use parkway_core::audit::{self, Verification};
+use parkway_core::{
+    audit::{self, Verification},
+    identity::{
+        Action,
+        role_mappings::parse_role,
+        tokens::{self, NewToken, Owner},
+    },
+};
 
 use crate::{config::DbConfig, connect};
 
@@ -35,4 +42,47 @@ pub async fn audit_verify(db: &DbConfig) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `parkway token create --name NAME --role ROLE [--expires 30d] [--scope ACTION]…`:
+/// prints the secret once on stdout (and nothing else there, so scripts can capture it).
+pub async fn token_create(
+    db: &DbConfig,
+    name: &str,
+    role: &str,
+    expires: &str,
+    scopes: &[String],
+) -> anyhow::Result<ExitCode> {
+    let role = parse_role(role).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let lifetime = tokens::parse_lifetime(expires).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let scopes = scopes
+        .iter()
+        .map(|s| s.parse::<Action>().map_err(|err| anyhow::anyhow!("scope: {err}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    parkway_core::identity::users::validate_account_name(name).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let pool = connect(db).await?;
+    let request = NewToken {
+        name: format!("{name} (created by the CLI)"),
+        owner: Owner::Service {
+            account: name.to_owned(),
+            role,
+        },
+        scopes,
+        lifetime,
+    };
+    let created = tokens::create(&pool, &request, "system:cli", None)
+        .await
+        .map_err(|err| anyhow::anyhow!("could not create the token: {err}"))?;
+    eprintln!(
+        "created token {} for service account `{}` with role {} (expires {}); it is shown only now:",
+        created.info.id,
+        name,
+        role,
+        created
+            .info
+            .expires_at
+            .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339()),
+    );
+    println!("{}", created.secret);
+    Ok(ExitCode::SUCCESS)
 }

@@ -21,6 +21,8 @@ pub struct Cli {
     pub db: DbConfig,
     #[command(flatten)]
     pub log: LogConfig,
+    #[command(flatten)]
+    pub auth: AuthConfig,
 }
 
 /// Without a subcommand, `parkway` serves the portal.
@@ -31,6 +33,29 @@ pub enum Command {
     /// Work with the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Work with API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a service account and print it once (to bootstrap
+    /// automation before anyone has signed in). Audited like tokens made in the UI.
+    Create {
+        /// Service-account name, e.g. `ci-deployer` (created if missing).
+        #[arg(long)]
+        name: String,
+        /// The role the token acts with.
+        #[arg(long)]
+        role: String,
+        /// Lifetime such as `30d`, `12h` or `90m` (at most 366d).
+        #[arg(long, default_value = "90d")]
+        expires: String,
+        /// Limit the token to these actions (repeatable); default: all its role allows.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,4 +109,51 @@ pub struct LogConfig {
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+/// Sign-in, sessions, roles and rate limits.
+#[derive(Debug, Clone, Args)]
+pub struct AuthConfig {
+    /// The URL people use to reach Parkway (scheme, host, port). Builds the OpenID
+    /// redirect URI and decides whether cookies are `Secure` (https). Defaults to
+    /// `http://` plus the listen address.
+    #[arg(long, env = "PARKWAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// OpenID Provider issuer URL; discovery is read from
+    /// `<issuer>/.well-known/openid-configuration`.
+    #[arg(long, env = "PARKWAY_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "PARKWAY_OIDC_CLIENT_ID", default_value = "parkway")]
+    pub oidc_client_id: String,
+    #[arg(long, env = "PARKWAY_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// Scopes asked for besides `openid`, space-separated. Add `groups` for providers
+    /// that release the group claim only on request (Okta, Dex).
+    #[arg(long, env = "PARKWAY_OIDC_SCOPES", default_value = "profile email")]
+    pub oidc_scopes: String,
+    /// Name of the claim that lists the person's groups.
+    #[arg(long, env = "PARKWAY_OIDC_GROUPS_CLAIM", default_value = "groups")]
+    pub oidc_groups_claim: String,
+    /// Development sign-in: pick a demo user, no provider. Refused when an issuer is set.
+    #[arg(long, env = "PARKWAY_DEV_SIGN_IN", value_parser = clap::builder::BoolishValueParser::new())]
+    pub dev_sign_in: bool,
+    /// Group-to-role mappings to add at start-up when missing: `group=role,group=role`.
+    #[arg(long, env = "PARKWAY_ROLE_MAPPINGS", default_value = "")]
+    pub role_mappings: String,
+    /// Groups starting with this prefix make the person a member of the team named by
+    /// the rest (`team-payments` → team `payments`).
+    #[arg(long, env = "PARKWAY_TEAM_GROUP_PREFIX", default_value = "team-")]
+    pub team_group_prefix: String,
+    /// A session nobody used for this many minutes ends.
+    #[arg(long, env = "PARKWAY_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+    /// Every session ends this many hours after sign-in.
+    #[arg(long, env = "PARKWAY_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u64,
+    /// Sign-in attempts (login, callback, development sign-in) per client address per minute.
+    #[arg(long, env = "PARKWAY_RATE_LIMIT_SIGN_IN", default_value_t = 30)]
+    pub rate_limit_sign_in: u32,
+    /// Requests per API token per minute.
+    #[arg(long, env = "PARKWAY_RATE_LIMIT_API", default_value_t = 600)]
+    pub rate_limit_api: u32,
 }

@@ -2,8 +2,11 @@
 //! `main.rs` only parses the command line and calls in here, so tests can build the
 //! same router against their own database.
 
+pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod router;

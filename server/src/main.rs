@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use parkway_server::{
     cli,
-    config::{AuditCommand, Cli, Command},
+    config::{AuditCommand, Cli, Command, TokenCommand},
     serve, telemetry,
 };
 
@@ -21,6 +21,12 @@ async fn main() -> ExitCode {
         None => serve::run(&cli).await.map(|()| ExitCode::SUCCESS),
         Some(Command::Migrate) => cli::migrate(&cli.db).await,
         Some(Command::Audit(AuditCommand::Verify)) => cli::audit_verify(&cli.db).await,
+        Some(Command::Token(TokenCommand::Create {
+            name,
+            role,
+            expires,
+            scopes,
+        })) => cli::token_create(&cli.db, name, role, expires, scopes).await,
     };
     outcome.unwrap_or_else(|err| {
         tracing::error!("{err:#}");

@@ -1,10 +1,19 @@
-//! The HTTP surface: pages (SSR), operational endpoints, static assets, and the layers
-//! every request passes through.
+//! The HTTP surface: pages (SSR), server functions, the REST API, sign-in, operational
+//! endpoints, static assets, and the layers every request passes through.
 
 use std::time::Duration;
 
-use axum::{Router, http::StatusCode, middleware, routing::get};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    http::StatusCode,
+    middleware,
+    response::IntoResponse,
+    routing::get,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use parkway_app::{App, shell};
 use tower_http::{
     compression::CompressionLayer,
@@ -12,18 +21,34 @@ use tower_http::{
     timeout::TimeoutLayer,
 };
 
-use crate::{health, metrics, security, state::AppState};
+use crate::{api, auth, health, metrics, security, state::AppState};
+
+/// Where server functions are mounted (their `prefix`).
+pub const SERVER_FN_PREFIX: &str = "/fn";
 
 /// Builds the whole application; tests call this with their own state.
 pub fn build(state: AppState, request_timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let page_context = state.server_context();
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::export))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .route("/fn/{*name}", get(server_fn).post(server_fn))
+        .merge(api::router())
+        .merge(auth::routes::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_context.clone()),
+            move || shell(options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::middleware::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
@@ -37,4 +62,10 @@ pub fn build(state: AppState, request_timeout: Duration) -> Router {
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Server functions get the same context as pages (CONVENTIONS rule 4).
+async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+    let context = state.server_context();
+    handle_server_fns_with_context(move || provide_context(context.clone()), request).await
 }

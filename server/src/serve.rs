@@ -6,7 +6,15 @@ use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
-use crate::{config::Cli, connect, metrics::Metrics, router, state::AppState};
+use crate::{
+    auth::{AuthSettings, SignIn, dev},
+    config::Cli,
+    connect,
+    metrics::Metrics,
+    router,
+    state::AppState,
+};
+use parkway_core::identity::{role_mappings, sessions};
 
 pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let config = &cli.serve;
@@ -21,12 +29,28 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
+    let auth = AuthSettings::from_config(&cli.auth, config.listen)?;
+    seed_role_mappings(&pool, &auth).await?;
+    match &auth.sign_in {
+        SignIn::Oidc(_) => {
+            tracing::info!(issuer = ?cli.auth.oidc_issuer, "sign-in through the OpenID Provider")
+        }
+        SignIn::Dev => {
+            tracing::warn!("DEVELOPMENT SIGN-IN is on: anyone reaching this server can act as any demo user")
+        }
+        SignIn::Disabled => tracing::warn!(
+            "no sign-in configured: set PARKWAY_OIDC_ISSUER (or PARKWAY_DEV_SIGN_IN=1 for a local demo); only API tokens work"
+        ),
+    }
     let state = AppState {
         leptos_options,
         pool: pool.clone(),
         metrics: Arc::new(Metrics::default()),
+        auth: Arc::new(auth),
     };
-    let app = router::build(state, config.request_timeout());
+    tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
+    let app = router::build(state, config.request_timeout())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = TcpListener::bind(config.listen).await.with_context(|| {
         format!(
             "could not listen on {} (is another Parkway running?)",
@@ -68,4 +92,32 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown requested; finishing requests in flight");
+}
+
+/// Adds configured (and, in development mode, the demo) group-to-role mappings.
+async fn seed_role_mappings(pool: &sqlx::PgPool, auth: &AuthSettings) -> anyhow::Result<()> {
+    let mut pairs = auth.seed_mappings.clone();
+    if matches!(auth.sign_in, SignIn::Dev) {
+        pairs.extend(dev::mappings());
+    }
+    let added = role_mappings::seed(pool, &pairs, "system:configuration")
+        .await
+        .context("could not seed role mappings")?;
+    if added > 0 {
+        tracing::info!(added, "role mappings seeded from configuration");
+    }
+    Ok(())
+}
+
+/// Deletes expired sessions and abandoned sign-ins every ten minutes.
+async fn purge_sessions(pool: sqlx::PgPool, policy: sessions::SessionPolicy) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match sessions::purge_expired(&pool, policy).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::debug!(removed, "expired sessions purged"),
+            Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
+        }
+    }
 }

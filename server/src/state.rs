@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
+use parkway_app::auth::server::ServerContext;
 use sqlx::PgPool;
 
-use crate::metrics::Metrics;
+use crate::{auth::AuthSettings, metrics::Metrics};
 
 /// Shared application state; cheap to clone. No global statics, so each test builds
 /// its own with its own database.
@@ -15,4 +16,15 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub metrics: Arc<Metrics>,
+    pub auth: Arc<AuthSettings>,
+}
+
+impl AppState {
+    /// What pages and server functions get from context.
+    pub fn server_context(&self) -> ServerContext {
+        ServerContext {
+            pool: self.pool.clone(),
+            sign_in: self.auth.sign_in.mode(),
+        }
+    }
 }

@@ -2,18 +2,14 @@
 
 use std::time::Duration;
 
-use axum::{
-    Router,
-    body::Body,
-    http::{Request, StatusCode},
-};
-use http_body_util::BodyExt;
+use axum::{Router, http::StatusCode};
+use common::Answer;
+use parkway_core::identity::Role;
 use parkway_server::security::DEFAULT_CSP;
 use sqlx::{
     PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
-use tower::ServiceExt;
 
 mod common;
 
@@ -21,31 +17,17 @@ fn app(pool: PgPool) -> Router {
     common::app(pool, Duration::from_secs(10))
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
+/// A developer's session, for the pages that need a signed-in person.
+async fn developer(pool: &PgPool) -> String {
+    common::session_cookie(pool, &[Role::Developer]).await
 }
 
 async fn get(app: &Router, path: &str) -> Answer {
-    let request = Request::get(path).body(Body::empty()).expect("request");
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    common::get(app, path, None).await
 }
 
 fn header<'a>(answer: &'a Answer, name: &str) -> &'a str {
-    answer
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+    answer.header(name)
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
@@ -69,7 +51,8 @@ async fn readyz_follows_the_database(pool: PgPool) {
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn home_page_is_server_rendered_with_a_nonce_csp(pool: PgPool) {
-    let answer = get(&app(pool), "/").await;
+    let cookie = developer(&pool).await;
+    let answer = common::get(&app(pool), "/", Some(&cookie)).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(header(&answer, "content-type").starts_with("text/html"));
     assert!(
@@ -98,6 +81,7 @@ async fn home_page_is_server_rendered_with_a_nonce_csp(pool: PgPool) {
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn every_area_page_renders_with_its_title(pool: PgPool) {
+    let cookie = developer(&pool).await;
     let app = app(pool);
     for (path, title) in [
         ("/catalog", "Catalog"),
@@ -106,7 +90,7 @@ async fn every_area_page_renders_with_its_title(pool: PgPool) {
         ("/scorecards", "Scorecards"),
         ("/admin", "Admin"),
     ] {
-        let answer = get(&app, path).await;
+        let answer = common::get(&app, path, Some(&cookie)).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}");
         assert!(
             answer.body.contains(&format!("<title>{title} · Parkway</title>")),
@@ -121,7 +105,8 @@ async fn every_area_page_renders_with_its_title(pool: PgPool) {
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn unknown_path_is_a_404_page(pool: PgPool) {
-    let answer = get(&app(pool), "/no/such/page").await;
+    let cookie = developer(&pool).await;
+    let answer = common::get(&app(pool), "/no/such/page", Some(&cookie)).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert!(answer.body.contains("Page not found"));
     assert!(header(&answer, "content-type").starts_with("text/html"));
@@ -151,7 +136,7 @@ async fn metrics_count_requests_by_matched_route(pool: PgPool) {
     let app = app(pool);
     get(&app, "/healthz").await;
     get(&app, "/healthz").await;
-    get(&app, "/nowhere").await;
+    get(&app, "/nowhere.txt").await;
     let answer = get(&app, "/metrics").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(header(&answer, "content-type").starts_with("text/plain; version=0.0.4"));
@@ -180,8 +165,12 @@ async fn metrics_count_requests_by_matched_route(pool: PgPool) {
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn page_routes_are_labelled_by_their_pattern(pool: PgPool) {
+    let cookie = developer(&pool).await;
     let app = app(pool);
-    assert_eq!(get(&app, "/catalog").await.status, StatusCode::OK);
+    assert_eq!(
+        common::get(&app, "/catalog", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
     let body = get(&app, "/metrics").await.body;
     assert!(body.contains("route=\"/catalog\",status=\"200\"} 1"), "{body}");
 }
@@ -199,4 +188,22 @@ async fn requests_over_the_timeout_get_408(options: PgPoolOptions, connect: PgCo
     let app = common::app(pool.clone(), Duration::from_millis(200));
     let answer = get(&app, "/readyz").await;
     assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT);
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn anonymous_page_views_are_sent_to_sign_in_with_their_way_back(pool: PgPool) {
+    let app = app(pool);
+    let answer = get(&app, "/admin/audit?actor=x").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        answer.header("location"),
+        "/sign-in?next=%2Fadmin%2Faudit%3Factor%3Dx"
+    );
+    let sign_in = get(&app, "/sign-in").await;
+    assert_eq!(sign_in.status, StatusCode::OK);
+    assert!(
+        sign_in.body.contains("Sign-in is not configured"),
+        "{}",
+        sign_in.body
+    );
 }

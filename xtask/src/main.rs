@@ -2,6 +2,7 @@
 //!
 //! - `run`    — install missing tools, start Postgres, build, serve on 127.0.0.1:3000
 //! - `test`   — fmt, clippy, every Rust test against Postgres, then the browser suite
+//! - `tools` — install the build and browser-test tools that are missing
 //! - `db-url` — print (starting if needed) the private Postgres cluster's URL
 //! - `prepare`— refresh the committed `.sqlx/` query cache from a live database
 //! - `bench wasm` — release WebAssembly size, raw and compressed
@@ -23,6 +24,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   run          install what is missing, start Postgres, build and serve Parkway on http://127.0.0.1:3000
   test         cargo fmt --check, clippy, all Rust tests against Postgres, then the browser tests
+  tools        install the build and browser-test tools that are missing
   db-url       print the private Postgres cluster's URL (starting it if needed)
   prepare      refresh the .sqlx/ query cache from a live, migrated database
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let outcome = match args.as_slice() {
         ["run", rest @ ..] => run(rest),
         ["test", rest @ ..] => test(rest),
+        ["tools"] => tools::ensure_build_tools().and_then(|()| tools::ensure_chromium()),
         ["db-url"] => postgres::database_url().map(|url| println!("{url}")),
         ["prepare"] => prepare(),
         ["bench", "wasm"] => bench::wasm(),

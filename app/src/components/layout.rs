@@ -6,7 +6,9 @@ use leptos_router::components::A;
 use super::error_page::ErrorPage;
 use super::icons::{Icon, Svg};
 use super::theme_toggle::ThemeToggle;
+use crate::auth::{SignInMode, Viewer};
 use crate::routes::SECTIONS;
+use crate::use_session;
 
 /// Focus ring used by every interactive element, so keyboard users always see where they are.
 pub const FOCUS_RING: &str = "focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 focus-visible:ring-offset-2 focus-visible:ring-offset-white dark:focus-visible:ring-offset-slate-900";
@@ -21,6 +23,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             "Skip to main content"
         </a>
         <div class="flex min-h-screen flex-col">
+            <DevBanner />
             <Header />
             <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-8 focus:outline-none sm:px-6 lg:px-8">
                 <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{children()}</ErrorBoundary>
@@ -32,6 +35,8 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 #[component]
 fn Header() -> impl IntoView {
+    let viewer = use_session().viewer;
+    let signed_in = viewer.is_some();
     let link = format!(
         "flex shrink-0 items-center gap-2 rounded-md px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 \
          aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800 \
@@ -47,10 +52,18 @@ fn Header() -> impl IntoView {
                     </span>
                     "Parkway"
                 </a>
-                <div class="ml-auto md:order-last">
+                <div class="ml-auto flex items-center gap-2 md:order-last">
                     <ThemeToggle />
+                    {match viewer {
+                        Some(viewer) => view! { <UserMenu viewer /> }.into_any(),
+                        None => view! {
+                            <a href="/sign-in" class=format!("rounded-md bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800 {FOCUS_RING}")>
+                                "Sign in"
+                            </a>
+                        }.into_any(),
+                    }}
                 </div>
-                <nav aria-label="Main" class="-mx-2 w-full md:mx-0 md:w-auto">
+                <nav aria-label="Main" class="-mx-2 w-full md:mx-0 md:w-auto" class:hidden=!signed_in>
                     <ul class="flex flex-wrap gap-1">
                         {SECTIONS
                             .iter()
@@ -70,6 +83,58 @@ fn Header() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// Who is signed in, their roles, and the way out. Sign-out is a POST form, so it
+/// works before hydration and cannot be triggered by a link on another site.
+#[component]
+fn UserMenu(viewer: Viewer) -> impl IntoView {
+    let roles = if viewer.roles.is_empty() {
+        "no role yet".to_owned()
+    } else {
+        viewer.roles.join(", ")
+    };
+    view! {
+        <div class="flex items-center gap-3">
+            <a
+                href="/tokens"
+                title="Your API tokens"
+                class=format!("hidden rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900 sm:block dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white {FOCUS_RING}")
+            >
+                "Tokens"
+            </a>
+            <div class="flex items-center gap-2" data-testid="user">
+                <span aria-hidden="true" class="flex h-8 w-8 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold text-slate-700 dark:bg-slate-700 dark:text-slate-100">
+                    {viewer.initials()}
+                </span>
+                <span class="hidden flex-col leading-tight sm:flex">
+                    <span class="text-sm font-medium text-slate-900 dark:text-white" data-testid="user-name">{viewer.name.clone()}</span>
+                    <span class="text-xs text-slate-500 dark:text-slate-400">{roles}</span>
+                </span>
+                <span class="sr-only sm:hidden">{format!("Signed in as {}", viewer.name)}</span>
+            </div>
+            <form method="post" action="/auth/logout">
+                <button
+                    type="submit"
+                    class=format!("rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:border-slate-600 dark:text-slate-200 dark:hover:bg-slate-800 {FOCUS_RING}")
+                >
+                    "Sign out"
+                </button>
+            </form>
+        </div>
+    }
+}
+
+/// Always visible while development sign-in is on: anyone can be anyone.
+#[component]
+fn DevBanner() -> impl IntoView {
+    (use_session().mode == SignInMode::Development).then(|| {
+        view! {
+            <div role="note" class="bg-amber-400 px-4 py-1.5 text-center text-sm font-medium text-amber-950" data-testid="dev-banner">
+                "Development sign-in is on: anyone can sign in as any demo user. Never use this mode with real data."
+            </div>
+        }
+    })
 }
 
 #[component]

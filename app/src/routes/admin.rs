@@ -1,7 +1,37 @@
+//! `/admin`: the platform admin's tools.
+
+pub mod audit;
+pub mod roles;
+
 use leptos::prelude::*;
 
-use crate::components::icons::Icon;
-use crate::components::page::{EmptyState, PageHeader};
+use crate::components::icons::{Icon, Svg};
+use crate::components::layout::FOCUS_RING;
+use crate::components::page::{Crumb, PageHeader};
+
+/// Breadcrumb for pages below `/admin`.
+pub const TRAIL: &[Crumb] = &[Crumb {
+    label: "Admin",
+    href: "/admin",
+}];
+
+const TOOLS: &[(&str, &str, &str)] = &[
+    (
+        "Role mappings",
+        "/admin/roles",
+        "Which identity-provider groups grant which Parkway roles.",
+    ),
+    (
+        "Audit log",
+        "/admin/audit",
+        "Every sign-in and change, tamper-evident; filter and export as CSV or JSON.",
+    ),
+    (
+        "API tokens",
+        "/tokens?all=1",
+        "Tokens for CI/CD and scripts: create for service accounts, see last use, revoke.",
+    ),
+];
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -10,8 +40,27 @@ pub fn AdminPage() -> impl IntoView {
             title="Admin"
             description="Clusters, identity-provider group mappings, API tokens and the audit log, for platform administrators."
         />
-        <EmptyState icon=Icon::Admin title="Nothing to administer yet">
-            <p>"Cluster registration, role mappings, API tokens and the audit log browser arrive with sign-in. Every change Parkway makes is already recorded in the tamper-evident audit log in the database."</p>
-        </EmptyState>
+        <ul class="mt-8 grid gap-4 sm:grid-cols-3">
+            {TOOLS
+                .iter()
+                .map(|(title, href, summary)| {
+                    view! {
+                        <li>
+                            <a
+                                href=*href
+                                class=format!("flex h-full flex-col rounded-xl border border-slate-200 bg-white p-5 shadow-sm hover:border-emerald-500 dark:border-slate-800 dark:bg-slate-900 {FOCUS_RING}")
+                            >
+                                <span class="flex items-center gap-2 font-semibold text-slate-900 dark:text-white">
+                                    <Svg icon=Icon::Admin class="h-5 w-5 text-emerald-700 dark:text-emerald-400" />
+                                    {*title}
+                                </span>
+                                <span class="mt-2 text-sm text-slate-600 dark:text-slate-300">{*summary}</span>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Cluster registration arrives with cluster access."</p>
     }
 }

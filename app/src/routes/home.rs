@@ -8,8 +8,10 @@ use crate::components::layout::FOCUS_RING;
 /// What Parkway is and where to go next.
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let viewer = crate::use_session().viewer;
     view! {
         <Title text="" />
+        {viewer.map(|viewer| view! { <Welcome viewer /> })}
         <section class="rounded-2xl bg-gradient-to-br from-emerald-700 to-teal-800 px-6 py-12 text-white shadow-sm sm:px-10">
             <p class="text-sm font-semibold uppercase tracking-wider text-emerald-100">"Internal developer portal"</p>
             <h1 class="mt-2 max-w-3xl text-3xl font-bold tracking-tight sm:text-4xl">"The paved road to production, in one place"</h1>
@@ -78,5 +80,34 @@ pub fn HomePage() -> impl IntoView {
                 <p class="mt-1 text-sm leading-6 text-slate-600 dark:text-slate-400">"The same four delivery keys and the same policy coverage for every team, from one service up to the enterprise."</p>
             </div>
         </section>
+    }
+}
+
+/// Greets the person and, when none of their groups grants a role, says exactly what
+/// to ask for instead of letting every page fail.
+#[component]
+fn Welcome(viewer: crate::auth::Viewer) -> impl IntoView {
+    let first = viewer
+        .name
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let no_role = viewer.roles.is_empty();
+    let groups = if viewer.groups.is_empty() {
+        "none".to_owned()
+    } else {
+        viewer.groups.join(", ")
+    };
+    view! {
+        <p class="mb-4 text-lg text-slate-700 dark:text-slate-200" data-testid="welcome">
+            {format!("Welcome, {first}.")}
+        </p>
+        {no_role.then(|| view! {
+            <div role="status" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+                <p class="font-semibold">"You are signed in, but none of your groups grants a Parkway role yet."</p>
+                <p class="mt-1">{format!("Ask a platform admin to map one of your groups to a role. Your groups: {groups}.")}</p>
+            </div>
+        })}
     }
 }

@@ -1,24 +1,140 @@
-//! Shared set-up for the server's integration tests.
+//! Shared set-up for the server's integration tests: the real router over a real
+//! database, and callers with chosen roles.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use std::{sync::Arc, time::Duration};
 
-use axum::Router;
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode},
+};
+use clap::Parser;
+use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
-use parkway_server::{metrics::Metrics, router, state::AppState};
+use parkway_core::identity::{
+    Action, Role, role_mappings, sessions,
+    tokens::{self, NewToken, Owner},
+    users::{self, Identity},
+};
+use parkway_server::{auth::AuthSettings, config::Cli, metrics::Metrics, router, state::AppState};
 use sqlx::PgPool;
+use tower::ServiceExt;
 
-/// The real router over `pool`, as `parkway` builds it at start-up; static files are
-/// not needed by these tests, so the site root may be absent.
-pub fn app(pool: PgPool, request_timeout: Duration) -> Router {
+/// The origin the default settings consider Parkway's own.
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+/// The real router over `pool`, as `parkway` builds it at start-up, with `args` as
+/// extra command-line settings (e.g. `--dev-sign-in`).
+pub fn app_with(pool: PgPool, request_timeout: Duration, args: &[&str]) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("parkway")
         .site_root("target/site")
         .site_pkg_dir("pkg")
         .build();
+    let cli =
+        Cli::try_parse_from(std::iter::once("parkway").chain(args.iter().copied())).expect("valid arguments");
+    let auth = AuthSettings::from_config(&cli.auth, cli.serve.listen).expect("valid auth settings");
     let state = AppState {
         leptos_options,
         pool,
         metrics: Arc::new(Metrics::default()),
+        auth: Arc::new(auth),
     };
     router::build(state, request_timeout)
+}
+
+pub fn app(pool: PgPool, request_timeout: Duration) -> Router {
+    app_with(pool, request_timeout, &[])
+}
+
+/// A person holding exactly `roles` (through one test group each).
+pub async fn person(pool: &PgPool, roles: &[Role]) -> uuid::Uuid {
+    let pairs: Vec<(String, Role)> = roles.iter().map(|r| (format!("test-{r}"), *r)).collect();
+    role_mappings::seed(pool, &pairs, "system:test")
+        .await
+        .expect("seed");
+    let subject = uuid::Uuid::new_v4().to_string();
+    let identity = Identity {
+        issuer: "https://idp.test".into(),
+        subject: subject.clone(),
+        email: Some(format!("{subject}@example.com")),
+        display_name: format!("Test {}", roles.first().map_or("nobody", |r| r.as_str())),
+        groups: pairs.into_iter().map(|(g, _)| g).collect(),
+    };
+    let mut conn = pool.acquire().await.expect("connection");
+    users::upsert_person(&mut conn, &identity, "team-")
+        .await
+        .expect("user")
+}
+
+/// A `Cookie` header value for a fresh session of a person holding `roles`.
+pub async fn session_cookie(pool: &PgPool, roles: &[Role]) -> String {
+    let user = person(pool, roles).await;
+    let policy = sessions::SessionPolicy {
+        idle: Duration::from_secs(3600),
+        absolute: Duration::from_secs(7200),
+    };
+    let mut conn = pool.acquire().await.expect("connection");
+    let session = sessions::create(&mut conn, user, policy, None)
+        .await
+        .expect("session");
+    format!("parkway_session={}", session.id)
+}
+
+/// A bearer token of a service account acting with `role`, limited to `scopes`.
+pub async fn service_token(pool: &PgPool, role: Role, scopes: &[Action]) -> String {
+    let request = NewToken {
+        name: "test".into(),
+        owner: Owner::Service {
+            account: format!("svc-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+            role,
+        },
+        scopes: scopes.to_vec(),
+        lifetime: Duration::from_secs(3600),
+    };
+    tokens::create(pool, &request, "system:test", None)
+        .await
+        .expect("token")
+        .secret
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("JSON body expected, got: {}", self.body))
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// GET with an optional `Cookie` header.
+pub async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Answer {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send(app, request.body(Body::empty()).expect("request")).await
 }

@@ -1,0 +1,68 @@
+//! Server functions: every one is a public HTTP endpoint under `/fn/`, so every one
+//! takes the caller from the request, calls `authorize`, then calls `parkway-core`.
+//! [`SERVER_FNS`] documents each one's action and least role; the server's route ×
+//! role matrix test walks it.
+
+pub mod audit;
+mod error;
+pub mod identity;
+
+pub use error::AppError;
+
+/// One server function and who may call it (for the route × role matrix).
+#[derive(Debug, Clone, Copy)]
+pub struct ServerFnAccess {
+    /// Full path, `/fn/<endpoint>`.
+    pub path: &'static str,
+    /// `parkway_core::identity::Action` name.
+    pub action: &'static str,
+    /// The least role documented to pass.
+    pub role: &'static str,
+    /// A valid url-encoded argument body for the matrix test.
+    pub sample: &'static str,
+}
+
+pub const SERVER_FNS: &[ServerFnAccess] = &[
+    ServerFnAccess {
+        path: "/fn/list_audit_events",
+        action: "audit.view",
+        role: "platform-admin",
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/list_role_mappings",
+        action: "role-mapping.view",
+        role: "platform-admin",
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/add_role_mapping",
+        action: "role-mapping.edit",
+        role: "platform-admin",
+        sample: "group=matrix-group&role=leader",
+    },
+    ServerFnAccess {
+        path: "/fn/remove_role_mapping",
+        action: "role-mapping.edit",
+        role: "platform-admin",
+        sample: "id=0",
+    },
+    ServerFnAccess {
+        path: "/fn/list_tokens",
+        action: "token.own",
+        role: "developer",
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/create_token",
+        action: "token.own",
+        role: "developer",
+        sample: "name=matrix&expires=7d",
+    },
+    ServerFnAccess {
+        path: "/fn/revoke_token",
+        action: "token.own",
+        role: "developer",
+        sample: "id=00000000-0000-0000-0000-000000000000",
+    },
+];

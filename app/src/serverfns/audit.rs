@@ -1,0 +1,5 @@
+//! The audit browser.
+
+mod list_events;
+
+pub use list_events::*;

@@ -1,0 +1,93 @@
+//! Every action Parkway authorizes. The set is closed: a handler cannot ask about an
+//! action that is not listed here, and an action no role grants is denied to everyone.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Action {
+    /// Read the portal: pages, one's own profile.
+    #[serde(rename = "portal.view")]
+    ViewPortal,
+    /// Create, list and revoke one's own API tokens.
+    #[serde(rename = "token.own")]
+    ManageOwnTokens,
+    /// Create tokens for service accounts; list and revoke anyone's.
+    #[serde(rename = "token.manage")]
+    ManageAllTokens,
+    #[serde(rename = "role-mapping.view")]
+    ViewRoleMappings,
+    #[serde(rename = "role-mapping.edit")]
+    EditRoleMappings,
+    #[serde(rename = "audit.view")]
+    ViewAudit,
+    #[serde(rename = "audit.export")]
+    ExportAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::ViewPortal,
+        Action::ManageOwnTokens,
+        Action::ManageAllTokens,
+        Action::ViewRoleMappings,
+        Action::EditRoleMappings,
+        Action::ViewAudit,
+        Action::ExportAudit,
+    ];
+
+    /// The name used for token scopes and in error messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::ViewPortal => "portal.view",
+            Action::ManageOwnTokens => "token.own",
+            Action::ManageAllTokens => "token.manage",
+            Action::ViewRoleMappings => "role-mapping.view",
+            Action::EditRoleMappings => "role-mapping.edit",
+            Action::ViewAudit => "audit.view",
+            Action::ExportAudit => "audit.export",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A scope name that is not an action; the message lists the valid ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scope `{given}`: expected one of {}", Action::ALL.map(Action::as_str).join(", "))]
+pub struct UnknownAction {
+    pub given: String,
+}
+
+impl FromStr for Action {
+    type Err = UnknownAction;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL
+            .into_iter()
+            .find(|action| action.as_str() == s)
+            .ok_or_else(|| UnknownAction { given: s.to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for action in Action::ALL {
+            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
+            assert_eq!(
+                serde_json::to_value(action).ok(),
+                Some(serde_json::json!(action.as_str()))
+            );
+        }
+        assert!("audit.delete".parse::<Action>().is_err());
+    }
+}

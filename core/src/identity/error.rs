@@ -1,0 +1,35 @@
+use crate::audit;
+
+/// Why an identity operation failed. Every variant but `Database` and `Audit` carries a
+/// message that is safe to show to the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that breaks a rule; `field` names it.
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// Would duplicate something that must be unique.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("could not write the audit trail: {0}")]
+    Audit(#[from] audit::Error),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl Error {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The name of the unique or check constraint a database error violated, if any.
+pub(crate) fn violated_constraint(err: &sqlx::Error) -> Option<&str> {
+    err.as_database_error().and_then(|db| db.constraint())
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

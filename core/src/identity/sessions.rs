@@ -1,0 +1,209 @@
+//! Server-side sessions and pending sign-ins. The browser holds only a random id; this
+//! table says who it belongs to and until when.
+
+use std::{collections::BTreeSet, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{
+    Principal, PrincipalKind, Result, Role,
+    secret::{digest, random_hex},
+};
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Ends a session nobody used for this long.
+    pub idle: Duration,
+    /// Ends every session this long after sign-in, however busy.
+    pub absolute: Duration,
+}
+
+/// How long a started sign-in may take at the provider before it is void.
+pub const LOGIN_FLOW_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Sessions are marked as seen at most this often, so browsing does not write a row
+/// on every request.
+const TOUCH_EVERY_SECS: f64 = 60.0;
+
+/// A session as a request sees it.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub principal: Principal,
+    /// The per-session token forms may carry instead of a same-origin `Origin`.
+    pub csrf_token: String,
+}
+
+/// A freshly created session; `id` goes into the cookie and is never stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Starts a session for `user_id`. Always a new id (so a session id planted before
+/// sign-in is useless); `previous`, the id the browser presented, is destroyed.
+pub async fn create(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    policy: SessionPolicy,
+    previous: Option<&str>,
+) -> Result<NewSession> {
+    if let Some(previous) = previous {
+        sqlx::query!("delete from sessions where id_hash = $1", digest(previous))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let id = random_hex();
+    let expires_at = sqlx::query_scalar!(
+        r#"insert into sessions (id_hash, user_id, csrf_token, expires_at)
+           values ($1, $2, $3, now() + make_interval(secs => $4))
+           returning expires_at"#,
+        digest(&id),
+        user_id,
+        random_hex(),
+        policy.absolute.as_secs_f64(),
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(NewSession { id, expires_at })
+}
+
+/// The live session for `id`, or `None` when it is unknown, idle too long or past its
+/// absolute expiry. Marks it as seen.
+pub async fn load(pool: &PgPool, id: &str, policy: SessionPolicy) -> Result<Option<ActiveSession>> {
+    let id_hash = digest(id);
+    let row = sqlx::query!(
+        r#"select u.id, u.kind, u.handle, u.display_name, u.groups, s.csrf_token,
+                  extract(epoch from now() - s.last_seen_at)::float8 as "idle_secs!",
+                  array(select distinct m.role from role_mappings m
+                        where m.group_name = any(u.groups) order by 1) as "roles!"
+           from sessions s join users u on u.id = s.user_id
+           where s.id_hash = $1 and s.expires_at > now()
+             and s.last_seen_at > now() - make_interval(secs => $2)"#,
+        id_hash,
+        policy.idle.as_secs_f64(),
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    if row.idle_secs > TOUCH_EVERY_SECS {
+        sqlx::query!(
+            "update sessions set last_seen_at = now() where id_hash = $1",
+            id_hash
+        )
+        .execute(pool)
+        .await?;
+    }
+    Ok(Some(ActiveSession {
+        principal: principal_from_row(
+            row.id,
+            &row.kind,
+            row.handle,
+            row.display_name,
+            row.groups,
+            &row.roles,
+            None,
+        ),
+        csrf_token: row.csrf_token,
+    }))
+}
+
+/// Ends the session; returns the user it belonged to, for the audit trail.
+pub async fn destroy(conn: &mut PgConnection, id: &str) -> Result<Option<Uuid>> {
+    Ok(sqlx::query_scalar!(
+        "delete from sessions where id_hash = $1 returning user_id",
+        digest(id)
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Removes expired sessions and abandoned sign-ins; returns how many rows went.
+pub async fn purge_expired(pool: &PgPool, policy: SessionPolicy) -> Result<u64> {
+    let sessions = sqlx::query!(
+        "delete from sessions where expires_at <= now() or last_seen_at <= now() - make_interval(secs => $1)",
+        policy.idle.as_secs_f64()
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let flows = sqlx::query!("delete from login_flows where expires_at <= now()")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok(sessions + flows)
+}
+
+/// What must survive the round trip to the provider, kept server-side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFlow {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// Local path to return to after sign-in.
+    pub return_to: String,
+}
+
+/// Stores a pending sign-in under a new random id (for the browser's cookie).
+pub async fn start_login(pool: &PgPool, flow: &LoginFlow) -> Result<String> {
+    let id = random_hex();
+    sqlx::query!(
+        r#"insert into login_flows (id_hash, state, nonce, pkce_verifier, return_to, expires_at)
+           values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))"#,
+        digest(&id),
+        flow.state,
+        flow.nonce,
+        flow.pkce_verifier,
+        flow.return_to,
+        LOGIN_FLOW_TTL.as_secs_f64(),
+    )
+    .execute(pool)
+    .await?;
+    Ok(id)
+}
+
+/// Takes the pending sign-in for `id` out of the table: each can be completed once.
+pub async fn take_login(pool: &PgPool, id: &str) -> Result<Option<LoginFlow>> {
+    Ok(sqlx::query_as!(
+        LoginFlow,
+        r#"delete from login_flows where id_hash = $1 and expires_at > now()
+           returning state, nonce, pkce_verifier, return_to"#,
+        digest(id)
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Builds a principal from the columns every identity query selects. Role names the
+/// database holds are guaranteed valid by its check constraint; anything else is skipped.
+pub(crate) fn principal_from_row(
+    user_id: Uuid,
+    kind: &str,
+    handle: String,
+    display_name: String,
+    groups: Vec<String>,
+    roles: &[String],
+    scopes: Option<BTreeSet<super::Action>>,
+) -> Principal {
+    Principal {
+        user_id,
+        kind: if kind == "service" {
+            PrincipalKind::Service
+        } else {
+            PrincipalKind::Person
+        },
+        handle,
+        display_name,
+        roles: roles
+            .iter()
+            .filter_map(|role| role.parse::<Role>().ok())
+            .collect(),
+        scopes,
+        groups,
+    }
+}

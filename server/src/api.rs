@@ -1,0 +1,129 @@
+//! The REST API under `/api/v1`. The route table [`ENDPOINTS`] is data: the router is
+//! built from it (a route cannot exist without an entry), and the route × role matrix
+//! test walks it. Each handler still calls `authorize` itself, with the resource it
+//! acts on; the table records the action and the least role that passes, for people
+//! and for the test.
+
+mod audit;
+mod me;
+mod role_mappings;
+mod tokens;
+
+use axum::{
+    Extension, Router,
+    http::{HeaderMap, Method},
+    routing::{MethodRouter, delete, get, post},
+};
+use parkway_core::identity::{Action, Principal, Role};
+
+use crate::state::AppState;
+
+/// One REST route and who may call it.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub action: Action,
+    /// The least role documented to pass; the matrix test checks it does.
+    pub role: Role,
+    pub summary: &'static str,
+}
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/me",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "The caller: name, roles, groups, teams.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/tokens",
+        action: Action::ManageOwnTokens,
+        role: Role::Developer,
+        summary: "The caller's API tokens (`?all=true`: everyone's, for platform admins).",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/tokens",
+        action: Action::ManageOwnTokens,
+        role: Role::Developer,
+        summary: "Create a token for oneself, or (platform admins) for a service account; the secret is in the answer only.",
+    },
+    Endpoint {
+        method: Method::DELETE,
+        path: "/api/v1/tokens/{id}",
+        action: Action::ManageOwnTokens,
+        role: Role::Developer,
+        summary: "Revoke a token (one's own; anyone's for platform admins).",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/role-mappings",
+        action: Action::ViewRoleMappings,
+        role: Role::PlatformAdmin,
+        summary: "Which provider groups grant which roles.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/role-mappings",
+        action: Action::EditRoleMappings,
+        role: Role::PlatformAdmin,
+        summary: "Map a group to a role.",
+    },
+    Endpoint {
+        method: Method::DELETE,
+        path: "/api/v1/role-mappings/{id}",
+        action: Action::EditRoleMappings,
+        role: Role::PlatformAdmin,
+        summary: "Remove a mapping.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/audit/events",
+        action: Action::ViewAudit,
+        role: Role::PlatformAdmin,
+        summary: "Audit events, newest first, filtered and paginated.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/audit/export",
+        action: Action::ExportAudit,
+        role: Role::PlatformAdmin,
+        summary: "Download filtered audit events as CSV or JSON.",
+    },
+];
+
+fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
+    match (endpoint.method.as_str(), endpoint.path) {
+        ("GET", "/api/v1/me") => get(me::show),
+        ("GET", "/api/v1/tokens") => get(tokens::list),
+        ("POST", "/api/v1/tokens") => post(tokens::create),
+        ("DELETE", "/api/v1/tokens/{id}") => delete(tokens::revoke),
+        ("GET", "/api/v1/role-mappings") => get(role_mappings::list),
+        ("POST", "/api/v1/role-mappings") => post(role_mappings::add),
+        ("DELETE", "/api/v1/role-mappings/{id}") => delete(role_mappings::remove),
+        ("GET", "/api/v1/audit/events") => get(audit::events),
+        ("GET", "/api/v1/audit/export") => get(audit::export),
+        (method, path) => unreachable!("no handler for {method} {path}: add one in api::handler"),
+    }
+}
+
+/// The `/api/v1` router, generated from [`ENDPOINTS`].
+pub fn router() -> Router<AppState> {
+    ENDPOINTS.iter().fold(Router::new(), |router, endpoint| {
+        router.route(endpoint.path, handler(endpoint))
+    })
+}
+
+/// The authenticated caller, if any (set by the authentication middleware).
+pub type Caller = Option<Extension<Principal>>;
+
+pub fn principal(caller: &Caller) -> Option<&Principal> {
+    caller.as_ref().map(|Extension(p)| p)
+}
+
+pub fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok())
+}

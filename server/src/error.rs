@@ -1,0 +1,154 @@
+//! The one error type of the REST API and the authentication layer, and how each case
+//! becomes an HTTP answer: a status and a JSON body `{"error": {"code", "message"}}`
+//! whose message is safe to show. Unexpected errors are logged once, here, and shown
+//! only as a generic message.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use parkway_core::{audit, identity};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Denied(#[from] identity::Denied),
+    /// A credential was presented but is not valid (unknown, expired, revoked token).
+    #[error("{0}")]
+    BadCredentials(&'static str),
+    #[error("{0}")]
+    BadRequest(String),
+    /// A body or query that did not parse; `status` comes from axum's rejection.
+    #[error("{message}")]
+    Rejected { status: StatusCode, message: String },
+    #[error("{0}")]
+    CrossSite(String),
+    #[error("too many requests: try again in {0} s")]
+    RateLimited(u64),
+    #[error("{0}")]
+    HeadersTooLarge(String),
+    #[error(transparent)]
+    Identity(#[from] identity::Error),
+    #[error(transparent)]
+    Audit(#[from] audit::Error),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        use identity::{Denied, Error as Id};
+        match self {
+            ApiError::Denied(Denied::Unauthenticated) | ApiError::BadCredentials(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Denied(_) | ApiError::CrossSite(_) => StatusCode::FORBIDDEN,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Rejected { status, .. } => *status,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::Identity(Id::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Identity(Id::Conflict(_)) => StatusCode::CONFLICT,
+            ApiError::Identity(Id::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Audit(audit::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Identity(Id::Database(_) | Id::Audit(_)) | ApiError::Audit(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self.status() {
+            StatusCode::UNAUTHORIZED => "unauthenticated",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::NOT_FOUND => "not_found",
+            _ => "internal",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "internal error: the details are in the server log".to_owned()
+        } else {
+            self.to_string()
+        };
+        let mut response = (
+            status,
+            Json(json!({ "error": { "code": self.code(), "message": message } })),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"parkway\""),
+            );
+        }
+        if let ApiError::RateLimited(secs) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Json<T>` whose rejections (wrong type, missing field, bad syntax) answer in the
+/// API's JSON error shape, naming the field serde could not read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::Rejected {
+                status: rejection.status(),
+                message: rejection.body_text(),
+            }),
+        }
+    }
+}
+
+/// `Query<T>` with the same error shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::Rejected {
+                status: rejection.status(),
+                message: rejection.body_text(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! The route × role matrix, generated from the route tables: every `/api/v1` endpoint
+//! and every server function refuses an anonymous caller (401) and a caller without a
+//! role (403), refuses roles below the documented one (403), and lets the documented
+//! role through. A server function missing from the table fails the test.
+
+use std::{collections::BTreeSet, str::FromStr, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Method, Request, StatusCode},
+};
+use parkway_app::serverfns::SERVER_FNS;
+use parkway_core::identity::{
+    Action, Role, role_mappings,
+    tokens::{self, NewToken, Owner},
+};
+use parkway_server::api::{ENDPOINTS, Endpoint};
+use sqlx::PgPool;
+
+mod common;
+use common::{Answer, ORIGIN};
+
+/// A concrete request for `endpoint` that the documented role may make successfully;
+/// path parameters point at things the caller may act on.
+async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (String, Option<&'static str>) {
+    match endpoint.path {
+        "/api/v1/tokens/{id}" => {
+            let request = NewToken {
+                name: format!("matrix {}", uuid::Uuid::new_v4()),
+                owner: Owner::Person(caller),
+                scopes: vec![],
+                lifetime: Duration::from_secs(600),
+            };
+            let token = tokens::create(pool, &request, "system:test", None)
+                .await
+                .expect("token");
+            (format!("/api/v1/tokens/{}", token.info.id), None)
+        }
+        "/api/v1/role-mappings/{id}" => {
+            let group = format!("matrix-{}", uuid::Uuid::new_v4());
+            let mapping = role_mappings::add(pool, &group, "leader", "system:test", None)
+                .await
+                .expect("mapping");
+            (format!("/api/v1/role-mappings/{}", mapping.id), None)
+        }
+        "/api/v1/tokens" if endpoint.method == Method::POST => (
+            endpoint.path.to_owned(),
+            Some(r#"{"name": "matrix", "expires": "1d"}"#),
+        ),
+        "/api/v1/role-mappings" if endpoint.method == Method::POST => (
+            endpoint.path.to_owned(),
+            Some(r#"{"group": "matrix-group", "role": "leader"}"#),
+        ),
+        path => (path.to_owned(), None),
+    }
+}
+
+async fn call(
+    app: &Router,
+    method: &Method,
+    path: &str,
+    body: Option<&str>,
+    content_type: &str,
+    cookie: Option<&str>,
+) -> Answer {
+    let mut request = Request::builder()
+        .method(method.clone())
+        .uri(path)
+        .header("origin", ORIGIN);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if body.is_some() {
+        request = request.header("content-type", content_type);
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_owned()));
+    common::send(app, request.body(body).expect("request")).await
+}
+
+/// Roles that do not grant `action`, which must all be refused.
+fn roles_without(action: Action) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|role| !parkway_core::identity::policy::grants(*role).contains(&action))
+        .collect()
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn every_api_endpoint_enforces_its_documented_access(pool: PgPool) {
+    let app = common::app(pool.clone(), Duration::from_secs(10));
+    let nobody = common::session_cookie(&pool, &[]).await;
+    for endpoint in ENDPOINTS {
+        let what = format!("{} {}", endpoint.method, endpoint.path);
+        let documented = common::person(&pool, &[endpoint.role]).await;
+        let (path, body) = concrete(&pool, endpoint, documented).await;
+        let json = "application/json";
+
+        let anonymous = call(&app, &endpoint.method, &path, body, json, None).await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{what} anonymous: {}",
+            anonymous.body
+        );
+        assert_eq!(anonymous.json()["error"]["code"], "unauthenticated", "{what}");
+
+        let no_role = call(&app, &endpoint.method, &path, body, json, Some(&nobody)).await;
+        assert_eq!(
+            no_role.status,
+            StatusCode::FORBIDDEN,
+            "{what} without a role: {}",
+            no_role.body
+        );
+
+        for role in roles_without(endpoint.action) {
+            let cookie = common::session_cookie(&pool, &[role]).await;
+            let refused = call(&app, &endpoint.method, &path, body, json, Some(&cookie)).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::FORBIDDEN,
+                "{what} as {role}: {}",
+                refused.body
+            );
+        }
+
+        let cookie = session_of(&pool, documented).await;
+        let allowed = call(&app, &endpoint.method, &path, body, json, Some(&cookie)).await;
+        assert!(
+            allowed.status.is_success(),
+            "{what} as {}: {} {}",
+            endpoint.role,
+            allowed.status,
+            allowed.body
+        );
+    }
+}
+
+async fn session_of(pool: &PgPool, user: uuid::Uuid) -> String {
+    let policy = parkway_core::identity::sessions::SessionPolicy {
+        idle: Duration::from_secs(600),
+        absolute: Duration::from_secs(600),
+    };
+    let mut conn = pool.acquire().await.expect("connection");
+    let session = parkway_core::identity::sessions::create(&mut conn, user, policy, None)
+        .await
+        .expect("session");
+    format!("parkway_session={}", session.id)
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
+    let app = common::app(pool.clone(), Duration::from_secs(10));
+    let nobody = common::session_cookie(&pool, &[]).await;
+    let form = "application/x-www-form-urlencoded";
+    for access in SERVER_FNS {
+        let action = Action::from_str(access.action).expect("a known action");
+        let role = Role::from_str(access.role).expect("a known role");
+        let documented = common::person(&pool, &[role]).await;
+        // Arguments that point at things the documented caller may act on.
+        let sample = match access.path {
+            "/fn/revoke_token" => {
+                let request = NewToken {
+                    name: "matrix".into(),
+                    owner: Owner::Person(documented),
+                    scopes: vec![],
+                    lifetime: Duration::from_secs(600),
+                };
+                let token = tokens::create(&pool, &request, "system:test", None)
+                    .await
+                    .expect("token");
+                format!("id={}", token.info.id)
+            }
+            "/fn/remove_role_mapping" => {
+                let mapping = role_mappings::add(&pool, "matrix-removable", "leader", "system:test", None)
+                    .await
+                    .expect("mapping");
+                format!("id={}", mapping.id)
+            }
+            _ => access.sample.to_owned(),
+        };
+        let method = registered_method(access.path);
+        let post = |cookie: Option<String>| {
+            let app = app.clone();
+            let sample = sample.clone();
+            let method = method.clone();
+            async move {
+                if method == Method::GET {
+                    let path = format!("{}?{sample}", access.path);
+                    call(&app, &method, &path, None, form, cookie.as_deref()).await
+                } else {
+                    call(&app, &method, access.path, Some(&sample), form, cookie.as_deref()).await
+                }
+            }
+        };
+        let anonymous = post(None).await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{} anonymous: {}",
+            access.path,
+            anonymous.body
+        );
+        let no_role = post(Some(nobody.clone())).await;
+        assert_eq!(
+            no_role.status,
+            StatusCode::FORBIDDEN,
+            "{} without a role: {}",
+            access.path,
+            no_role.body
+        );
+        for lower in roles_without(action) {
+            let cookie = common::session_cookie(&pool, &[lower]).await;
+            let refused = post(Some(cookie)).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::FORBIDDEN,
+                "{} as {lower}: {}",
+                access.path,
+                refused.body
+            );
+        }
+        let allowed = post(Some(session_of(&pool, documented).await)).await;
+        assert_eq!(
+            allowed.status,
+            StatusCode::OK,
+            "{} as {role}: {}",
+            access.path,
+            allowed.body
+        );
+    }
+}
+
+#[test]
+fn every_registered_server_function_is_in_the_matrix() {
+    let registered: BTreeSet<String> = leptos_axum_paths();
+    let documented: BTreeSet<String> = SERVER_FNS.iter().map(|s| s.path.to_owned()).collect();
+    assert!(!registered.is_empty(), "server functions are registered");
+    assert_eq!(
+        registered, documented,
+        "add new server functions to parkway_app::serverfns::SERVER_FNS"
+    );
+}
+
+fn registered_method(path: &str) -> Method {
+    leptos::server_fn::axum::server_fn_paths()
+        .find(|(p, _)| *p == path)
+        .map(|(_, method)| method)
+        .unwrap_or_else(|| panic!("{path} is not a registered server function"))
+}
+
+fn leptos_axum_paths() -> BTreeSet<String> {
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect()
+}
+
+#[test]
+fn every_api_endpoint_is_documented_once() {
+    let mut seen = BTreeSet::new();
+    for endpoint in ENDPOINTS {
+        assert!(endpoint.path.starts_with("/api/v1/"), "{}", endpoint.path);
+        assert!(
+            seen.insert((endpoint.method.to_string(), endpoint.path)),
+            "{} {} twice",
+            endpoint.method,
+            endpoint.path
+        );
+        assert!(
+            parkway_core::identity::policy::grants(endpoint.role).contains(&endpoint.action),
+            "{} {}: the documented role must grant the action",
+            endpoint.method,
+            endpoint.path
+        );
+    }
+}
