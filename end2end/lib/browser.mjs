@@ -20,8 +20,11 @@ const FLAGS = [
 ];
 
 
+export const ISSUER = process.env.PARKWAY_OIDC_ISSUER ?? 'http://127.0.0.1:4455';
+
 /** A browser with a plain (non-persistent) context per test, for options such as
- *  disabling JavaScript or a phone viewport. */
+ *  disabling JavaScript or a phone viewport. Contexts are signed in through the test
+ *  OpenID Provider as `as` (default `ada`, a platform admin); `as: null` stays anonymous. */
 export async function browser() {
   const instance = await chromium.launch({
     executablePath: process.env.PARKWAY_CHROMIUM ?? '/usr/bin/chromium',
@@ -29,10 +32,34 @@ export async function browser() {
     args: FLAGS,
   });
   return {
-    newContext: (options = {}) =>
-      instance.newContext({ baseURL: BASE_URL, colorScheme: 'light', viewport: { width: 1280, height: 900 }, ...options }),
+    newContext: async ({ as = 'ada', ...options } = {}) => {
+      const context = await instance.newContext({
+        baseURL: BASE_URL,
+        colorScheme: 'light',
+        viewport: { width: 1280, height: 900 },
+        ...options,
+      });
+      if (as) {
+        const page = await context.newPage();
+        await signIn(page, as);
+        await page.close();
+      }
+      return context;
+    },
     close: () => instance.close(),
   };
+}
+
+/** The real sign-in: Parkway's sign-in page, the provider's login form, and back.
+ *  Works with JavaScript off too (every step is a link, a form or a redirect). */
+export async function signIn(page, login, next = '/') {
+  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByRole('link', { name: 'Sign in with your company account' }).click();
+  await page.waitForURL(`${ISSUER}/**`);
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill('any password');
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL(`${BASE_URL}${next}`);
 }
 
 /** Collects console errors, failed requests and uncaught exceptions, so a test can
@@ -43,7 +70,12 @@ export function watchForErrors(page) {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`exception: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('requestfailed', (req) => {
+    // ERR_ABORTED is the browser cancelling a load because the page navigated away
+    // (say, to the identity provider); anything else is a real failure.
+    if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
   return problems;
 }
 

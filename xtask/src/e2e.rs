@@ -3,7 +3,7 @@
 
 use std::{
     fs,
-    io::{Read, Write},
+    io::{BufRead, BufReader, Read, Write},
     net::{TcpListener, TcpStream},
     path::Path,
     process::{Child, Command, ExitStatus, Stdio},
@@ -23,10 +23,11 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
     let artifacts = root.join("end2end/artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| Error::io("creating end2end/artifacts", e))?;
     let url = postgres::recreate_database(admin_url, E2E_DATABASE)?;
-    let port = TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| Error::io("finding a free port", e))?;
+    let port = free_port()?;
+    let op_port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let issuer = format!("http://127.0.0.1:{op_port}");
+    let _provider = start_provider(&root, op_port, &format!("{base}/auth/callback"), &artifacts)?;
     let log =
         fs::File::create(artifacts.join("server.log")).map_err(|e| Error::io("creating server.log", e))?;
     let log_err = log.try_clone().map_err(|e| Error::io("creating server.log", e))?;
@@ -36,6 +37,16 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
         .env("PARKWAY_SITE_ROOT", root.join("target/site"))
         .env("PARKWAY_LOG_FORMAT", "json")
+        .env("PARKWAY_PUBLIC_URL", &base)
+        .env("PARKWAY_OIDC_ISSUER", &issuer)
+        .env("PARKWAY_OIDC_CLIENT_ID", "parkway")
+        .env("PARKWAY_OIDC_CLIENT_SECRET", "parkway-test-secret")
+        .env("PARKWAY_OIDC_SCOPES", "profile email groups")
+        .env(
+            "PARKWAY_ROLE_MAPPINGS",
+            "parkway-admins=platform-admin,team-search=developer",
+        )
+        .env_remove("PARKWAY_DEV_SIGN_IN")
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_err)
@@ -60,7 +71,8 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .arg("--test-concurrency=1")
         .args(&tests)
         .current_dir(&root)
-        .env("PARKWAY_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("PARKWAY_BASE_URL", &base)
+        .env("PARKWAY_OIDC_ISSUER", &issuer)
         .env("PARKWAY_CHROMIUM", chromium)
         .env("PARKWAY_ARTIFACTS", &artifacts);
     let outcome = cmd::status(&mut node);
@@ -78,6 +90,55 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
             log.display()
         ))),
     }
+}
+
+fn free_port() -> Result<u16> {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| Error::io("finding a free port", e))
+}
+
+/// The test OpenID Provider (npm `oidc-provider`), killed when dropped.
+struct Provider(Child);
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `end2end/oidc-provider.mjs` and waits for its `ready` line.
+fn start_provider(root: &Path, port: u16, redirect: &str, artifacts: &Path) -> Result<Provider> {
+    cmd::step(&format!("starting the test OpenID Provider on 127.0.0.1:{port}"));
+    let log = fs::File::create(artifacts.join("oidc-provider.log"))
+        .map_err(|e| Error::io("creating oidc-provider.log", e))?;
+    let mut child = Command::new("node")
+        .arg(root.join("end2end/oidc-provider.mjs"))
+        .current_dir(root)
+        .env("OP_PORT", port.to_string())
+        .env("RP_REDIRECT", redirect)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| Error::io("starting node end2end/oidc-provider.mjs", e))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| Error::Failed("no stdout from the provider".into()))?;
+    let provider = Provider(child);
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .map_err(|e| Error::io("waiting for the provider", e))?;
+    if first.trim() != "ready" {
+        return Err(Error::Failed(
+            "the test OpenID Provider did not start; see end2end/artifacts/oidc-provider.log".into(),
+        ));
+    }
+    Ok(provider)
 }
 
 /// Stops the server on every path out, including test failures and panics.

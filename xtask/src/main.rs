@@ -74,6 +74,11 @@ fn run(args: &[&str]) -> Result<()> {
         .env("DATABASE_URL", &url)
         .env("PARKWAY_LISTEN", &listen)
         .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"));
+    // The embedded default has no identity provider: offer the demo users, unless
+    // the person running it configured a real provider.
+    if std::env::var_os("PARKWAY_OIDC_ISSUER").is_none() {
+        server.env("PARKWAY_DEV_SIGN_IN", "1");
+    }
     // Runs in the foreground; Ctrl-C reaches the server too (same process group), and
     // it shuts down gracefully.
     cmd::status(&mut server)
