@@ -62,7 +62,7 @@ pub async fn token_create(
     parkway_core::identity::users::validate_account_name(name).map_err(|err| anyhow::anyhow!("{err}"))?;
     let pool = connect(db).await?;
     let request = NewToken {
-        name: format!("{name} (created by the CLI)"),
+        name: format!("{name} (CLI, {})", chrono::Utc::now().format("%Y-%m-%d %H:%M:%S")),
         owner: Owner::Service {
             account: name.to_owned(),
             role,

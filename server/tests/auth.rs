@@ -538,3 +538,50 @@ async fn idle_sessions_end(pool: PgPool) {
     let api = common::get(&app, "/api/v1/me", Some(&cookie)).await;
     assert_eq!(api.status, StatusCode::UNAUTHORIZED);
 }
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_callback_whose_state_differs_from_the_flow_is_refused_and_the_flow_is_spent(pool: PgPool) {
+    use parkway_core::identity::sessions::{LoginFlow, start_login};
+    let app = app(pool.clone(), &["--oidc-issuer", "http://127.0.0.1:9/"]);
+    let flow = LoginFlow {
+        state: "the-real-state".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        return_to: "/".into(),
+    };
+    let id = start_login(&pool, &flow).await.expect("flow");
+    let cookie = format!("parkway_login={id}");
+    let tampered = common::get(&app, "/auth/callback?code=c&state=forged", Some(&cookie)).await;
+    assert_eq!(tampered.status, StatusCode::BAD_REQUEST);
+    assert!(
+        tampered
+            .body
+            .contains("does not match the sign-in this browser started"),
+        "{}",
+        tampered.body
+    );
+    let replay = common::get(&app, "/auth/callback?code=c&state=the-real-state", Some(&cookie)).await;
+    assert!(
+        replay.body.contains("expired or was already completed"),
+        "a refused flow cannot be retried"
+    );
+    assert_eq!(count(&pool, "sessions").await, 0);
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn sessions_end_at_their_absolute_expiry_however_busy(pool: PgPool) {
+    let app = app(pool.clone(), &[]);
+    let cookie = common::session_cookie(&pool, &[Role::Developer]).await;
+    assert_eq!(
+        common::get(&app, "/api/v1/me", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    sqlx::query("update sessions set expires_at = now() - interval '1 second', last_seen_at = now()")
+        .execute(&pool)
+        .await
+        .expect("expire");
+    assert_eq!(
+        common::get(&app, "/api/v1/me", Some(&cookie)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -79,3 +79,74 @@ fn subcommands_without_a_database_say_what_to_set() {
     assert!(!out.status.success());
     assert!(stderr.contains("DATABASE_URL is not set"), "{stderr}");
 }
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn token_create_prints_a_working_token_once_and_audits_it(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let url = connect.to_url_lossy().to_string();
+    let pool = options.connect_with(connect).await.expect("pool");
+    let out = parkway(
+        &url,
+        &[
+            "token",
+            "create",
+            "--name",
+            "ci-deployer",
+            "--role",
+            "developer",
+            "--expires",
+            "30d",
+        ],
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    let token = stdout.trim();
+    assert!(
+        token.starts_with("pwk_") && token.len() == 68,
+        "stdout is only the token: {stdout}"
+    );
+    assert!(
+        stderr.contains("service account `ci-deployer` with role developer"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(token), "the token is printed once");
+    let principal = match parkway_core::identity::tokens::authenticate(&pool, token)
+        .await
+        .expect("lookup")
+    {
+        parkway_core::identity::tokens::TokenCheck::Valid { principal, .. } => principal,
+        other => panic!("the printed token works: {other:?}"),
+    };
+    assert_eq!(principal.actor(), "service:ci-deployer");
+    let audited: String = sqlx::query_scalar("select actor from audit_events where action = 'token.create'")
+        .fetch_one(&pool)
+        .await
+        .expect("audited");
+    assert_eq!(audited, "system:cli");
+
+    for (args, message) in [
+        (["--role", "root", "--expires", "30d"], "unknown role `root`"),
+        (
+            ["--role", "leader", "--expires", "forever"],
+            "expires: `forever` is not a lifetime",
+        ),
+    ] {
+        let mut all = vec!["token", "create", "--name", "other"];
+        all.extend(args);
+        let out = parkway(&url, &all);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(out.stdout.is_empty(), "no token printed on failure");
+    }
+    let tokens: i64 = sqlx::query_scalar("select count(*) from api_tokens")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(tokens, 1, "failed attempts created nothing");
+}

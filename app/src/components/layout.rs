@@ -45,7 +45,7 @@ fn Header() -> impl IntoView {
     );
     view! {
         <header class="sticky top-0 z-40 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90">
-            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6 lg:px-8">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-6 lg:px-8">
                 <a href="/" class=format!("flex items-center gap-2 rounded-md text-lg font-semibold tracking-tight text-slate-900 dark:text-white {FOCUS_RING}")>
                     <span class="flex h-8 w-8 items-center justify-center rounded-lg bg-emerald-600 text-white">
                         <Svg icon=Icon::Logo class="h-5 w-5" />
@@ -95,24 +95,22 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
         viewer.roles.join(", ")
     };
     view! {
-        <div class="flex items-center gap-3">
+        <div class="flex items-center gap-2">
             <a
                 href="/tokens"
-                title="Your API tokens"
-                class=format!("hidden rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900 sm:block dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white {FOCUS_RING}")
+                title="Your account and API tokens"
+                class=format!("flex items-center gap-2 rounded-md p-1 hover:bg-slate-100 dark:hover:bg-slate-800 {FOCUS_RING}")
+                data-testid="user"
             >
-                "Tokens"
-            </a>
-            <div class="flex items-center gap-2" data-testid="user">
                 <span aria-hidden="true" class="flex h-8 w-8 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold text-slate-700 dark:bg-slate-700 dark:text-slate-100">
                     {viewer.initials()}
                 </span>
                 <span class="hidden flex-col leading-tight sm:flex">
                     <span class="text-sm font-medium text-slate-900 dark:text-white" data-testid="user-name">{viewer.name.clone()}</span>
-                    <span class="text-xs text-slate-500 dark:text-slate-400">{roles}</span>
+                    <span class="max-w-48 truncate text-xs text-slate-500 dark:text-slate-400" title=roles.clone()>{roles.clone()}</span>
                 </span>
                 <span class="sr-only sm:hidden">{format!("Signed in as {}", viewer.name)}</span>
-            </div>
+            </a>
             <form method="post" action="/auth/logout">
                 <button
                     type="submit"

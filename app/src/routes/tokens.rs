@@ -48,7 +48,7 @@ pub fn TokensPage() -> impl IntoView {
     view! {
         <PageHeader
             title="API tokens"
-            description="Tokens let scripts and CI/CD call Parkway's API with `Authorization: Bearer`. A token is shown once, expires, and can be revoked at any time."
+            description="Tokens let scripts and CI/CD call Parkway's API with an Authorization: Bearer header. A token is shown once, expires, and can be revoked at any time."
         />
         {move || create_result().and_then(Result::ok).map(|created| view! {
             <section role="status" class="mt-6 rounded-xl border border-emerald-300 bg-emerald-50 p-5 dark:border-emerald-800 dark:bg-emerald-950" data-testid="new-token">

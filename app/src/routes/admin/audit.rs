@@ -53,7 +53,7 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <PageHeader
             title="Audit log"
-            description="Every sign-in and every change, newest first. Each entry carries the hash of the one before it; `parkway audit verify` checks the whole chain."
+            description="Every sign-in and every change, newest first. Each entry carries the hash of the one before it, and the parkway audit verify command checks the whole chain."
             trail=super::TRAIL
         />
         <form method="get" action="/admin/audit" class=format!("{CARD} grid gap-4 sm:grid-cols-5") aria-label="Filter audit events">
@@ -114,9 +114,9 @@ pub fn AuditPage() -> impl IntoView {
                                                 <tr>
                                                     <td class=format!("{TD} tabular-nums text-slate-500")>{row.id}</td>
                                                     <td class=format!("{TD} whitespace-nowrap tabular-nums")>{row.occurred_at}</td>
-                                                    <td class=TD>{row.actor}</td>
-                                                    <td class=format!("{TD} font-mono")>{row.action}</td>
-                                                    <td class=format!("{TD} font-mono")>{row.target}</td>
+                                                    <td class=format!("{TD} whitespace-nowrap")>{row.actor}</td>
+                                                    <td class=format!("{TD} whitespace-nowrap font-mono")>{row.action}</td>
+                                                    <td class=format!("{TD} whitespace-nowrap font-mono")>{row.target}</td>
                                                     <td class=format!("{TD} max-w-md break-all font-mono text-xs")>{row.details}</td>
                                                 </tr>
                                             }).collect_view()}
