@@ -37,6 +37,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 fn Header() -> impl IntoView {
     let viewer = use_session().viewer;
     let signed_in = viewer.is_some();
+    let is_admin = viewer.as_ref().is_some_and(|v| v.is_admin);
     let link = format!(
         "flex shrink-0 items-center gap-2 rounded-md px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 \
          aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800 \
@@ -67,6 +68,8 @@ fn Header() -> impl IntoView {
                     <ul class="flex flex-wrap gap-1">
                         {SECTIONS
                             .iter()
+                            // The admin area is only offered to those who can use it.
+                            .filter(|section| section.href != "/admin" || is_admin)
                             .map(|section| {
                                 view! {
                                     <li>
