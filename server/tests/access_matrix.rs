@@ -274,3 +274,76 @@ fn every_api_endpoint_is_documented_once() {
         );
     }
 }
+
+/// Resource checks inside handlers: a developer may manage their own tokens, not
+/// anyone else's, and may not mint service-account tokens — through the API and the
+/// server functions alike.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn acting_on_other_peoples_tokens_needs_the_admin_grant(pool: PgPool) {
+    let app = common::app(pool.clone(), Duration::from_secs(10));
+    let developer = common::session_cookie(&pool, &[Role::Developer]).await;
+    let someone = common::person(&pool, &[Role::Developer]).await;
+    let request = NewToken {
+        name: "theirs".into(),
+        owner: Owner::Person(someone),
+        scopes: vec![],
+        lifetime: Duration::from_secs(600),
+    };
+    let theirs = tokens::create(&pool, &request, "system:test", None)
+        .await
+        .expect("token")
+        .info
+        .id;
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let service = r#"{"name": "x", "service_account": "robot", "role": "developer"}"#;
+    for (method, path, body, content_type) in [
+        (Method::GET, "/api/v1/tokens?all=true".to_owned(), None, json),
+        (Method::DELETE, format!("/api/v1/tokens/{theirs}"), None, json),
+        (
+            Method::POST,
+            "/api/v1/tokens".to_owned(),
+            Some(service.to_owned()),
+            json,
+        ),
+        (Method::GET, "/fn/list_tokens?all=true".to_owned(), None, form),
+        (
+            Method::POST,
+            "/fn/revoke_token".to_owned(),
+            Some(format!("id={theirs}")),
+            form,
+        ),
+        (
+            Method::POST,
+            "/fn/create_token".to_owned(),
+            Some("name=x&expires=1d&service_account=robot&role=developer".to_owned()),
+            form,
+        ),
+    ] {
+        let answer = call(
+            &app,
+            &method,
+            &path,
+            body.as_deref(),
+            content_type,
+            Some(&developer),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains("token.manage"),
+            "{method} {path}: {}",
+            answer.body
+        );
+    }
+    let live: i64 = sqlx::query_scalar("select count(*) from api_tokens where revoked_at is null")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(live, 1, "nothing was created or revoked");
+}
