@@ -341,6 +341,33 @@ async fn acting_on_other_peoples_tokens_needs_the_admin_grant(pool: PgPool) {
             answer.body
         );
     }
+    // Refusals come before lookups, so they do not reveal whether an id exists.
+    let nobody = common::session_cookie(&pool, &[]).await;
+    let missing = uuid::Uuid::new_v4();
+    for (method, path, body, content_type) in [
+        (Method::DELETE, format!("/api/v1/tokens/{missing}"), None, json),
+        (
+            Method::POST,
+            "/fn/revoke_token".to_owned(),
+            Some(format!("id={missing}")),
+            form,
+        ),
+    ] {
+        let anonymous = call(&app, &method, &path, body.as_deref(), content_type, None).await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {}",
+            anonymous.body
+        );
+        let no_role = call(&app, &method, &path, body.as_deref(), content_type, Some(&nobody)).await;
+        assert_eq!(
+            no_role.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            no_role.body
+        );
+    }
     let live: i64 = sqlx::query_scalar("select count(*) from api_tokens where revoked_at is null")
         .fetch_one(&pool)
         .await
