@@ -92,7 +92,7 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
     }
 }
 
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -142,12 +142,12 @@ fn start_provider(root: &Path, port: u16, redirect: &str, artifacts: &Path) -> R
 }
 
 /// Stops the server on every path out, including test failures and panics.
-struct Server(Child);
+pub struct Server(pub Child);
 
 impl Server {
     /// SIGTERM first, so the graceful-shutdown path runs (and is checked: the exit
     /// status is returned); SIGKILL and `None` if it hangs.
-    fn stop(&mut self) -> Option<ExitStatus> {
+    pub fn stop(&mut self) -> Option<ExitStatus> {
         if let Ok(Some(status)) = self.0.try_wait() {
             return Some(status);
         }
@@ -174,7 +174,7 @@ impl Drop for Server {
     }
 }
 
-fn wait_ready(port: u16, child: &mut Child) -> Result<()> {
+pub fn wait_ready(port: u16, child: &mut Child) -> Result<()> {
     let started = Instant::now();
     while started.elapsed() < START_TIMEOUT {
         if let Ok(Some(status)) = child.try_wait() {

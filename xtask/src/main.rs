@@ -6,6 +6,7 @@
 //! - `db-url` — print (starting if needed) the private Postgres cluster's URL
 //! - `prepare`— refresh the committed `.sqlx/` query cache from a live database
 //! - `bench wasm` — release WebAssembly size, raw and compressed
+//! - `bench auth` — throughput and latency of authenticated requests (wrk)
 //!
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
@@ -28,6 +29,7 @@ commands:
   db-url       print the private Postgres cluster's URL (starting it if needed)
   prepare      refresh the .sqlx/ query cache from a live, migrated database
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
+  bench auth   release server + wrk: req/s and latency with no auth, a token, a session
 ";
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         ["db-url"] => postgres::database_url().map(|url| println!("{url}")),
         ["prepare"] => prepare(),
         ["bench", "wasm"] => bench::wasm(),
+        ["bench", "auth"] => bench::auth(),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())
