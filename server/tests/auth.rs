@@ -410,6 +410,11 @@ async fn malformed_callbacks_are_refused_precisely_and_create_nothing(pool: PgPo
             "no sign-in is in progress in this browser",
         ),
         (
+            "?code=a&state=b&iss=https%3A%2F%2Fevil.example",
+            None,
+            "names issuer `https://evil.example`",
+        ),
+        (
             "?code=a&state=b",
             Some(flow_cookie.as_str()),
             "expired or was already completed",
@@ -430,7 +435,7 @@ async fn malformed_callbacks_are_refused_precisely_and_create_nothing(pool: PgPo
             .fetch_one(&pool)
             .await
             .expect("count");
-    assert_eq!(failures, 6, "every failed sign-in is audited");
+    assert_eq!(failures, 7, "every failed sign-in is audited");
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

@@ -100,6 +100,11 @@ impl Provider {
         })
     }
 
+    /// The configured issuer URL.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     async fn client(&self) -> Result<&Client, SignInError> {
         self.client
             .get_or_try_init(|| async {

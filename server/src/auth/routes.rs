@@ -96,15 +96,17 @@ impl Refusal {
     }
 }
 
-/// The callback's parameters, each at most once and of sane length.
-fn callback_params(raw: Option<&str>) -> Result<(String, String), Refusal> {
-    let (mut code, mut state, mut error, mut description) = (None, None, None, None);
+/// The callback's parameters, each at most once and of sane length: code, state and
+/// the issuer the provider named (RFC 9207), if it did.
+fn callback_params(raw: Option<&str>) -> Result<(String, String, Option<String>), Refusal> {
+    let (mut code, mut state, mut error, mut description, mut iss) = (None, None, None, None, None);
     for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let slot = match key.as_ref() {
             "code" => &mut code,
             "state" => &mut state,
             "error" => &mut error,
             "error_description" => &mut description,
+            "iss" => &mut iss,
             _ => continue,
         };
         if slot.is_some() {
@@ -136,7 +138,7 @@ fn callback_params(raw: Option<&str>) -> Result<(String, String), Refusal> {
     let state = state
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Refusal::bad("the `state` parameter is missing"))?;
-    Ok((code, state))
+    Ok((code, state, iss))
 }
 
 async fn callback(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
@@ -166,7 +168,16 @@ async fn finish_callback(
             "sign-in through an identity provider is not configured",
         ));
     };
-    let (code, returned_state) = callback_params(raw)?;
+    let (code, returned_state, iss) = callback_params(raw)?;
+    // A response that names another issuer is a mix-up attempt (RFC 9207).
+    if let Some(iss) = iss
+        && iss.trim_end_matches('/') != provider.issuer().trim_end_matches('/')
+    {
+        return Err(Refusal::bad(format!(
+            "the response names issuer `{}`, not the configured identity provider",
+            iss.chars().take(200).collect::<String>()
+        )));
+    }
     let flow_id = cookies::read(headers, cookies::LOGIN)
         .filter(|id| secret::is_well_formed_id(id))
         .ok_or_else(|| {
