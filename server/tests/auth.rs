@@ -392,23 +392,19 @@ async fn malformed_callbacks_are_refused_precisely_and_create_nothing(pool: PgPo
     let app = app(pool.clone(), &["--oidc-issuer", "http://127.0.0.1:9/"]);
     let flow_cookie = format!("parkway_login={}", "a".repeat(64));
     for (query, cookie, message) in [
-        ("", None, "the `code` parameter is missing"),
-        ("?code=abc", None, "the `state` parameter is missing"),
+        ("", None, "`code` parameter is missing"),
+        ("?code=abc", None, "`state` parameter is missing"),
         (
             "?code=a&state=b&state=c",
             None,
-            "the `state` parameter appears more than once",
+            "`state` parameter appears more than once",
         ),
         (
             "?error=access_denied&error_description=no+thanks",
             None,
             "refused the sign-in: access_denied (no thanks)",
         ),
-        (
-            "?code=a&state=b",
-            None,
-            "no sign-in is in progress in this browser",
-        ),
+        ("?code=a&state=b", None, "sign-in is in progress in this browser"),
         (
             "?code=a&state=b&iss=https%3A%2F%2Fevil.example",
             None,
