@@ -43,6 +43,16 @@ pub struct SessionView {
     pub mode: SignInMode,
 }
 
+/// The six roles, as the UI offers them (the server's `Role` enum is the authority).
+pub const ROLE_NAMES: [&str; 6] = [
+    "developer",
+    "team-owner",
+    "coe-editor",
+    "security-approver",
+    "leader",
+    "platform-admin",
+];
+
 /// One development sign-in persona per role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoUser {

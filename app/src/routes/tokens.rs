@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::auth::ROLE_NAMES;
 use crate::components::form::{
     CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, TABLE, TD, TH,
 };
@@ -155,7 +156,7 @@ pub fn TokensPage() -> impl IntoView {
                         <label for="token-role" class=LABEL>"Service account role"</label>
                         <select id="token-role" name="role" class=INPUT aria-describedby="role-error">
                             <option value="">"—"</option>
-                            {["developer", "team-owner", "coe-editor", "security-approver", "leader", "platform-admin"]
+                            {ROLE_NAMES
                                 .iter()
                                 .map(|r| view! { <option value=*r>{*r}</option> })
                                 .collect_view()}

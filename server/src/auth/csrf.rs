@@ -1,6 +1,8 @@
 //! Cross-site request forgery defence for browser requests that change state: they
 //! must come from Parkway's own origin (the `Origin` header, or `Referer` when a
-//! browser omits it) or carry the session's CSRF token in `X-CSRF-Token`. Requests
+//! browser omits it) or carry the session's CSRF token in `X-CSRF-Token`. Parkway's
+//! own origin is the public URL, or the host the request was sent to (so both
+//! `localhost` and `127.0.0.1` work for a local run). Requests
 //! authenticated by a bearer token carry no ambient credentials and are exempt.
 
 use axum::http::{HeaderMap, Method, header};
@@ -32,8 +34,22 @@ pub fn check(headers: &HeaderMap, public_origin: &str, session_token: Option<&st
             .and_then(|r| Url::parse(r).ok())
             .map(|url| url.origin().ascii_serialization())
     };
+    // The host the browser addressed; a cross-site page cannot change it, since the
+    // request still goes to us, but it names itself in `Origin`.
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let same_host = |origin: &str| {
+        host.is_some_and(|host| {
+            Url::parse(origin)
+                .ok()
+                .and_then(|url| url.host_str().map(|h| (h.to_owned(), url.port())))
+                .is_some_and(|(h, port)| match port {
+                    Some(port) => host == format!("{h}:{port}"),
+                    None => host == h,
+                })
+        })
+    };
     match origin.map(str::to_owned).or_else(referer_origin) {
-        Some(origin) if origin == public_origin => Ok(()),
+        Some(origin) if origin == public_origin || same_host(&origin) => Ok(()),
         Some(origin) => Err(format!(
             "cross-site request refused: it came from `{origin}`, not from {public_origin}"
         )),
@@ -65,6 +81,16 @@ mod tests {
         let err = check(&headers(&[("origin", "https://evil.example")]), US, None).expect_err("cross-site");
         assert!(err.contains("https://evil.example"), "{err}");
         assert!(check(&headers(&[("origin", "null")]), US, None).is_err());
+    }
+
+    #[test]
+    fn the_addressed_host_counts_as_our_origin() {
+        let local = headers(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")]);
+        assert!(check(&local, US, None).is_ok());
+        let forged = headers(&[("origin", "https://evil.example"), ("host", "localhost:3000")]);
+        assert!(check(&forged, US, None).is_err());
+        let other_port = headers(&[("origin", "http://localhost:4000"), ("host", "localhost:3000")]);
+        assert!(check(&other_port, US, None).is_err());
     }
 
     #[test]

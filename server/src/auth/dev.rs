@@ -33,6 +33,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_ui_offers_exactly_the_domain_roles() {
+        let domain: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(parkway_app::auth::ROLE_NAMES.to_vec(), domain);
+    }
+
+    #[test]
     fn every_demo_user_gets_their_role_through_the_demo_mappings() {
         let mappings = mappings();
         for user in DEMO_USERS {

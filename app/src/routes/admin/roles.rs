@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::auth::ROLE_NAMES;
 use crate::components::form::{CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, TABLE, TD, TH};
 use crate::components::page::PageHeader;
 use crate::serverfns::AppError;
@@ -95,7 +96,7 @@ pub fn RoleMappingsPage() -> impl IntoView {
                 <div>
                     <label for="role" class=LABEL>"Role"</label>
                     <select id="role" name="role" class=INPUT aria-describedby="role-error">
-                        {ROLES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
+                        {ROLE_NAMES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
                     </select>
                     <FieldError id="role-error" message=role_error />
                 </div>
