@@ -8,15 +8,6 @@ use crate::components::page::PageHeader;
 use crate::serverfns::AppError;
 use crate::serverfns::identity::{AddRoleMapping, RemoveRoleMapping, list_role_mappings};
 
-const ROLES: [&str; 6] = [
-    "developer",
-    "team-owner",
-    "coe-editor",
-    "security-approver",
-    "leader",
-    "platform-admin",
-];
-
 #[component]
 pub fn RoleMappingsPage() -> impl IntoView {
     let add = ServerAction::<AddRoleMapping>::new();
