@@ -126,7 +126,7 @@ pub struct AuthConfig {
     #[arg(long, env = "PARKWAY_OIDC_CLIENT_ID", default_value = "parkway")]
     pub oidc_client_id: String,
     #[arg(long, env = "PARKWAY_OIDC_CLIENT_SECRET", hide_env_values = true)]
-    pub oidc_client_secret: Option<String>,
+    pub oidc_client_secret: Option<Secret>,
     /// Scopes asked for besides `openid`, space-separated. Add `groups` for providers
     /// that release the group claim only on request (Okta, Dex).
     #[arg(long, env = "PARKWAY_OIDC_SCOPES", default_value = "profile email")]
@@ -156,4 +156,45 @@ pub struct AuthConfig {
     /// Requests per API token per minute.
     #[arg(long, env = "PARKWAY_RATE_LIMIT_API", default_value_t = 600)]
     pub rate_limit_api: u32,
+}
+
+/// A configuration value that must never reach a log: `Debug` prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_secret_never_shows_in_debug_output() {
+        let cli = Cli::try_parse_from(["parkway", "--oidc-client-secret", "s3cr3t-value"]).expect("parses");
+        assert_eq!(
+            cli.auth.oidc_client_secret.as_ref().map(Secret::expose),
+            Some("s3cr3t-value")
+        );
+        let printed = format!("{cli:?}");
+        assert!(!printed.contains("s3cr3t-value"), "{printed}");
+        assert!(printed.contains("[redacted]"));
+    }
 }

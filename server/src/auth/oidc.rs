@@ -64,7 +64,8 @@ pub enum SignInError {
 pub struct Provider {
     issuer: String,
     client_id: String,
-    client_secret: Option<String>,
+    /// Redacted in `Debug` output by the type itself.
+    client_secret: Option<ClientSecret>,
     redirect: Url,
     scopes: Vec<String>,
     groups_claim: String,
@@ -86,7 +87,10 @@ impl Provider {
         Ok(Self {
             issuer: issuer.to_owned(),
             client_id: config.oidc_client_id.clone(),
-            client_secret: config.oidc_client_secret.clone(),
+            client_secret: config
+                .oidc_client_secret
+                .as_ref()
+                .map(|s| ClientSecret::new(s.expose().to_owned())),
             redirect,
             scopes: config
                 .oidc_scopes
@@ -117,7 +121,7 @@ impl Provider {
                 Ok(CoreClient::from_provider_metadata(
                     metadata,
                     ClientId::new(self.client_id.clone()),
-                    self.client_secret.clone().map(ClientSecret::new),
+                    self.client_secret.clone(),
                 )
                 .set_redirect_uri(redirect))
             })
