@@ -35,8 +35,14 @@ impl fmt::Display for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The workspace root (xtask lives one level down).
+///
+/// Read at run time first: `cargo run` sets `CARGO_MANIFEST_DIR` for the process. The
+/// compile-time value names whichever clone last built the binary, and with a target
+/// folder shared between clones (as CI's is) that can be another checkout entirely.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }

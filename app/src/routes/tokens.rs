@@ -13,6 +13,9 @@ use crate::serverfns::AppError;
 use crate::serverfns::identity::{CreateToken, RevokeToken, list_tokens};
 use crate::use_session;
 
+/// Marks the selected view among the "whose tokens" links.
+const CURRENT: &str = "aria-[current=page]:border-emerald-500 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-900 dark:aria-[current=page]:bg-emerald-950 dark:aria-[current=page]:text-emerald-100";
+
 const LIFETIMES: [(&str, &str); 4] = [
     ("7d", "7 days"),
     ("30d", "30 days"),
@@ -60,8 +63,8 @@ pub fn TokensPage() -> impl IntoView {
         })}
         {is_admin.then(|| view! {
             <nav class="mt-6 flex gap-3" aria-label="Whose tokens">
-                <a href="/tokens" class=SECONDARY aria-current=move || (!all()).then_some("page")>"My tokens"</a>
-                <a href="/tokens?all=1" class=SECONDARY aria-current=move || all().then_some("page")>"All tokens"</a>
+                <a href="/tokens" class=format!("{SECONDARY} {CURRENT}") aria-current=move || (!all()).then_some("page")>"My tokens"</a>
+                <a href="/tokens?all=1" class=format!("{SECONDARY} {CURRENT}") aria-current=move || all().then_some("page")>"All tokens"</a>
             </nav>
         })}
         <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading tokens…"</p> }>
