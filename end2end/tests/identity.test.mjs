@@ -132,11 +132,14 @@ describe('admin', () => {
     await page.getByRole('button', { name: 'Add mapping' }).click();
     const row = page.getByRole('row', { name: /team-search leader/ });
     await row.waitFor();
+    const group = page.getByLabel('Group (as the provider sends it)');
+    assert.equal(await group.inputValue(), '', 'a fresh form after success');
 
     await page.getByLabel('Group (as the provider sends it)').fill('team-search');
     await page.getByLabel('Role', { exact: true }).selectOption('leader');
     await page.getByRole('button', { name: 'Add mapping' }).click();
     await page.getByText('group `team-search` is already mapped to role `leader`').waitFor();
+    assert.equal(await group.inputValue(), 'team-search', 'a refusal keeps the input for correcting');
     assert.equal(await page.getByRole('row', { name: /team-search leader/ }).count(), 1, 'nothing was added twice');
     await page.screenshot({ path: path.join(ARTIFACTS, 'role-mappings.png'), fullPage: true });
     assert.deepEqual(await accessibilityViolations(page), []);

@@ -105,50 +105,39 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// `Json<T>` whose rejections (wrong type, missing field, bad syntax) answer in the
-/// API's JSON error shape, naming the field serde could not read.
-#[derive(Debug, Clone, Copy, Default)]
+/// axum's rejections (wrong type, missing field, bad syntax, bad path segment) keep
+/// their status and their text, which names the field serde could not read, but
+/// answer in the API's JSON error shape.
+macro_rules! rejections {
+    ($($rejection:ty),*) => {$(
+        impl From<$rejection> for ApiError {
+            fn from(rejection: $rejection) -> Self {
+                ApiError::Rejected {
+                    status: rejection.status(),
+                    message: rejection.body_text(),
+                }
+            }
+        }
+    )*};
+}
+
+rejections!(
+    axum::extract::rejection::JsonRejection,
+    axum::extract::rejection::QueryRejection,
+    axum::extract::rejection::PathRejection
+);
+
+/// `Json<T>` answering bad bodies in the API's error shape.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
-impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(ApiError::Rejected {
-                status: rejection.status(),
-                message: rejection.body_text(),
-            }),
-        }
-    }
-}
-
-/// `Query<T>` with the same error shape.
-#[derive(Debug, Clone, Copy, Default)]
+/// `Query<T>` answering bad query strings in the API's error shape.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
-impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(rejection) => Err(ApiError::Rejected {
-                status: rejection.status(),
-                message: rejection.body_text(),
-            }),
-        }
-    }
-}
+/// `Path<T>` answering bad path segments in the API's error shape.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);

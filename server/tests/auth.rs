@@ -282,6 +282,16 @@ async fn role_mapping_mistakes_are_named_and_change_nothing(pool: PgPool) {
     );
     let gone = with_token(&app, "DELETE", "/api/v1/role-mappings/999999", &admin, None).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert_eq!(gone.json()["error"]["message"], "role mapping not found");
+    let malformed = with_token(&app, "DELETE", "/api/v1/role-mappings/seven", &admin, None).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert!(
+        malformed.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("seven")),
+        "{}",
+        malformed.body
+    );
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

@@ -36,3 +36,22 @@ pub fn FormError(message: Signal<Option<String>>) -> impl IntoView {
         })
     }
 }
+
+/// Counts successful submissions of a form's action, for [`cleared`].
+pub fn success_count(succeeded: impl Fn() -> bool + Send + Sync + 'static) -> RwSignal<usize> {
+    let count = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if succeeded() {
+            count.update(|n| *n += 1);
+        }
+    });
+    count
+}
+
+/// For an input's `prop:value`: empties the field after each success counted by
+/// `successes`, and leaves it alone otherwise, so a refused submission keeps what was
+/// typed, for correcting.
+pub fn cleared(successes: RwSignal<usize>) -> String {
+    successes.track();
+    String::new()
+}

@@ -6,7 +6,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::auth::ROLE_NAMES;
 use crate::components::form::{
-    CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, TABLE, TD, TH,
+    CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, TABLE, TD, TH, cleared,
+    success_count,
 };
 use crate::components::page::PageHeader;
 use crate::serverfns::AppError;
@@ -47,6 +48,7 @@ pub fn TokensPage() -> impl IntoView {
             })
             .map(|e| e.to_string())
     });
+    let created = success_count(move || matches!(create.value().get(), Some(Ok(_))));
     let revoke_error =
         Signal::derive(move || revoke.value().get().and_then(Result::err).map(|e| e.to_string()));
     view! {
@@ -134,7 +136,7 @@ pub fn TokensPage() -> impl IntoView {
             <ActionForm action=create attr:class="mt-3 grid gap-4 sm:grid-cols-2">
                 <div>
                     <label for="token-name" class=LABEL>"Name"</label>
-                    <input id="token-name" name="name" required class=INPUT placeholder="deploy pipeline" aria-describedby="name-error" />
+                    <input id="token-name" name="name" required class=INPUT prop:value=move || cleared(created) placeholder="deploy pipeline" aria-describedby="name-error" />
                     <FieldError id="name-error" message=field_error("name") />
                 </div>
                 <div>
@@ -146,14 +148,14 @@ pub fn TokensPage() -> impl IntoView {
                 </div>
                 <div class="sm:col-span-2">
                     <label for="token-scopes" class=LABEL>"Limit to actions (optional)"</label>
-                    <input id="token-scopes" name="scopes" class=INPUT placeholder="e.g. portal.view audit.view" aria-describedby="scopes-help scopes-error" />
+                    <input id="token-scopes" name="scopes" class=INPUT prop:value=move || cleared(created) placeholder="e.g. portal.view audit.view" aria-describedby="scopes-help scopes-error" />
                     <p id="scopes-help" class="mt-1 text-xs text-slate-500 dark:text-slate-400">"Space-separated. Empty: everything the token's role allows."</p>
                     <FieldError id="scopes-error" message=field_error("scopes") />
                 </div>
                 {is_admin.then(|| view! {
                     <div>
                         <label for="token-account" class=LABEL>"For service account (admins; optional)"</label>
-                        <input id="token-account" name="service_account" class=INPUT placeholder="ci-deployer" />
+                        <input id="token-account" name="service_account" class=INPUT prop:value=move || cleared(created) placeholder="ci-deployer" />
                     </div>
                     <div>
                         <label for="token-role" class=LABEL>"Service account role"</label>

@@ -1,6 +1,6 @@
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
 };
 use parkway_core::identity::{
@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{Caller, principal, request_id};
 use crate::{
-    error::{ApiJson, ApiResult},
+    error::{ApiJson, ApiPath, ApiResult},
     state::AppState,
 };
 
@@ -52,7 +52,7 @@ pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RoleMapping>> {
     let who = principal(&caller);
     authorize(who, Action::EditRoleMappings, Resource::RoleMappings)?;

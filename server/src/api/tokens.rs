@@ -1,6 +1,6 @@
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
 };
 use parkway_core::identity::{
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{Caller, principal, request_id};
 use crate::{
-    error::{ApiError, ApiJson, ApiQuery, ApiResult},
+    error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
     state::AppState,
 };
 
@@ -144,7 +144,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<TokenInfo>> {
     let who = principal(&caller);
     let caller_id = who.map(|p| p.user_id).unwrap_or_default();

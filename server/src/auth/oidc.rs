@@ -2,10 +2,15 @@
 //! PKCE (S256), state and nonce; the ID token's signature, issuer, audience, expiry and
 //! nonce are checked; userinfo fills in e-mail, name and groups the token lacks.
 //!
-//! The provider's metadata is discovered on first use and kept, so Parkway starts even
-//! when the provider is briefly down; a failed discovery is retried on the next sign-in.
+//! The provider's metadata (with its signing keys) is discovered on first use, so
+//! Parkway starts even when the provider is briefly down, and refreshed hourly and
+//! whenever an ID token does not verify, so rotated keys are picked up; when a refresh
+//! fails the last good copy keeps working.
 
-use std::str::FromStr;
+use std::{
+    str::FromStr,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use openidconnect::{
@@ -21,7 +26,7 @@ use openidconnect::{
 };
 use parkway_core::identity::{sessions::LoginFlow, users::Identity};
 use serde::{Deserialize, Serialize};
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 use crate::config::AuthConfig;
 
@@ -70,8 +75,12 @@ pub struct Provider {
     scopes: Vec<String>,
     groups_claim: String,
     http: reqwest::Client,
-    client: OnceCell<Client>,
+    /// The discovered client and when it was discovered.
+    client: Mutex<Option<(Instant, Client)>>,
 }
+
+/// How long discovered metadata is trusted before it is fetched again.
+const METADATA_MAX_AGE: Duration = Duration::from_secs(3600);
 
 impl Provider {
     pub fn new(config: &AuthConfig, issuer: &str, redirect: Url) -> anyhow::Result<Self> {
@@ -100,7 +109,7 @@ impl Provider {
                 .collect(),
             groups_claim: config.oidc_groups_claim.clone(),
             http,
-            client: OnceCell::new(),
+            client: Mutex::new(None),
         })
     }
 
@@ -109,28 +118,48 @@ impl Provider {
         &self.issuer
     }
 
-    async fn client(&self) -> Result<&Client, SignInError> {
-        self.client
-            .get_or_try_init(|| async {
-                let issuer =
-                    IssuerUrl::new(self.issuer.clone()).map_err(|e| SignInError::Discovery(e.to_string()))?;
-                let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
-                    .await
-                    .map_err(|e| SignInError::Discovery(e.to_string()))?;
-                let redirect = RedirectUrl::from_url(self.redirect.clone());
-                Ok(CoreClient::from_provider_metadata(
-                    metadata,
-                    ClientId::new(self.client_id.clone()),
-                    self.client_secret.clone(),
-                )
-                .set_redirect_uri(redirect))
-            })
+    /// The client from fresh-enough metadata; `refresh` forces a new discovery.
+    async fn client(&self, refresh: bool) -> Result<Client, SignInError> {
+        let mut cached = self.client.lock().await;
+        if let Some((at, client)) = cached.as_ref()
+            && !refresh
+            && at.elapsed() < METADATA_MAX_AGE
+        {
+            return Ok(client.clone());
+        }
+        match self.discover().await {
+            Ok(client) => {
+                *cached = Some((Instant::now(), client.clone()));
+                Ok(client)
+            }
+            Err(err) => match cached.as_ref() {
+                Some((_, last_good)) => {
+                    tracing::warn!(error = %err, "could not refresh the identity provider's metadata; using the last good copy");
+                    Ok(last_good.clone())
+                }
+                None => Err(err),
+            },
+        }
+    }
+
+    async fn discover(&self) -> Result<Client, SignInError> {
+        let issuer =
+            IssuerUrl::new(self.issuer.clone()).map_err(|e| SignInError::Discovery(e.to_string()))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
+            .map_err(|e| SignInError::Discovery(e.to_string()))?;
+        let redirect = RedirectUrl::from_url(self.redirect.clone());
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.client_id.clone()),
+            self.client_secret.clone(),
+        )
+        .set_redirect_uri(redirect))
     }
 
     /// Where to send the browser, and what to keep server-side until it returns.
     pub async fn begin(&self, return_to: String) -> Result<(Url, LoginFlow), SignInError> {
-        let client = self.client().await?;
+        let client = self.client(false).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
             .authorize_url(
@@ -156,7 +185,7 @@ impl Provider {
 
     /// Exchanges the code, verifies the ID token and gathers the person's claims.
     pub async fn finish(&self, code: String, flow: &LoginFlow) -> Result<Identity, SignInError> {
-        let client = self.client().await?;
+        let mut client = self.client(false).await?;
         let response = client
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|e| SignInError::Exchange(e.to_string()))?
@@ -167,9 +196,14 @@ impl Provider {
         let raw = response.id_token().ok_or(SignInError::NoIdToken)?.to_string();
         let id_token =
             ProviderIdToken::from_str(&raw).map_err(|e| SignInError::InvalidIdToken(e.to_string()))?;
+        let nonce = Nonce::new(flow.nonce.clone());
+        if id_token.claims(&client.id_token_verifier(), &nonce).is_err() {
+            // Perhaps the provider rotated its signing keys: verify against fresh ones.
+            client = self.client(true).await?;
+        }
         let verifier = client.id_token_verifier();
         let claims = id_token
-            .claims(&verifier, &Nonce::new(flow.nonce.clone()))
+            .claims(&verifier, &nonce)
             .map_err(|e| SignInError::InvalidIdToken(e.to_string()))?;
         let mut identity = Identity {
             issuer: claims.issuer().to_string(),

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use crate::auth::ROLE_NAMES;
-use crate::components::form::{CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, TABLE, TD, TH};
+use crate::components::form::{
+    CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, TABLE, TD, TH, cleared, success_count,
+};
 use crate::components::page::PageHeader;
 use crate::serverfns::AppError;
 use crate::serverfns::identity::{AddRoleMapping, RemoveRoleMapping, list_role_mappings};
@@ -24,6 +26,7 @@ pub fn RoleMappingsPage() -> impl IntoView {
             .filter(|e| e.for_field("group").is_none() && e.for_field("role").is_none())
             .map(|e| e.to_string())
     });
+    let added = success_count(move || matches!(add.value().get(), Some(Ok(_))));
     let remove_error =
         Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.to_string()));
     view! {
@@ -81,7 +84,7 @@ pub fn RoleMappingsPage() -> impl IntoView {
             <ActionForm action=add attr:class="mt-3 grid gap-4 sm:grid-cols-[2fr_1fr_auto] sm:items-start">
                 <div>
                     <label for="group" class=LABEL>"Group (as the provider sends it)"</label>
-                    <input id="group" name="group" required class=INPUT placeholder="parkway-admins" aria-describedby="group-error" />
+                    <input id="group" name="group" required class=INPUT prop:value=move || cleared(added) placeholder="parkway-admins" aria-describedby="group-error" />
                     <FieldError id="group-error" message=group_error />
                 </div>
                 <div>
