@@ -180,15 +180,7 @@ mod tests {
 
     #[test]
     fn there_is_one_demo_user_per_role_each_in_its_demo_group() {
-        let roles = [
-            "developer",
-            "team-owner",
-            "coe-editor",
-            "security-approver",
-            "leader",
-            "platform-admin",
-        ];
-        for role in roles {
+        for role in ROLE_NAMES {
             let users: Vec<_> = DEMO_USERS.iter().filter(|u| u.role == role).collect();
             assert_eq!(users.len(), 1, "{role}");
             assert!(users[0].groups.contains(&format!("parkway-demo-{role}").as_str()));

@@ -57,6 +57,16 @@ pub enum Resource {
     AuditLog,
 }
 
+impl Resource {
+    /// The caller's own tokens; an anonymous caller owns none (authorize refuses it
+    /// before ownership matters).
+    pub fn own_tokens(principal: Option<&Principal>) -> Self {
+        Resource::TokensOf {
+            owner: principal.map(|p| p.user_id).unwrap_or_default(),
+        }
+    }
+}
+
 /// Why a request was refused. The messages are safe to show to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {

@@ -31,10 +31,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<TokenInfo>>> {
     let who = principal(&caller);
-    let own = Resource::TokensOf {
-        owner: who.map(|p| p.user_id).unwrap_or_default(),
-    };
-    authorize(who, Action::ManageOwnTokens, own)?;
+    authorize(who, Action::ManageOwnTokens, Resource::own_tokens(who))?;
     let owner = if query.all {
         authorize(who, Action::ManageAllTokens, Resource::Portal)?;
         None
@@ -118,12 +115,8 @@ pub async fn create(
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let who = principal(&caller);
+    authorize(who, Action::ManageOwnTokens, Resource::own_tokens(who))?;
     let caller_id = who.map(|p| p.user_id).unwrap_or_default();
-    authorize(
-        who,
-        Action::ManageOwnTokens,
-        Resource::TokensOf { owner: caller_id },
-    )?;
     let request = token_request(body, caller_id)?;
     if matches!(request.owner, Owner::Service { .. }) {
         authorize(who, Action::ManageAllTokens, Resource::Portal)?;
@@ -147,12 +140,7 @@ pub async fn revoke(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<TokenInfo>> {
     let who = principal(&caller);
-    let caller_id = who.map(|p| p.user_id).unwrap_or_default();
-    authorize(
-        who,
-        Action::ManageOwnTokens,
-        Resource::TokensOf { owner: caller_id },
-    )?;
+    authorize(who, Action::ManageOwnTokens, Resource::own_tokens(who))?;
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::BadRequest(format!("`{id}` is not a token id (a UUID)")))?;
     let owner = tokens::owner_of(&state.pool, id).await?;

@@ -32,7 +32,7 @@ pub async fn create_token(
         authorize(
             who.as_ref(),
             Action::ManageOwnTokens,
-            Resource::TokensOf { owner: me },
+            Resource::own_tokens(who.as_ref()),
         )?;
         let scopes = scopes
             .split([' ', ','])

@@ -14,7 +14,7 @@ pub async fn list_tokens(#[server(default)] all: bool) -> Result<Vec<TokenRow>, 
         authorize(
             who.as_ref(),
             Action::ManageOwnTokens,
-            Resource::TokensOf { owner: me },
+            Resource::own_tokens(who.as_ref()),
         )?;
         let owner = if all {
             authorize(who.as_ref(), Action::ManageAllTokens, Resource::Portal)?;

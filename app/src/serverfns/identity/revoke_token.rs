@@ -8,11 +8,10 @@ pub async fn revoke_token(id: String) -> Result<TokenRow, AppError> {
     use parkway_core::identity::{Action, Error, Resource, authorize, tokens};
     crate::serverfns::error::respond(async {
         let (who, ctx) = super::caller()?;
-        let me = who.as_ref().map(|p| p.user_id).unwrap_or_default();
         authorize(
             who.as_ref(),
             Action::ManageOwnTokens,
-            Resource::TokensOf { owner: me },
+            Resource::own_tokens(who.as_ref()),
         )?;
         let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| Error::Invalid {
             field: "id",
