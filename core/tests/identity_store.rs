@@ -60,7 +60,7 @@ async fn session_roles_follow_mapping_changes_at_once(pool: PgPool) {
     let session = sessions::create(&mut conn, user, POLICY, None)
         .await
         .expect("session");
-    let load = || sessions::load(&pool, &session.id, POLICY);
+    let load = || sessions::load(&pool, &session, POLICY);
     let principal = load().await.expect("load").expect("live").principal;
     assert!(principal.roles.is_empty(), "no mapping, no role");
     assert_eq!(principal.actor(), "user:ada@example.com");
@@ -101,9 +101,7 @@ async fn session_roles_follow_mapping_changes_at_once(pool: PgPool) {
         Err(Error::NotFound(_))
     ));
 
-    sessions::destroy(&mut conn, &session.id)
-        .await
-        .expect("destroyed");
+    sessions::destroy(&mut conn, &session).await.expect("destroyed");
     assert!(load().await.expect("load").is_none());
 }
 

@@ -145,7 +145,7 @@ async fn session_of(pool: &PgPool, user: uuid::Uuid) -> String {
     let session = parkway_core::identity::sessions::create(&mut conn, user, policy, None)
         .await
         .expect("session");
-    format!("parkway_session={}", session.id)
+    format!("parkway_session={session}")
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

@@ -3,7 +3,6 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -36,39 +35,32 @@ pub struct ActiveSession {
     pub csrf_token: String,
 }
 
-/// A freshly created session; `id` goes into the cookie and is never stored.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    pub id: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// Starts a session for `user_id`. Always a new id (so a session id planted before
-/// sign-in is useless); `previous`, the id the browser presented, is destroyed.
+/// Starts a session for `user_id` and returns its id, for the cookie only (the table
+/// keeps its hash). Always a new id (so a session id planted before sign-in is
+/// useless); `previous`, the id the browser presented, is destroyed.
 pub async fn create(
     conn: &mut PgConnection,
     user_id: Uuid,
     policy: SessionPolicy,
     previous: Option<&str>,
-) -> Result<NewSession> {
+) -> Result<String> {
     if let Some(previous) = previous {
         sqlx::query!("delete from sessions where id_hash = $1", digest(previous))
             .execute(&mut *conn)
             .await?;
     }
     let id = random_hex();
-    let expires_at = sqlx::query_scalar!(
+    sqlx::query!(
         r#"insert into sessions (id_hash, user_id, csrf_token, expires_at)
-           values ($1, $2, $3, now() + make_interval(secs => $4))
-           returning expires_at"#,
+           values ($1, $2, $3, now() + make_interval(secs => $4))"#,
         digest(&id),
         user_id,
         random_hex(),
         policy.absolute.as_secs_f64(),
     )
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(NewSession { id, expires_at })
+    Ok(id)
 }
 
 /// The live session for `id`, or `None` when it is unknown, idle too long or past its
@@ -78,8 +70,7 @@ pub async fn load(pool: &PgPool, id: &str, policy: SessionPolicy) -> Result<Opti
     let row = sqlx::query!(
         r#"select u.id, u.kind, u.handle, u.display_name, u.groups, s.csrf_token,
                   extract(epoch from now() - s.last_seen_at)::float8 as "idle_secs!",
-                  array(select distinct m.role from role_mappings m
-                        where m.group_name = any(u.groups) order by 1) as "roles!"
+                  roles_of(u.groups) as "roles!"
            from sessions s join users u on u.id = s.user_id
            where s.id_hash = $1 and s.expires_at > now()
              and s.last_seen_at > now() - make_interval(secs => $2)"#,

@@ -264,8 +264,7 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<TokenCheck> {
                   coalesce(extract(epoch from now() - t.last_used_at)::float8, 1e9) as "unused_secs!",
                   t.expires_at <= now() as "expired!",
                   u.id, u.kind, u.handle, u.display_name, u.groups,
-                  array(select distinct m.role from role_mappings m
-                        where m.group_name = any(u.groups) order by 1) as "roles!"
+                  roles_of(u.groups) as "roles!"
            from api_tokens t join users u on u.id = t.owner_id
            where t.token_hash = $1"#,
         digest(secret)

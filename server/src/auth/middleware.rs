@@ -24,11 +24,6 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Largest `Cookie` header accepted; Parkway's own cookies need under 200 bytes.
 pub const MAX_COOKIE_BYTES: usize = 4 * 1024;
 
-/// Present on requests authenticated with an API token: they carry no ambient browser
-/// credentials, so CSRF checks do not apply.
-#[derive(Debug, Clone, Copy)]
-pub struct ViaToken;
-
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     match resolve(&state, &mut request).await {
         Ok(None) => next.run(request).await,
@@ -70,12 +65,12 @@ async fn resolve(state: &AppState, request: &mut Request) -> Result<Option<Respo
             TokenCheck::Valid { principal, token_id } => {
                 tracing::debug!(token.id = %token_id, actor = %principal.actor(), "API token accepted");
                 request.extensions_mut().insert(principal);
-                request.extensions_mut().insert(ViaToken);
             }
             TokenCheck::Unknown => return Err(ApiError::BadCredentials("unknown API token")),
             TokenCheck::Expired => return Err(ApiError::BadCredentials("this API token has expired")),
             TokenCheck::Revoked => return Err(ApiError::BadCredentials("this API token has been revoked")),
         }
+        // Bearer calls carry no ambient browser credentials: no CSRF check applies.
         return Ok(None);
     }
     let mut csrf_token = None;

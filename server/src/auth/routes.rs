@@ -237,7 +237,7 @@ async fn establish_session(
     tx.commit().await.map_err(parkway_core::identity::Error::from)?;
     tracing::info!(actor = %event.actor, method, "signed in");
     let max_age = state.auth.sessions.absolute.as_secs();
-    let cookie = cookies::set(cookies::SESSION, &session.id, max_age, state.auth.secure_cookies);
+    let cookie = cookies::set(cookies::SESSION, &session, max_age, state.auth.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(return_to)).into_response())
 }
 

@@ -79,7 +79,7 @@ pub async fn session_cookie(pool: &PgPool, roles: &[Role]) -> String {
     let session = sessions::create(&mut conn, user, policy, None)
         .await
         .expect("session");
-    format!("parkway_session={}", session.id)
+    format!("parkway_session={session}")
 }
 
 /// A bearer token of a service account acting with `role`, limited to `scopes`.
