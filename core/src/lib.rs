@@ -3,5 +3,6 @@
 //! and the CLI all call the same functions and enforce the same rules.
 
 pub mod audit;
+pub mod cluster;
 pub mod db;
 pub mod identity;

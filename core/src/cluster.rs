@@ -1,0 +1,17 @@
+//! Cluster access: which clusters Parkway reads ([`registry`]), watch-backed caches of
+//! what runs there ([`cache`]), the pure summaries pages and scorecards use ([`model`]),
+//! their snapshots in Postgres ([`snapshot`]) written by one replica at a time
+//! ([`sync`]), and the server-side apply helper later writers share ([`apply`]).
+
+pub mod apply;
+pub mod cache;
+pub mod error;
+pub mod model;
+pub mod registry;
+pub mod snapshot;
+pub mod sync;
+
+pub use cache::{CacheOptions, ClusterCache, ClusterState, Clusters, LiveStatus};
+pub use error::ClusterError;
+pub use model::{Health, PolicyFinding, WorkloadKind, WorkloadSummary};
+pub use registry::{ClusterConfig, Environment, Source};
