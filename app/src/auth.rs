@@ -122,6 +122,7 @@ pub mod server {
     pub struct ServerContext {
         pub pool: sqlx::PgPool,
         pub sign_in: SignInMode,
+        pub clusters: parkway_core::cluster::Clusters,
     }
 
     /// The caller, as the server's authentication middleware resolved it.

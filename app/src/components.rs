@@ -1,5 +1,6 @@
 //! Widgets shared by every page.
 
+pub mod badges;
 pub mod error_page;
 pub mod form;
 pub mod icons;

@@ -4,6 +4,7 @@
 //! role matrix test walks it.
 
 pub mod audit;
+pub mod clusters;
 mod error;
 pub mod identity;
 
@@ -46,6 +47,18 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         action: "role-mapping.edit",
         role: "platform-admin",
         sample: "id=0",
+    },
+    ServerFnAccess {
+        path: "/fn/list_clusters",
+        action: "cluster.view",
+        role: "platform-admin",
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/cluster_workloads",
+        action: "cluster.view",
+        role: "platform-admin",
+        sample: "name=matrix-cluster",
     },
     ServerFnAccess {
         path: "/fn/list_tokens",

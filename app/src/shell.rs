@@ -96,6 +96,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />
                     <Route path=path!("admin") view=routes::admin::AdminPage />
                     <Route path=path!("admin/roles") view=routes::admin::roles::RoleMappingsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/clusters") view=routes::admin::clusters::ClustersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/clusters/:name") view=routes::admin::clusters::ClusterPage ssr=SsrMode::Async />
                     <Route path=path!("admin/audit") view=routes::admin::audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("tokens") view=routes::tokens::TokensPage ssr=SsrMode::Async />
                     <Route path=path!("sign-in") view=routes::sign_in::SignInPage />

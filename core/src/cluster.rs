@@ -10,6 +10,7 @@ pub mod model;
 pub mod registry;
 pub mod snapshot;
 pub mod sync;
+pub mod view;
 
 pub use cache::{CacheOptions, ClusterCache, ClusterState, Clusters, LiveStatus};
 pub use error::ClusterError;

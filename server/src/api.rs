@@ -5,6 +5,7 @@
 //! and for the test.
 
 mod audit;
+mod clusters;
 mod me;
 mod role_mappings;
 mod tokens;
@@ -93,6 +94,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         role: Role::PlatformAdmin,
         summary: "Download filtered audit events as CSV or JSON.",
     },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/clusters",
+        action: Action::ViewClusters,
+        role: Role::PlatformAdmin,
+        summary: "Registered clusters: name, environment, status, last_sync, demo, api_version, error.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/clusters/{name}/workloads",
+        action: Action::ViewClusters,
+        role: Role::PlatformAdmin,
+        summary: "A cluster's workloads, live from the caches or, when it cannot be read, from the snapshot (`source`, `as_of`).",
+    },
 ];
 
 fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
@@ -106,6 +121,8 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("DELETE", "/api/v1/role-mappings/{id}") => delete(role_mappings::remove),
         ("GET", "/api/v1/audit/events") => get(audit::events),
         ("GET", "/api/v1/audit/export") => get(audit::export),
+        ("GET", "/api/v1/clusters") => get(clusters::list),
+        ("GET", "/api/v1/clusters/{name}/workloads") => get(clusters::workloads),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::handler"),
     }
 }

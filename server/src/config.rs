@@ -23,6 +23,8 @@ pub struct Cli {
     pub log: LogConfig,
     #[command(flatten)]
     pub auth: AuthConfig,
+    #[command(flatten)]
+    pub clusters: ClusterArgs,
 }
 
 /// Without a subcommand, `parkway` serves the portal.
@@ -156,6 +158,50 @@ pub struct AuthConfig {
     /// Requests per API token per minute.
     #[arg(long, env = "PARKWAY_RATE_LIMIT_API", default_value_t = 600)]
     pub rate_limit_api: u32,
+}
+
+/// Which clusters to read, and how often to snapshot them.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// A kubeconfig file whose contexts become clusters. Without it, `KUBECONFIG` is
+    /// used when set; then the pod's own cluster when Parkway runs inside Kubernetes;
+    /// then (in builds with the `demo-cluster` feature) the built-in demo clusters.
+    #[arg(long, env = "PARKWAY_KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Only these kubeconfig contexts, comma-separated (default: all of them).
+    #[arg(long, env = "PARKWAY_CLUSTER_CONTEXTS", value_delimiter = ',')]
+    pub cluster_contexts: Vec<String>,
+    /// Environment of each cluster, `name=dev|stage|prod,…`; unlisted clusters are
+    /// guessed from their name (`…prod…` → prod, `…stag…`/`…uat…` → stage, else dev).
+    #[arg(long, env = "PARKWAY_CLUSTER_ENVIRONMENTS", default_value = "")]
+    pub cluster_environments: String,
+    /// Name under which the pod's own cluster is registered when running in Kubernetes.
+    #[arg(long, env = "PARKWAY_IN_CLUSTER_NAME", default_value = "in-cluster")]
+    pub in_cluster_name: String,
+    /// Seconds between snapshot writes (done by one replica at a time).
+    #[arg(long, env = "PARKWAY_CLUSTER_SYNC_SECONDS", default_value_t = 60.0)]
+    pub cluster_sync_seconds: f64,
+    /// Seconds between health probes of each cluster's API server.
+    #[arg(long, env = "PARKWAY_CLUSTER_PROBE_SECONDS", default_value_t = 10.0)]
+    pub cluster_probe_seconds: f64,
+    /// Workloads in the demo clusters, spread over dev, stage and prod (the benchmark
+    /// raises it). Ignored when real clusters are configured.
+    #[arg(long, env = "PARKWAY_DEMO_CLUSTER_SEED", default_value_t = 300)]
+    pub demo_cluster_seed: usize,
+}
+
+impl ClusterArgs {
+    fn seconds(value: f64) -> Duration {
+        Duration::from_secs_f64(value.clamp(0.05, 86_400.0))
+    }
+
+    pub fn sync_every(&self) -> Duration {
+        Self::seconds(self.cluster_sync_seconds)
+    }
+
+    pub fn probe_every(&self) -> Duration {
+        Self::seconds(self.cluster_probe_seconds)
+    }
 }
 
 /// A configuration value that must never reach a log: `Debug` prints a placeholder.

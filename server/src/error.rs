@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use parkway_core::{audit, identity};
+use parkway_core::{audit, cluster, identity};
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,8 @@ pub enum ApiError {
     Identity(#[from] identity::Error),
     #[error(transparent)]
     Audit(#[from] audit::Error),
+    #[error(transparent)]
+    Cluster(#[from] cluster::ClusterError),
 }
 
 impl ApiError {
@@ -51,9 +53,10 @@ impl ApiError {
             ApiError::Identity(Id::Conflict(_)) => StatusCode::CONFLICT,
             ApiError::Identity(Id::NotFound(_)) => StatusCode::NOT_FOUND,
             ApiError::Audit(audit::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Identity(Id::Database(_) | Id::Audit(_)) | ApiError::Audit(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            ApiError::Cluster(cluster::ClusterError::UnknownCluster(_)) => StatusCode::NOT_FOUND,
+            ApiError::Identity(Id::Database(_) | Id::Audit(_))
+            | ApiError::Audit(_)
+            | ApiError::Cluster(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

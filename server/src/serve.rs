@@ -8,13 +8,17 @@ use tokio::net::TcpListener;
 
 use crate::{
     auth::{AuthSettings, SignIn, dev},
+    clusters,
     config::Cli,
     connect,
     metrics::Metrics,
     router,
     state::AppState,
 };
-use parkway_core::identity::{role_mappings, sessions};
+use parkway_core::{
+    cluster::CacheOptions,
+    identity::{role_mappings, sessions},
+};
 
 pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let config = &cli.serve;
@@ -42,11 +46,19 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             "no sign-in configured: set PARKWAY_OIDC_ISSUER (or PARKWAY_DEV_SIGN_IN=1 for a local demo); only API tokens work"
         ),
     }
+    let (configs, _demo) = clusters::configure(&cli.clusters).await?;
+    let options = CacheOptions {
+        probe_every: cli.clusters.probe_every(),
+        ..CacheOptions::default()
+    };
+    let running = clusters::start(&pool, configs, options, cli.clusters.sync_every()).await?;
     let state = AppState {
         leptos_options,
         pool: pool.clone(),
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
+        clusters: running.clusters.clone(),
+        sync: running.sync.clone(),
     };
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     let app = router::build(state, config.request_timeout())
@@ -62,6 +74,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")?;
+    drop(running);
     pool.close().await;
     tracing::info!("Parkway stopped");
     Ok(())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use parkway_app::auth::server::ServerContext;
+use parkway_core::cluster::{Clusters, sync::SyncStatus};
 use sqlx::PgPool;
 
 use crate::{auth::AuthSettings, metrics::Metrics};
@@ -17,6 +18,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub metrics: Arc<Metrics>,
     pub auth: Arc<AuthSettings>,
+    /// Every registered cluster's watch caches.
+    pub clusters: Clusters,
+    /// This replica's part in the cluster sync (leader or not).
+    pub sync: Arc<SyncStatus>,
 }
 
 impl AppState {
@@ -25,6 +30,7 @@ impl AppState {
         ServerContext {
             pool: self.pool.clone(),
             sign_in: self.auth.sign_in.mode(),
+            clusters: self.clusters.clone(),
         }
     }
 }

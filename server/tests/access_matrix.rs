@@ -44,6 +44,18 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
                 .expect("mapping");
             (format!("/api/v1/role-mappings/{}", mapping.id), None)
         }
+        "/api/v1/clusters/{name}/workloads" => {
+            let cluster = parkway_core::cluster::ClusterConfig {
+                name: "matrix-cluster".into(),
+                environment: parkway_core::cluster::Environment::Dev,
+                demo: false,
+                source: parkway_core::cluster::Source::InCluster,
+            };
+            parkway_core::cluster::snapshot::register(pool, &[cluster])
+                .await
+                .expect("registered");
+            ("/api/v1/clusters/matrix-cluster/workloads".to_owned(), None)
+        }
         "/api/v1/tokens" if endpoint.method == Method::POST => (
             endpoint.path.to_owned(),
             Some(r#"{"name": "matrix", "expires": "1d"}"#),
@@ -170,6 +182,18 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                     .await
                     .expect("token");
                 format!("id={}", token.info.id)
+            }
+            "/fn/cluster_workloads" => {
+                let cluster = parkway_core::cluster::ClusterConfig {
+                    name: "matrix-cluster".into(),
+                    environment: parkway_core::cluster::Environment::Dev,
+                    demo: false,
+                    source: parkway_core::cluster::Source::InCluster,
+                };
+                parkway_core::cluster::snapshot::register(&pool, &[cluster])
+                    .await
+                    .expect("registered");
+                access.sample.to_owned()
             }
             "/fn/remove_role_mapping" => {
                 let mapping = role_mappings::add(&pool, "matrix-removable", "leader", "system:test", None)

@@ -62,6 +62,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// The server feature that compiles in the demo Kubernetes endpoint.
+const DEMO_FEATURE: &str = "parkway-server/demo-cluster";
+
 /// README command 1.
 fn run(args: &[&str]) -> Result<()> {
     let release = !args.contains(&"--debug");
@@ -94,7 +97,16 @@ fn test(args: &[&str]) -> Result<()> {
     cmd::cargo(&["fmt", "--all", "--", "--check"])
         .map_err(|_| Error::Failed("formatting differs: run `cargo fmt --all`".into()))?;
     cmd::step("cargo clippy --all-targets -- -D warnings");
-    cmd::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cmd::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        DEMO_FEATURE,
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     // The hydrate-only code paths compile for WebAssembly only; lint them there too.
     tools::ensure_wasm_target()?;
     // Same target folder as cargo-leptos' WebAssembly build, so they share proc-macros.
@@ -114,7 +126,7 @@ fn test(args: &[&str]) -> Result<()> {
     ])?;
     let url = postgres::database_url()?;
     cmd::step("Rust tests (against Postgres)");
-    let mut tests = cmd::cargo_command(&["test", "--workspace"]);
+    let mut tests = cmd::cargo_command(&["test", "--workspace", "--features", DEMO_FEATURE]);
     tests.env("DATABASE_URL", &url);
     cmd::status(&mut tests)?;
     if !skip_e2e {

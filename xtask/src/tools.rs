@@ -254,7 +254,8 @@ pub fn chromium_path() -> Option<PathBuf> {
 
 /// `cargo leptos build`, with `node_modules/.bin` (tailwindcss, wasm-opt) first on PATH.
 pub fn leptos_build(release: bool) -> Result<()> {
-    let mut build = cmd::cargo_command(&["leptos", "build"]);
+    // The demo Kubernetes endpoint is compiled in for `run` and the browser tests only.
+    let mut build = cmd::cargo_command(&["leptos", "build", "--bin-features", "demo-cluster"]);
     if release {
         build.arg("--release");
     }

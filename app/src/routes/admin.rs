@@ -1,6 +1,7 @@
 //! `/admin`: the platform admin's tools.
 
 pub mod audit;
+pub mod clusters;
 pub mod roles;
 
 use leptos::prelude::*;
@@ -16,6 +17,11 @@ pub const TRAIL: &[Crumb] = &[Crumb {
 }];
 
 const TOOLS: &[(&str, &str, &str)] = &[
+    (
+        "Clusters",
+        "/admin/clusters",
+        "Registered clusters, their health and last snapshot, and what runs on each.",
+    ),
     (
         "Role mappings",
         "/admin/roles",
@@ -40,7 +46,7 @@ pub fn AdminPage() -> impl IntoView {
             title="Admin"
             description="Clusters, identity-provider group mappings, API tokens and the audit log, for platform administrators."
         />
-        <ul class="mt-8 grid gap-4 sm:grid-cols-3">
+        <ul class="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
             {TOOLS
                 .iter()
                 .map(|(title, href, summary)| {
@@ -61,6 +67,5 @@ pub fn AdminPage() -> impl IntoView {
                 })
                 .collect_view()}
         </ul>
-        <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Cluster registration arrives with cluster access."</p>
     }
 }

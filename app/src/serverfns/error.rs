@@ -61,7 +61,7 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use parkway_core::{audit, identity};
+    use parkway_core::{audit, cluster, identity};
 
     use super::AppError;
 
@@ -91,6 +91,17 @@ mod server {
     impl From<audit::Error> for AppError {
         fn from(err: audit::Error) -> Self {
             internal(err)
+        }
+    }
+
+    impl From<cluster::ClusterError> for AppError {
+        fn from(err: cluster::ClusterError) -> Self {
+            match err {
+                cluster::ClusterError::UnknownCluster(name) => {
+                    AppError::NotFound(format!("no cluster named `{name}`"))
+                }
+                other => internal(other),
+            }
         }
     }
 

@@ -522,6 +522,14 @@ pub struct Clusters {
     caches: Vec<Arc<ClusterCache>>,
 }
 
+impl Debug for Clusters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.caches.iter().map(|c| &c.config.name))
+            .finish()
+    }
+}
+
 impl Clusters {
     pub fn start(configs: Vec<ClusterConfig>, options: CacheOptions) -> Self {
         Self {

@@ -53,6 +53,17 @@ pub enum Health {
     ScaledToZero,
 }
 
+impl Health {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Degraded => "degraded",
+            Health::Down => "down",
+            Health::ScaledToZero => "scaled-to-zero",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodSummary {
     pub name: String,

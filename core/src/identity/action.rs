@@ -24,10 +24,13 @@ pub enum Action {
     ViewAudit,
     #[serde(rename = "audit.export")]
     ExportAudit,
+    /// See registered clusters, their health and what runs there.
+    #[serde(rename = "cluster.view")]
+    ViewClusters,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -35,6 +38,7 @@ impl Action {
         Action::EditRoleMappings,
         Action::ViewAudit,
         Action::ExportAudit,
+        Action::ViewClusters,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -47,6 +51,7 @@ impl Action {
             Action::EditRoleMappings => "role-mapping.edit",
             Action::ViewAudit => "audit.view",
             Action::ExportAudit => "audit.export",
+            Action::ViewClusters => "cluster.view",
         }
     }
 }

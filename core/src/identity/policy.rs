@@ -55,6 +55,7 @@ pub enum Resource {
     },
     RoleMappings,
     AuditLog,
+    Clusters,
 }
 
 impl Resource {
@@ -107,6 +108,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             EditRoleMappings,
             ViewAudit,
             ExportAudit,
+            ViewClusters,
         ],
     }
 }

@@ -12,6 +12,7 @@ use axum::{
 use clap::Parser;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
+use parkway_core::cluster::{Clusters, sync::SyncStatus};
 use parkway_core::identity::{
     Action, Role, role_mappings, sessions,
     tokens::{self, NewToken, Owner},
@@ -27,6 +28,16 @@ pub const ORIGIN: &str = "http://127.0.0.1:3000";
 /// The real router over `pool`, as `parkway` builds it at start-up, with `args` as
 /// extra command-line settings (e.g. `--dev-sign-in`).
 pub fn app_with(pool: PgPool, request_timeout: Duration, args: &[&str]) -> Router {
+    app_with_clusters(pool, request_timeout, args, Clusters::default())
+}
+
+/// [`app_with`] reading `clusters` (started by the test, e.g. over a demo endpoint).
+pub fn app_with_clusters(
+    pool: PgPool,
+    request_timeout: Duration,
+    args: &[&str],
+    clusters: Clusters,
+) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("parkway")
         .site_root("target/site")
@@ -40,6 +51,8 @@ pub fn app_with(pool: PgPool, request_timeout: Duration, args: &[&str]) -> Route
         pool,
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
+        clusters,
+        sync: Arc::new(SyncStatus::default()),
     };
     router::build(state, request_timeout)
 }

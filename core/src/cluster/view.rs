@@ -1,0 +1,120 @@
+//! What the REST API and the pages show about clusters: this replica's live view
+//! merged with what the database records, and workloads from the caches or, when a
+//! cluster cannot be read live, from its snapshot with its age.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use super::{
+    cache::Clusters,
+    error::{ClusterError, Result},
+    model::WorkloadSummary,
+    snapshot,
+};
+
+/// One cluster as `GET /api/v1/clusters` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClusterView {
+    pub name: String,
+    pub environment: String,
+    /// This replica's view: `connecting`, `syncing`, `ready`, `degraded`,
+    /// `unreachable`, or `unknown` for a cluster only the database knows.
+    pub status: String,
+    /// When the snapshot was last written (by whichever replica runs the sync).
+    pub last_sync: Option<DateTime<Utc>>,
+    pub demo: bool,
+    pub api_version: Option<String>,
+    pub error: Option<String>,
+}
+
+pub async fn list(pool: &PgPool, clusters: &Clusters) -> Result<Vec<ClusterView>> {
+    let records = snapshot::list(pool).await?;
+    let mut views: Vec<ClusterView> = clusters
+        .all()
+        .iter()
+        .map(|cache| {
+            let live = cache.status();
+            let record = records.iter().find(|r| r.name == cache.config.name);
+            ClusterView {
+                name: cache.config.name.clone(),
+                environment: cache.config.environment.as_str().to_owned(),
+                status: live.state.as_str().to_owned(),
+                last_sync: record.and_then(|r| r.last_sync),
+                demo: cache.config.demo,
+                api_version: live
+                    .api_version
+                    .or_else(|| record.and_then(|r| r.api_version.clone())),
+                error: live.error.or_else(|| record.and_then(|r| r.last_error.clone())),
+            }
+        })
+        .collect();
+    for record in records.into_iter().filter(|r| clusters.get(&r.name).is_none()) {
+        views.push(ClusterView {
+            name: record.name,
+            environment: record.environment,
+            status: "unknown".into(),
+            last_sync: record.last_sync,
+            demo: record.demo,
+            api_version: record.api_version,
+            error: record.last_error,
+        });
+    }
+    views.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(views)
+}
+
+/// Where a workload list came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// This replica's watch caches, current to within seconds.
+    Live,
+    /// The last snapshot in Postgres; `as_of` says when it was taken.
+    Snapshot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkloadsView {
+    pub cluster: String,
+    pub environment: String,
+    pub demo: bool,
+    pub status: String,
+    pub source: Source,
+    /// For a snapshot, when it was written; `None` if it never was.
+    pub as_of: Option<DateTime<Utc>>,
+    pub workloads: Vec<WorkloadSummary>,
+}
+
+pub async fn workloads(pool: &PgPool, clusters: &Clusters, name: &str) -> Result<WorkloadsView> {
+    if let Some(cache) = clusters.get(name) {
+        let live = cache.status();
+        if live.state.serves_live() {
+            return Ok(WorkloadsView {
+                cluster: name.to_owned(),
+                environment: cache.config.environment.as_str().to_owned(),
+                demo: cache.config.demo,
+                status: live.state.as_str().to_owned(),
+                source: Source::Live,
+                as_of: None,
+                workloads: cache.workloads(),
+            });
+        }
+    }
+    let record = snapshot::get(pool, name)
+        .await?
+        .ok_or_else(|| ClusterError::UnknownCluster(name.to_owned()))?;
+    let snap = snapshot::read(pool, name).await?;
+    let status = clusters
+        .get(name)
+        .map_or("unknown", |c| c.status().state.as_str());
+    Ok(WorkloadsView {
+        cluster: record.name,
+        environment: record.environment,
+        demo: record.demo,
+        status: status.to_owned(),
+        source: Source::Snapshot,
+        as_of: snap.as_of,
+        workloads: snap.workloads,
+    })
+}

@@ -1,0 +1,120 @@
+//! Which clusters this Parkway reads: configured ones, or the built-in demo clusters.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use parkway_core::cluster::{
+    CacheOptions, ClusterConfig, Clusters, Environment, Source, registry, snapshot,
+    sync::{SyncJob, SyncStatus},
+};
+use sqlx::PgPool;
+
+use crate::config::ClusterArgs;
+
+/// The demo endpoints this process serves; dropping it stops them.
+#[derive(Default)]
+pub struct DemoClusters {
+    #[cfg(feature = "demo-cluster")]
+    pub endpoints: Vec<Arc<parkway_demo_cluster::DemoCluster>>,
+}
+
+/// Where the configuration says clusters come from, in order of precedence.
+pub async fn configure(args: &ClusterArgs) -> anyhow::Result<(Vec<ClusterConfig>, DemoClusters)> {
+    let environments: HashMap<String, Environment> =
+        registry::parse_environments(&args.cluster_environments)?;
+    if let Some(path) = &args.kubeconfig {
+        let clusters = registry::from_kubeconfig(Some(path.clone()), &args.cluster_contexts, &environments)
+            .with_context(|| format!("PARKWAY_KUBECONFIG={}", path.display()))?;
+        return Ok((clusters, DemoClusters::default()));
+    }
+    if std::env::var_os("KUBECONFIG").is_some() {
+        let clusters =
+            registry::from_kubeconfig(None, &args.cluster_contexts, &environments).context("KUBECONFIG")?;
+        return Ok((clusters, DemoClusters::default()));
+    }
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+        let name = args.in_cluster_name.clone();
+        let environment = environments
+            .get(&name)
+            .copied()
+            .unwrap_or_else(|| Environment::guess(&name));
+        let cluster = ClusterConfig {
+            name,
+            environment,
+            demo: false,
+            source: Source::InCluster,
+        };
+        return Ok((vec![cluster], DemoClusters::default()));
+    }
+    demo(args).await
+}
+
+#[cfg(feature = "demo-cluster")]
+async fn demo(args: &ClusterArgs) -> anyhow::Result<(Vec<ClusterConfig>, DemoClusters)> {
+    use parkway_demo_cluster::{DemoCluster, Store, seed};
+    let per_environment = args.demo_cluster_seed.div_ceil(3);
+    let mut clusters = Vec::new();
+    let mut endpoints = Vec::new();
+    for environment in Environment::ALL {
+        let store = Arc::new(Store::default());
+        seed::populate(&store, environment.as_str(), per_environment)
+            .map_err(|e| anyhow::anyhow!("seeding the demo cluster failed: {e}"))?;
+        let endpoint = DemoCluster::start(store)
+            .await
+            .context("starting the demo Kubernetes endpoint")?;
+        let name = format!("demo-{environment}");
+        tracing::info!(cluster = %name, url = %endpoint.url(), workloads = per_environment, "demo cluster serving");
+        clusters.push(ClusterConfig {
+            name,
+            environment,
+            demo: true,
+            source: Source::Url(endpoint.url()),
+        });
+        endpoints.push(Arc::new(endpoint));
+    }
+    Ok((clusters, DemoClusters { endpoints }))
+}
+
+#[cfg(not(feature = "demo-cluster"))]
+async fn demo(_: &ClusterArgs) -> anyhow::Result<(Vec<ClusterConfig>, DemoClusters)> {
+    tracing::warn!(
+        "no cluster configured (set PARKWAY_KUBECONFIG or KUBECONFIG, or run in Kubernetes) and this build has no demo cluster"
+    );
+    Ok((Vec::new(), DemoClusters::default()))
+}
+
+/// The caches and this replica's sync loop; dropping it stops the loop (releasing the
+/// sync lock) and, once the last clone of the caches goes, their watches.
+pub struct Running {
+    pub clusters: Clusters,
+    pub sync: Arc<SyncStatus>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Registers the clusters in the database, starts their caches and the sync loop.
+pub async fn start(
+    pool: &PgPool,
+    configs: Vec<ClusterConfig>,
+    options: CacheOptions,
+    every: Duration,
+) -> anyhow::Result<Running> {
+    snapshot::register(pool, &configs)
+        .await
+        .context("could not register the clusters")?;
+    let clusters = Clusters::start(configs, options);
+    let sync = Arc::new(SyncStatus::default());
+    let job = SyncJob {
+        pool: pool.clone(),
+        clusters: clusters.clone(),
+        every,
+        status: sync.clone(),
+    };
+    let task = tokio::spawn(job.run());
+    Ok(Running { clusters, sync, task })
+}
