@@ -4,6 +4,7 @@
 
 use std::{
     collections::{BTreeMap, VecDeque},
+    ops::Bound,
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -289,10 +290,11 @@ impl Store {
             }
             None => (state.resource_version, None),
         };
-        let candidates = state.objects[kind]
-            .iter()
-            .filter(|(key, _)| start.as_ref().is_none_or(|s| *key > s))
-            .filter(|(key, object)| filter.matches(&key.0, object));
+        let range = match &start {
+            Some(after) => state.objects[kind].range((Bound::Excluded(after.clone()), Bound::Unbounded)),
+            None => state.objects[kind].range::<Key, _>(..),
+        };
+        let candidates = range.filter(|(key, object)| filter.matches(&key.0, object));
         let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
         let mut items = Vec::new();
         let mut last = None;

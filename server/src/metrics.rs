@@ -16,6 +16,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use parkway_core::cluster::{Clusters, sync::SyncStatus};
 use sqlx::PgPool;
 
 /// Upper bounds (seconds) of the latency buckets; `+Inf` is implied.
@@ -150,14 +151,68 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
 }
 
 /// `GET /metrics`
-pub async fn export(State(metrics): State<Arc<Metrics>>, State(pool): State<PgPool>) -> impl IntoResponse {
+pub async fn export(
+    State(metrics): State<Arc<Metrics>>,
+    State(pool): State<PgPool>,
+    State(clusters): State<Clusters>,
+    State(sync): State<Arc<SyncStatus>>,
+) -> impl IntoResponse {
+    let mut text = metrics.render(&pool);
+    text.push_str(&render_clusters(&clusters, &sync));
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        metrics.render(&pool),
+        text,
     )
+}
+
+/// Cluster health and the sync job, as this replica sees them.
+fn render_clusters(clusters: &Clusters, sync: &SyncStatus) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP parkway_cluster_up 1 when the cluster's caches serve live data (ready or degraded), else 0."
+    );
+    let _ = writeln!(out, "# TYPE parkway_cluster_up gauge");
+    for cache in clusters.all() {
+        let state = cache.status().state;
+        let _ = writeln!(
+            out,
+            "parkway_cluster_up{{cluster=\"{}\",state=\"{}\"}} {}",
+            escape(cache.name()),
+            state.as_str(),
+            u8::from(state.serves_live())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP parkway_cluster_cached_objects Objects held by the watch caches, by kind."
+    );
+    let _ = writeln!(out, "# TYPE parkway_cluster_cached_objects gauge");
+    for cache in clusters.all() {
+        for (kind, count) in cache.object_counts() {
+            let _ = writeln!(
+                out,
+                "parkway_cluster_cached_objects{{cluster=\"{}\",kind=\"{kind}\"}} {count}",
+                escape(cache.name())
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP parkway_cluster_sync_leader 1 when this replica holds the sync lock and writes snapshots."
+    );
+    let _ = writeln!(out, "# TYPE parkway_cluster_sync_leader gauge");
+    let _ = writeln!(out, "parkway_cluster_sync_leader {}", u8::from(sync.is_leader()));
+    let _ = writeln!(
+        out,
+        "# HELP parkway_cluster_sync_runs_total Snapshot passes this replica completed."
+    );
+    let _ = writeln!(out, "# TYPE parkway_cluster_sync_runs_total counter");
+    let _ = writeln!(out, "parkway_cluster_sync_runs_total {}", sync.runs());
+    out
 }
 
 #[cfg(test)]

@@ -73,6 +73,13 @@ async fn pages_and_queries_serve_the_snapshot_while_a_cluster_is_down(pool: PgPo
     assert_eq!(clusters[0]["demo"], true);
     assert_eq!(clusters[0]["api_version"], "v1.33.0-parkway-demo");
 
+    let metrics = get("/metrics").await.body;
+    assert!(
+        metrics.contains("parkway_cluster_up{cluster=\"demo-prod\",state=\"ready\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("parkway_cluster_cached_objects{cluster=\"demo-prod\",kind=\"deployments\"}"));
+
     let live = get("/api/v1/clusters/demo-prod/workloads").await.json();
     assert_eq!(live["source"], "live");
     assert_eq!(live["workloads"].as_array().map(Vec::len), Some(22));

@@ -167,3 +167,27 @@ fn dev_session(port: u16) -> Result<String> {
         .map(str::to_owned)
         .ok_or_else(|| Error::Failed(format!("development sign-in did not set a cookie: {answer}")))
 }
+
+/// Cache memory and sync time at 300 and 20,000 workloads on the demo endpoint, and
+/// how many rows a snapshot write touches when nothing changed (release build).
+pub fn cluster() -> Result<()> {
+    let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_cluster")?;
+    for workloads in ["300", "20000"] {
+        cmd::step(&format!("cluster caches at {workloads} workloads"));
+        let mut run = cmd::cargo_command(&[
+            "run",
+            "--release",
+            "--quiet",
+            "--package",
+            "parkway-core",
+            "--example",
+            "cluster_bench",
+            "--",
+            "measure",
+            workloads,
+        ]);
+        run.env("DATABASE_URL", &url).env("RUST_LOG", "warn");
+        cmd::status(&mut run)?;
+    }
+    Ok(())
+}

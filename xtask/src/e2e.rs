@@ -42,6 +42,13 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .env("PARKWAY_OIDC_CLIENT_ID", "parkway")
         .env("PARKWAY_OIDC_CLIENT_SECRET", "parkway-test-secret")
         .env("PARKWAY_OIDC_SCOPES", "profile email groups")
+        // The demo clusters, whatever the machine's own kubeconfig says; probed and
+        // snapshotted often so the pages settle quickly.
+        .env_remove("KUBECONFIG")
+        .env_remove("PARKWAY_KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("PARKWAY_CLUSTER_PROBE_SECONDS", "1")
+        .env("PARKWAY_CLUSTER_SYNC_SECONDS", "2")
         .env(
             "PARKWAY_ROLE_MAPPINGS",
             "parkway-admins=platform-admin,team-search=developer",

@@ -7,6 +7,7 @@
 //! - `prepare`— refresh the committed `.sqlx/` query cache from a live database
 //! - `bench wasm` — release WebAssembly size, raw and compressed
 //! - `bench auth` — throughput and latency of authenticated requests (wrk)
+//! - `bench cluster` — watch-cache memory and sync time, snapshot writes per sync
 //!
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
@@ -30,6 +31,7 @@ commands:
   prepare      refresh the .sqlx/ query cache from a live, migrated database
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
   bench auth   release server + wrk: req/s and latency with no auth, a token, a session
+  bench cluster  cache memory and sync time at 300 and 20,000 workloads; snapshot rows per sync
 ";
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         ["prepare"] => prepare(),
         ["bench", "wasm"] => bench::wasm(),
         ["bench", "auth"] => bench::auth(),
+        ["bench", "cluster"] => bench::cluster(),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())

@@ -14,7 +14,7 @@ use std::{
 use sqlx::{Connection, PgConnection, PgPool};
 
 use super::{
-    cache::Clusters,
+    cache::{ClusterState, Clusters},
     snapshot::{self, WriteStats},
 };
 
@@ -73,7 +73,19 @@ impl SyncJob {
     async fn lead(&self, mut connection: PgConnection) {
         loop {
             self.sync_once().await;
-            tokio::time::sleep(self.every).await;
+            // A cluster still connecting or listing gets its first snapshot as soon
+            // as it is ready, not a whole interval later.
+            let waiting = self
+                .clusters
+                .all()
+                .iter()
+                .any(|c| matches!(c.status().state, ClusterState::Connecting | ClusterState::Syncing));
+            let pause = if waiting {
+                self.every.min(Duration::from_secs(1))
+            } else {
+                self.every
+            };
+            tokio::time::sleep(pause).await;
             // The lock lives exactly as long as this connection.
             if connection.ping().await.is_err() {
                 tracing::warn!("lost the connection holding the cluster sync lock");
