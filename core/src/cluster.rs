@@ -7,6 +7,7 @@ pub mod apply;
 pub mod cache;
 pub mod error;
 pub mod model;
+pub mod projection;
 pub mod registry;
 pub mod snapshot;
 pub mod sync;

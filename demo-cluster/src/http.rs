@@ -116,7 +116,13 @@ struct Target<'a> {
     name: Option<&'a str>,
 }
 
-fn route(path: &str) -> Result<Result<Target<'_>, Value>, ApiError> {
+/// What a path addresses: a discovery document, or objects of one kind.
+enum Route<'a> {
+    Discovery(Value),
+    Objects(Target<'a>),
+}
+
+fn route(path: &str) -> Result<Route<'_>, ApiError> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (group, version, rest) = match segments.as_slice() {
         ["api", "v1", rest @ ..] => ("", "v1", rest),
@@ -127,7 +133,7 @@ fn route(path: &str) -> Result<Result<Target<'_>, Value>, ApiError> {
     let target = match rest {
         [] => {
             return resource_list(group, version)
-                .map(Err)
+                .map(Route::Discovery)
                 .ok_or_else(no_such_resource);
         }
         [plural] => Target {
@@ -162,7 +168,7 @@ fn route(path: &str) -> Result<Result<Target<'_>, Value>, ApiError> {
     if misplaced {
         return Err(no_such_resource());
     }
-    Ok(Ok(target))
+    Ok(Route::Objects(target))
 }
 
 fn manager_of(params: &HashMap<String, String>, headers: &HeaderMap) -> String {
@@ -223,9 +229,11 @@ fn handle(
     body: &Bytes,
 ) -> Result<Handled, ApiError> {
     let target = match route(path)? {
-        Ok(target) => target,
-        Err(discovery) if method == Method::GET => return Ok(Handled::Object(StatusCode::OK, discovery)),
-        Err(_) => {
+        Route::Objects(target) => target,
+        Route::Discovery(document) if method == Method::GET => {
+            return Ok(Handled::Object(StatusCode::OK, document));
+        }
+        Route::Discovery(_) => {
             return Err(ApiError::new(
                 405,
                 "MethodNotAllowed",

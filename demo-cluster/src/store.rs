@@ -682,13 +682,12 @@ impl Store {
             return Err(ApiError::not_found(k, name));
         }
         if kind == NAMESPACE {
-            for (index, other) in KINDS.iter().enumerate().filter(|(_, k)| k.namespaced) {
+            for index in (0..KINDS.len()).filter(|i| KINDS[*i].namespaced) {
                 let keys: Vec<Key> = state.objects[index]
                     .keys()
                     .filter(|key| key.0 == name)
                     .cloned()
                     .collect();
-                let _ = other;
                 for contained in keys {
                     self.commit(&mut state, index, contained, None, EventType::Deleted);
                 }

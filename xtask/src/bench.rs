@@ -171,8 +171,10 @@ fn dev_session(port: u16) -> Result<String> {
 /// Cache memory and sync time at 300 and 20,000 workloads on the demo endpoint, and
 /// how many rows a snapshot write touches when nothing changed (release build).
 pub fn cluster() -> Result<()> {
-    let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_cluster")?;
+    let admin = postgres::database_url()?;
     for workloads in ["300", "20000"] {
+        // A fresh database each time, so the first write inserts every row.
+        let url = postgres::recreate_database(&admin, "parkway_bench_cluster")?;
         cmd::step(&format!("cluster caches at {workloads} workloads"));
         let mut run = cmd::cargo_command(&[
             "run",

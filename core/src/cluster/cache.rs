@@ -11,10 +11,7 @@ use std::{
 };
 
 use futures::StreamExt;
-use k8s_openapi::api::{
-    apps::v1::{DaemonSet, Deployment, StatefulSet},
-    core::v1::{Event, Namespace, Pod},
-};
+use k8s_openapi::api::core::v1::{Event, Namespace};
 use kube::{
     Api, Client, Resource, ResourceExt,
     api::DynamicObject,
@@ -30,6 +27,7 @@ use tokio::task::JoinHandle;
 
 use super::{
     model::{self, Inputs, WorkloadSummary},
+    projection::{CachedDaemonSet, CachedDeployment, CachedPod, CachedStatefulSet},
     registry::ClusterConfig,
 };
 
@@ -123,10 +121,10 @@ const CORE_WATCHES: [&str; 6] = [
 
 struct Writers {
     namespaces: Writer<Namespace>,
-    deployments: Writer<Deployment>,
-    stateful_sets: Writer<StatefulSet>,
-    daemon_sets: Writer<DaemonSet>,
-    pods: Writer<Pod>,
+    deployments: Writer<CachedDeployment>,
+    stateful_sets: Writer<CachedStatefulSet>,
+    daemon_sets: Writer<CachedDaemonSet>,
+    pods: Writer<CachedPod>,
     events: Writer<Event>,
 }
 
@@ -135,10 +133,10 @@ pub struct ClusterCache {
     pub config: ClusterConfig,
     options: CacheOptions,
     namespaces: Store<Namespace>,
-    deployments: Store<Deployment>,
-    stateful_sets: Store<StatefulSet>,
-    daemon_sets: Store<DaemonSet>,
-    pods: Store<Pod>,
+    deployments: Store<CachedDeployment>,
+    stateful_sets: Store<CachedStatefulSet>,
+    daemon_sets: Store<CachedDaemonSet>,
+    pods: Store<CachedPod>,
     events: Store<Event>,
     custom: RwLock<Vec<(Custom, Store<DynamicObject>)>>,
     health: Mutex<Health>,

@@ -7,13 +7,12 @@ use std::{
     sync::Arc,
 };
 
-use k8s_openapi::api::{
-    apps::v1::{DaemonSet, Deployment, StatefulSet},
-    core::v1::{Event, Namespace, Pod, PodSpec},
-};
+use k8s_openapi::api::core::v1::{Event, Namespace};
 use kube::{ResourceExt, api::DynamicObject};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::projection::{CachedDaemonSet, CachedDeployment, CachedPod, CachedStatefulSet, PodSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum WorkloadKind {
@@ -172,10 +171,10 @@ pub fn totals(workloads: &[WorkloadSummary]) -> Totals {
 #[derive(Default)]
 pub struct Inputs {
     pub namespaces: Vec<Arc<Namespace>>,
-    pub deployments: Vec<Arc<Deployment>>,
-    pub stateful_sets: Vec<Arc<StatefulSet>>,
-    pub daemon_sets: Vec<Arc<DaemonSet>>,
-    pub pods: Vec<Arc<Pod>>,
+    pub deployments: Vec<Arc<CachedDeployment>>,
+    pub stateful_sets: Vec<Arc<CachedStatefulSet>>,
+    pub daemon_sets: Vec<Arc<CachedDaemonSet>>,
+    pub pods: Vec<Arc<CachedPod>>,
     pub events: Vec<Arc<Event>>,
     /// `PolicyReport`s and `ClusterPolicyReport`s (wgpolicyk8s.io).
     pub policy_reports: Vec<Arc<DynamicObject>>,
@@ -287,31 +286,32 @@ fn findings_by_object(inputs: &Inputs) -> HashMap<ObjectKey, Vec<PolicyFinding>>
     out
 }
 
-fn pod_summary(pod: &Pod) -> PodSummary {
+fn pod_summary(pod: &CachedPod) -> PodSummary {
     let status = pod.status.as_ref();
-    let containers = status.and_then(|s| s.container_statuses.as_ref());
+    let containers = status
+        .map(|s| s.container_statuses.as_slice())
+        .unwrap_or_default();
     PodSummary {
         name: pod.name_any(),
         phase: status
             .and_then(|s| s.phase.clone())
             .unwrap_or_else(|| "Unknown".into()),
-        ready: status
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
-        restarts: containers
-            .map(|cs| cs.iter().map(|c| c.restart_count).sum())
-            .unwrap_or(0),
-        waiting: containers.and_then(|cs| {
-            cs.iter()
-                .find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone())
+        ready: status.is_some_and(|s| {
+            s.conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True")
         }),
+        restarts: containers.iter().map(|c| c.restart_count).sum(),
+        waiting: containers
+            .iter()
+            .find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone()),
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
     }
 }
 
 /// Which workload a pod belongs to, from its controller reference (a ReplicaSet
 /// `<deployment>-<hash>` stands for its Deployment).
-fn owner_of(pod: &Pod) -> Option<(WorkloadKind, String)> {
+fn owner_of(pod: &CachedPod) -> Option<(WorkloadKind, String)> {
     let owner = pod
         .owner_references()
         .iter()
@@ -352,7 +352,7 @@ pub fn summarize(inputs: &Inputs) -> Vec<WorkloadSummary> {
         .iter()
         .filter_map(|n| Some((n.name_any(), n.metadata.labels.as_ref()?)))
         .collect();
-    let mut pods: HashMap<(String, WorkloadKind, String), Vec<&Pod>> = HashMap::new();
+    let mut pods: HashMap<(String, WorkloadKind, String), Vec<&CachedPod>> = HashMap::new();
     for pod in &inputs.pods {
         if let Some((kind, name)) = owner_of(pod) {
             pods.entry((pod.namespace().unwrap_or_default(), kind, name))
@@ -379,24 +379,33 @@ pub fn summarize(inputs: &Inputs) -> Vec<WorkloadSummary> {
     let findings = findings_by_object(inputs);
 
     let mut raws: Vec<Raw<'_>> = Vec::new();
-    for d in &inputs.deployments {
-        let status = d.status.as_ref();
-        raws.push(Raw {
-            kind: WorkloadKind::Deployment,
-            meta: &d.metadata,
-            desired: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
-            ready: status.and_then(|s| s.ready_replicas).unwrap_or(0),
-            spec: d.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
-        });
-    }
-    for s in &inputs.stateful_sets {
-        raws.push(Raw {
-            kind: WorkloadKind::StatefulSet,
-            meta: &s.metadata,
-            desired: s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
-            ready: s.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0),
-            spec: s.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
-        });
+    for (kind, workloads) in [
+        (
+            WorkloadKind::Deployment,
+            inputs
+                .deployments
+                .iter()
+                .map(|d| (&d.metadata, &d.spec, &d.status))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            WorkloadKind::StatefulSet,
+            inputs
+                .stateful_sets
+                .iter()
+                .map(|s| (&s.metadata, &s.spec, &s.status))
+                .collect(),
+        ),
+    ] {
+        for (meta, spec, status) in workloads {
+            raws.push(Raw {
+                kind,
+                meta,
+                desired: spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                ready: status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0),
+                spec: spec.as_ref().and_then(|s| s.template.spec.as_ref()),
+            });
+        }
     }
     for d in &inputs.daemon_sets {
         let status = d.status.as_ref();
