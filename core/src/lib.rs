@@ -3,6 +3,7 @@
 //! and the CLI all call the same functions and enforce the same rules.
 
 pub mod audit;
+pub mod catalog;
 pub mod cluster;
 pub mod db;
 pub mod identity;
