@@ -1,8 +1,11 @@
 //! The service catalog: Backstage-compatible descriptors ([`yaml`], [`validate`]),
 //! the entity model and its relations ([`model`]).
 
+pub mod error;
 pub mod model;
+pub mod store;
 pub mod validate;
 pub mod yaml;
 
+pub use error::Error;
 pub use model::{Entity, EntityKind, EntityRef, Problem, RelationType};

@@ -5,6 +5,7 @@
 //! and for the test.
 
 mod audit;
+mod catalog;
 mod clusters;
 mod me;
 mod role_mappings;
@@ -108,6 +109,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         role: Role::PlatformAdmin,
         summary: "A cluster's workloads, live from the caches or, when it cannot be read, from the snapshot (`source`, `as_of`).",
     },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/catalog/import",
+        action: Action::ImportCatalog,
+        role: Role::PlatformAdmin,
+        summary: "Import Backstage descriptors (`application/yaml`, multi-document) as `?source=NAME`; 422 lists every problem with its position and nothing is applied.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/catalog/entities/{kind}/{namespace}/{name}",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "One catalog entity with its relations.",
+    },
 ];
 
 fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
@@ -122,6 +137,10 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("GET", "/api/v1/audit/events") => get(audit::events),
         ("GET", "/api/v1/audit/export") => get(audit::export),
         ("GET", "/api/v1/clusters") => get(clusters::list),
+        ("POST", "/api/v1/catalog/import") => post(catalog::import).layer(
+            axum::extract::DefaultBodyLimit::max(parkway_core::catalog::store::MAX_IMPORT_BYTES),
+        ),
+        ("GET", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => get(catalog::show),
         ("GET", "/api/v1/clusters/{name}/workloads") => get(clusters::workloads),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::handler"),
     }

@@ -86,3 +86,63 @@ pub async fn token_create(
     println!("{}", created.secret);
     Ok(ExitCode::SUCCESS)
 }
+
+/// `parkway catalog import FILE…`: imports each file as its own source. Problems go to
+/// stderr, one per line; the exit status is non-zero if any file was refused.
+pub async fn catalog_import(db: &DbConfig, files: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
+    use parkway_core::catalog::{Error as CatalogError, store};
+    let pool = connect(db).await?;
+    let mut failed = false;
+    for path in files {
+        let name = path.display().to_string();
+        let text = match std::fs::read(path) {
+            Ok(bytes) if bytes.len() > store::MAX_IMPORT_BYTES => {
+                eprintln!(
+                    "{name}: {} bytes; an import may be at most {} bytes",
+                    bytes.len(),
+                    store::MAX_IMPORT_BYTES
+                );
+                failed = true;
+                continue;
+            }
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(err) => {
+                    eprintln!("{name}: not UTF-8 text: {err}");
+                    failed = true;
+                    continue;
+                }
+            },
+            Err(err) => {
+                eprintln!("{name}: cannot read: {err}");
+                failed = true;
+                continue;
+            }
+        };
+        match store::import(&pool, &name, &name, &text, "system:cli", None).await {
+            Ok(outcome) => eprintln!(
+                "{name}: {} created, {} updated, {} unchanged, {} orphaned",
+                outcome.created.len(),
+                outcome.updated.len(),
+                outcome.unchanged,
+                outcome.orphaned.len()
+            ),
+            Err(CatalogError::Invalid { file, problems }) => {
+                for problem in &problems {
+                    eprintln!("{}", problem.render(&file));
+                }
+                eprintln!(
+                    "{file}: refused ({} problems); nothing from it was imported",
+                    problems.len()
+                );
+                failed = true;
+            }
+            Err(other) => return Err(anyhow::anyhow!("{name}: {other}")),
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

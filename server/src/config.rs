@@ -38,6 +38,22 @@ pub enum Command {
     /// Work with API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Work with the service catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Import Backstage descriptor files (`catalog-info.yaml`, multi-document). Each file
+    /// is its own source, named by the path as given: importing it again updates its
+    /// entities and marks the ones it no longer has as orphaned. A file with any problem
+    /// is refused whole; every problem is printed as `file:line:column — field — reason`.
+    Import {
+        /// One or more files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

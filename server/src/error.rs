@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use parkway_core::{audit, cluster, identity};
+use parkway_core::{audit, catalog, cluster, identity};
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,11 @@ pub enum ApiError {
     Audit(#[from] audit::Error),
     #[error(transparent)]
     Cluster(#[from] cluster::ClusterError),
+    #[error(transparent)]
+    Catalog(#[from] catalog::Error),
+    /// The body's media type is not one the endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
 }
 
 impl ApiError {
@@ -54,6 +59,11 @@ impl ApiError {
             ApiError::Identity(Id::NotFound(_)) => StatusCode::NOT_FOUND,
             ApiError::Audit(audit::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Cluster(cluster::ClusterError::UnknownCluster(_)) => StatusCode::NOT_FOUND,
+            ApiError::Catalog(catalog::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Catalog(catalog::Error::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Catalog(catalog::Error::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Catalog(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Identity(Id::Database(_) | Id::Audit(_))
             | ApiError::Audit(_)
             | ApiError::Cluster(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -86,11 +96,13 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        let mut response = (
-            status,
-            Json(json!({ "error": { "code": self.code(), "message": message } })),
-        )
-            .into_response();
+        let mut body = json!({ "error": { "code": self.code(), "message": message } });
+        // An invalid import lists every problem with its position, for tools.
+        if let ApiError::Catalog(catalog::Error::Invalid { file, problems }) = &self {
+            body["error"]["file"] = json!(file);
+            body["error"]["problems"] = json!(problems);
+        }
+        let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -125,6 +137,7 @@ macro_rules! rejections {
 }
 
 rejections!(
+    axum::extract::rejection::BytesRejection,
     axum::extract::rejection::JsonRejection,
     axum::extract::rejection::QueryRejection,
     axum::extract::rejection::PathRejection

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use parkway_server::{
     cli,
-    config::{AuditCommand, Cli, Command, TokenCommand},
+    config::{AuditCommand, CatalogCommand, Cli, Command, TokenCommand},
     serve, telemetry,
 };
 
@@ -27,6 +27,7 @@ async fn main() -> ExitCode {
             expires,
             scopes,
         })) => cli::token_create(&cli.db, name, role, expires, scopes).await,
+        Some(Command::Catalog(CatalogCommand::Import { files })) => cli::catalog_import(&cli.db, files).await,
     };
     outcome.unwrap_or_else(|err| {
         tracing::error!("{err:#}");

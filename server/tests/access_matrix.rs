@@ -21,10 +21,42 @@ use sqlx::PgPool;
 mod common;
 use common::{Answer, ORIGIN};
 
+/// A descriptor the import endpoint accepts (and the entity endpoint then finds).
+const MATRIX_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: matrix-team}\nspec: {type: team, children: []}\n";
+
+/// The body's media type for `path`.
+fn content_type(path: &str) -> &'static str {
+    if path.starts_with("/api/v1/catalog/import") {
+        "application/yaml"
+    } else {
+        "application/json"
+    }
+}
+
 /// A concrete request for `endpoint` that the documented role may make successfully;
 /// path parameters point at things the caller may act on.
 async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (String, Option<&'static str>) {
     match endpoint.path {
+        "/api/v1/catalog/import" => (
+            "/api/v1/catalog/import?source=matrix".to_owned(),
+            Some(MATRIX_DESCRIPTOR),
+        ),
+        "/api/v1/catalog/entities/{kind}/{namespace}/{name}" => {
+            parkway_core::catalog::store::import(
+                pool,
+                "matrix-entity",
+                "matrix.yaml",
+                MATRIX_DESCRIPTOR,
+                "system:test",
+                None,
+            )
+            .await
+            .ok();
+            (
+                "/api/v1/catalog/entities/group/default/matrix-team".to_owned(),
+                None,
+            )
+        }
         "/api/v1/tokens/{id}" => {
             let request = NewToken {
                 name: format!("matrix {}", uuid::Uuid::new_v4()),
@@ -106,7 +138,7 @@ async fn every_api_endpoint_enforces_its_documented_access(pool: PgPool) {
         let what = format!("{} {}", endpoint.method, endpoint.path);
         let documented = common::person(&pool, &[endpoint.role]).await;
         let (path, body) = concrete(&pool, endpoint, documented).await;
-        let json = "application/json";
+        let json = content_type(&path);
 
         let anonymous = call(&app, &endpoint.method, &path, body, json, None).await;
         assert_eq!(

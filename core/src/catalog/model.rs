@@ -86,7 +86,11 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl EntityRef {
     /// Reads a reference; `default_kind` applies when the text names no kind.
-    pub fn parse(text: &str, default_kind: Option<EntityKind>, default_namespace: &str) -> Result<Self, String> {
+    pub fn parse(
+        text: &str,
+        default_kind: Option<EntityKind>,
+        default_namespace: &str,
+    ) -> Result<Self, String> {
         let (kind, rest) = match text.split_once(':') {
             Some((kind, rest)) => (kind.parse::<EntityKind>()?, rest),
             None => (
@@ -99,13 +103,21 @@ impl EntityRef {
             None => (default_namespace, rest),
         };
         if !valid_name(name) {
-            return Err(format!("`{text}` is not a valid entity reference: bad name `{name}`"));
+            return Err(format!(
+                "`{text}` is not a valid entity reference: bad name `{name}`"
+            ));
         }
         let namespace = namespace.to_ascii_lowercase();
         if !valid_namespace(&namespace) {
-            return Err(format!("`{text}` is not a valid entity reference: bad namespace `{namespace}`"));
+            return Err(format!(
+                "`{text}` is not a valid entity reference: bad namespace `{namespace}`"
+            ));
         }
-        Ok(Self { kind, namespace, name: name.to_ascii_lowercase() })
+        Ok(Self {
+            kind,
+            namespace,
+            name: name.to_ascii_lowercase(),
+        })
     }
 
     /// `component:default/checkout-api`: the catalog's primary key.
@@ -125,7 +137,9 @@ pub fn valid_name(name: &str) -> bool {
     (1..=63).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// A DNS label: 1–63 lower-case letters, digits and `-`.
@@ -133,14 +147,19 @@ pub fn valid_namespace(namespace: &str) -> bool {
     (1..=63).contains(&namespace.len())
         && namespace.starts_with(|c: char| c.is_ascii_alphanumeric())
         && namespace.ends_with(|c: char| c.is_ascii_alphanumeric())
-        && namespace.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && namespace
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Backstage's tag rule: lower-case words of `[a-z0-9:+#]` joined by single `-`.
 pub fn valid_tag(tag: &str) -> bool {
     (1..=63).contains(&tag.len())
         && tag.split('-').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, ':' | '+' | '#'))
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, ':' | '+' | '#'))
         })
 }
 
@@ -265,12 +284,20 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(pos: Pos, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { line: pos.line, column: pos.column, field: field.into(), reason: reason.into() }
+        Self {
+            line: pos.line,
+            column: pos.column,
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// `file:line:column — field — reason`.
     pub fn render(&self, file: &str) -> String {
-        format!("{file}:{}:{} — {} — {}", self.line, self.column, self.field, self.reason)
+        format!(
+            "{file}:{}:{} — {} — {}",
+            self.line, self.column, self.field, self.reason
+        )
     }
 }
 
@@ -284,8 +311,15 @@ mod tests {
         assert_eq!(r.key(), "group:default/team-a");
         let r = EntityRef::parse("Component:Shop/Cart-API", None, "default").expect("parses");
         assert_eq!(r.key(), "component:shop/cart-api");
-        assert!(EntityRef::parse("cart", None, "default").is_err(), "no kind and no default");
-        assert!(EntityRef::parse("widget:cart", None, "default").expect_err("kind").contains("unknown kind"));
+        assert!(
+            EntityRef::parse("cart", None, "default").is_err(),
+            "no kind and no default"
+        );
+        assert!(
+            EntityRef::parse("widget:cart", None, "default")
+                .expect_err("kind")
+                .contains("unknown kind")
+        );
         assert!(EntityRef::parse("component:bad name", None, "default").is_err());
     }
 
@@ -302,7 +336,15 @@ mod tests {
     #[test]
     fn every_relation_has_an_inverse_that_leads_back() {
         use RelationType::*;
-        for t in [OwnedBy, PartOf, DependsOn, ProvidesApi, ConsumesApi, MemberOf, ParentOf] {
+        for t in [
+            OwnedBy,
+            PartOf,
+            DependsOn,
+            ProvidesApi,
+            ConsumesApi,
+            MemberOf,
+            ParentOf,
+        ] {
             assert_eq!(t.inverse().inverse(), t);
             assert_ne!(t.inverse(), t);
         }

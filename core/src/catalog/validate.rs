@@ -25,11 +25,21 @@ struct RefField {
 }
 
 const fn one(field: &'static str, default_kind: EntityKind, relation: RelationType) -> RefField {
-    RefField { field, many: false, default_kind, relation }
+    RefField {
+        field,
+        many: false,
+        default_kind,
+        relation,
+    }
 }
 
 const fn many(field: &'static str, default_kind: EntityKind, relation: RelationType) -> RefField {
-    RefField { field, many: true, default_kind, relation }
+    RefField {
+        field,
+        many: true,
+        default_kind,
+        relation,
+    }
 }
 
 /// Required string fields of `spec`, per kind.
@@ -65,14 +75,23 @@ fn ref_fields(kind: EntityKind) -> Vec<RefField> {
             many("consumesApis", K::Api, R::ConsumesApi),
             many("dependsOn", K::Component, R::DependsOn),
         ],
-        K::Api => vec![one("owner", K::Group, R::OwnedBy), one("system", K::System, R::PartOf)],
+        K::Api => vec![
+            one("owner", K::Group, R::OwnedBy),
+            one("system", K::System, R::PartOf),
+        ],
         K::Resource => vec![
             one("owner", K::Group, R::OwnedBy),
             one("system", K::System, R::PartOf),
             many("dependsOn", K::Resource, R::DependsOn),
         ],
-        K::System => vec![one("owner", K::Group, R::OwnedBy), one("domain", K::Domain, R::PartOf)],
-        K::Domain => vec![one("owner", K::Group, R::OwnedBy), one("subdomainOf", K::Domain, R::PartOf)],
+        K::System => vec![
+            one("owner", K::Group, R::OwnedBy),
+            one("domain", K::Domain, R::PartOf),
+        ],
+        K::Domain => vec![
+            one("owner", K::Group, R::OwnedBy),
+            one("subdomainOf", K::Domain, R::PartOf),
+        ],
         K::Group => vec![
             one("parent", K::Group, R::ChildOf),
             many("children", K::Group, R::ParentOf),
@@ -80,6 +99,15 @@ fn ref_fields(kind: EntityKind) -> Vec<RefField> {
         ],
         K::User => vec![many("memberOf", K::Group, R::MemberOf)],
     }
+}
+
+/// What `metadata` contributes to an entity.
+struct Metadata {
+    name: String,
+    namespace: String,
+    title: Option<String>,
+    description: Option<String>,
+    tags: Vec<String>,
 }
 
 struct Checker {
@@ -95,7 +123,11 @@ impl Checker {
     fn string<'a>(&mut self, node: &'a Node, field: &str) -> Option<&'a str> {
         let found = node.as_str();
         if found.is_none() {
-            self.problem(node.pos, field, format!("expected a string, found {}", node.describe()));
+            self.problem(
+                node.pos,
+                field,
+                format!("expected a string, found {}", node.describe()),
+            );
         }
         found
     }
@@ -119,7 +151,11 @@ impl Checker {
                     self.string(value, &format!("{field}.{key}"));
                 }
             }
-            _ => self.problem(node.pos, field, format!("expected a mapping, found {}", node.describe())),
+            _ => self.problem(
+                node.pos,
+                field,
+                format!("expected a mapping, found {}", node.describe()),
+            ),
         }
     }
 
@@ -127,24 +163,33 @@ impl Checker {
         match &node.value {
             NodeValue::Seq(items) => items,
             _ => {
-                self.problem(node.pos, field, format!("expected a list, found {}", node.describe()));
+                self.problem(
+                    node.pos,
+                    field,
+                    format!("expected a list, found {}", node.describe()),
+                );
                 &[]
             }
         }
     }
 
-    fn metadata(&mut self, doc: &Node) -> Option<(String, String, Option<String>, Option<String>, Vec<String>)> {
+    fn metadata(&mut self, doc: &Node) -> Option<Metadata> {
+        let meta_pos = doc.key_pos("metadata").unwrap_or_else(|| doc.start());
         let Some(meta) = doc.get("metadata") else {
-            self.problem(doc.pos, "metadata", "required");
+            self.problem(doc.start(), "metadata", "required");
             return None;
         };
         if !matches!(meta.value, NodeValue::Map(_)) {
-            self.problem(meta.pos, "metadata", format!("expected a mapping, found {}", meta.describe()));
+            self.problem(
+                meta.pos,
+                "metadata",
+                format!("expected a mapping, found {}", meta.describe()),
+            );
             return None;
         }
         let name = match meta.get("name") {
             None => {
-                self.problem(meta.pos, "metadata.name", "required");
+                self.problem(meta_pos, "metadata.name", "required");
                 None
             }
             Some(node) => self.string(node, "metadata.name").and_then(|name| {
@@ -162,7 +207,11 @@ impl Checker {
                 if valid_namespace(ns) {
                     Some(ns.to_owned())
                 } else {
-                    self.problem(node.pos, "metadata.namespace", format!("`{ns}` is not valid: a DNS label (lower-case letters, digits, `-`)"));
+                    self.problem(
+                        node.pos,
+                        "metadata.namespace",
+                        format!("`{ns}` is not valid: a DNS label (lower-case letters, digits, `-`)"),
+                    );
                     None
                 }
             }),
@@ -182,7 +231,13 @@ impl Checker {
                     if valid_tag(tag) {
                         tags.push(tag.to_owned());
                     } else {
-                        self.problem(item.pos, &field, format!("`{tag}` is not a valid tag: lower-case words of [a-z0-9:+#] joined by `-`"));
+                        self.problem(
+                            item.pos,
+                            &field,
+                            format!(
+                                "`{tag}` is not a valid tag: lower-case words of [a-z0-9:+#] joined by `-`"
+                            ),
+                        );
                     }
                 }
             }
@@ -202,7 +257,13 @@ impl Checker {
                 }
             }
         }
-        Some((name?, namespace?, title, description, tags))
+        Some(Metadata {
+            name: name?,
+            namespace: namespace?,
+            title,
+            description,
+            tags,
+        })
     }
 }
 
@@ -218,18 +279,26 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
             continue; // an empty document, e.g. a trailing `---`
         }
         if !matches!(doc.value, NodeValue::Map(_)) {
-            checker.problem(doc.pos, "(document)", format!("expected a mapping, found {}", doc.describe()));
+            checker.problem(
+                doc.pos,
+                "(document)",
+                format!("expected a mapping, found {}", doc.describe()),
+            );
             continue;
         }
         let api_ok = match doc.get("apiVersion") {
             None => {
-                checker.problem(doc.pos, "apiVersion", "required");
+                checker.problem(doc.start(), "apiVersion", "required");
                 false
             }
             Some(node) => match checker.string(node, "apiVersion") {
                 Some(v) if API_VERSIONS.contains(&v) => true,
                 Some(v) => {
-                    checker.problem(node.pos, "apiVersion", format!("`{v}` is not supported: expected {}", API_VERSIONS.join(" or ")));
+                    checker.problem(
+                        node.pos,
+                        "apiVersion",
+                        format!("`{v}` is not supported: expected {}", API_VERSIONS.join(" or ")),
+                    );
                     false
                 }
                 None => false,
@@ -237,36 +306,58 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
         };
         let kind = match doc.get("kind") {
             None => {
-                checker.problem(doc.pos, "kind", "required");
+                checker.problem(doc.start(), "kind", "required");
                 None
             }
-            Some(node) => checker.string(node, "kind").and_then(|k| match k.parse::<EntityKind>() {
-                Ok(kind) => Some(kind),
-                Err(reason) => {
-                    checker.problem(node.pos, "kind", reason);
-                    None
-                }
-            }),
+            Some(node) => checker
+                .string(node, "kind")
+                .and_then(|k| match k.parse::<EntityKind>() {
+                    Ok(kind) => Some(kind),
+                    Err(reason) => {
+                        checker.problem(node.pos, "kind", reason);
+                        None
+                    }
+                }),
         };
         let metadata = checker.metadata(doc);
         let spec = match doc.get("spec") {
             Some(node) if matches!(node.value, NodeValue::Map(_)) => Some(node),
             Some(node) => {
-                checker.problem(node.pos, "spec", format!("expected a mapping, found {}", node.describe()));
+                checker.problem(
+                    node.pos,
+                    "spec",
+                    format!("expected a mapping, found {}", node.describe()),
+                );
                 None
             }
             None => {
-                checker.problem(doc.pos, "spec", "required");
+                checker.problem(doc.start(), "spec", "required");
                 None
             }
         };
-        let (Some(kind), Some((name, namespace, title, description, tags)), Some(spec), true) = (kind, metadata, spec, api_ok)
+        let (
+            Some(kind),
+            Some(Metadata {
+                name,
+                namespace,
+                title,
+                description,
+                tags,
+            }),
+            Some(spec),
+            true,
+        ) = (kind, metadata, spec, api_ok)
         else {
             continue;
         };
+        let spec_pos = doc.key_pos("spec").unwrap_or(spec.pos);
         for field in required_strings(kind) {
             match spec.get(field) {
-                None => checker.problem(spec.pos, &format!("spec.{field}"), format!("required for a {kind}")),
+                None => checker.problem(
+                    spec_pos,
+                    &format!("spec.{field}"),
+                    format!("required for a {kind}"),
+                ),
                 Some(node) => {
                     checker.string(node, &format!("spec.{field}"));
                 }
@@ -274,7 +365,11 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
         }
         for field in required_lists(kind) {
             if spec.get(field).is_none() {
-                checker.problem(spec.pos, &format!("spec.{field}"), format!("required for a {kind} (an empty list is fine)"));
+                checker.problem(
+                    spec_pos,
+                    &format!("spec.{field}"),
+                    format!("required for a {kind} (an empty list is fine)"),
+                );
             }
         }
         let mut refs = Vec::new();
@@ -282,34 +377,67 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
             let Some(node) = spec.get(rf.field) else { continue };
             let field = format!("spec.{}", rf.field);
             let items: Vec<(String, &Node)> = if rf.many {
-                checker.list(node, &field).iter().enumerate().map(|(i, n)| (format!("{field}[{i}]"), n)).collect()
+                checker
+                    .list(node, &field)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (format!("{field}[{i}]"), n))
+                    .collect()
             } else {
                 vec![(field.clone(), node)]
             };
             for (field, item) in items {
-                let Some(text) = checker.string(item, &field) else { continue };
+                let Some(text) = checker.string(item, &field) else {
+                    continue;
+                };
                 match EntityRef::parse(text, Some(rf.default_kind), &namespace) {
-                    Ok(target) => refs.push(DeclaredRef { relation: rf.relation, target, field, pos: item.pos }),
+                    Ok(target) => refs.push(DeclaredRef {
+                        relation: rf.relation,
+                        target,
+                        field,
+                        pos: item.pos,
+                    }),
                     Err(reason) => checker.problem(item.pos, &field, reason),
                 }
             }
         }
-        let entity_ref = EntityRef { kind, namespace: namespace.to_ascii_lowercase(), name: name.to_ascii_lowercase() };
+        let entity_ref = EntityRef {
+            kind,
+            namespace: namespace.to_ascii_lowercase(),
+            name: name.to_ascii_lowercase(),
+        };
         let key = entity_ref.key();
         if let Some(first) = seen.get(&key) {
-            let name_pos = doc.get("metadata").and_then(|m| m.get("name")).map_or(doc.pos, |n| n.pos);
-            checker.problem(name_pos, "metadata.name", format!("`{key}` is defined twice in this import (first at line {})", first.line));
+            let name_pos = doc
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .map_or_else(|| doc.start(), |n| n.pos);
+            checker.problem(
+                name_pos,
+                "metadata.name",
+                format!(
+                    "`{key}` is defined twice in this import (first at line {})",
+                    first.line
+                ),
+            );
             continue;
         }
-        seen.insert(key, doc.pos);
+        seen.insert(key, doc.start());
         if checker.problems.len() > problems_before {
             continue;
         }
         let text_of = |field: &str| spec.get(field).and_then(Node::as_str).map(str::to_owned);
         let body = doc.to_json();
-        let tier = text_of("tier").or_else(|| body.pointer("/metadata/labels/tier").and_then(Value::as_str).map(str::to_owned));
+        let tier = text_of("tier").or_else(|| {
+            body.pointer("/metadata/labels/tier")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
         out.push(Entity {
-            owner: refs.iter().find(|r| r.relation == RelationType::OwnedBy).map(|r| r.target.clone()),
+            owner: refs
+                .iter()
+                .find(|r| r.relation == RelationType::OwnedBy)
+                .map(|r| r.target.clone()),
             spec_type: text_of("type"),
             lifecycle: text_of("lifecycle"),
             tier,
@@ -319,7 +447,7 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
             tags,
             body,
             refs,
-            pos: doc.pos,
+            pos: doc.start(),
         });
     }
     checker.problems.sort();
@@ -360,12 +488,25 @@ spec:
         assert_eq!(problems, []);
         let e = &found[0];
         assert_eq!(e.key(), "component:default/checkout-api");
-        assert_eq!(e.owner.as_ref().map(EntityRef::key).as_deref(), Some("group:default/team-checkout"));
+        assert_eq!(
+            e.owner.as_ref().map(EntityRef::key).as_deref(),
+            Some("group:default/team-checkout")
+        );
         assert_eq!(e.body["metadata"]["x-custom"], "kept");
-        let pairs: Vec<String> = e.relation_pairs().iter().map(|(a, t, b)| format!("{a} {} {b}", t.as_str())).collect();
-        assert!(pairs.contains(&"component:default/checkout-api providesApi api:default/checkout".to_owned()));
-        assert!(pairs.contains(&"api:default/checkout apiProvidedBy component:default/checkout-api".to_owned()));
-        assert!(pairs.contains(&"resource:default/checkout-db dependencyOf component:default/checkout-api".to_owned()));
+        let pairs: Vec<String> = e
+            .relation_pairs()
+            .iter()
+            .map(|(a, t, b)| format!("{a} {} {b}", t.as_str()))
+            .collect();
+        assert!(
+            pairs.contains(&"component:default/checkout-api providesApi api:default/checkout".to_owned())
+        );
+        assert!(
+            pairs.contains(&"api:default/checkout apiProvidedBy component:default/checkout-api".to_owned())
+        );
+        assert!(pairs.contains(
+            &"resource:default/checkout-db dependencyOf component:default/checkout-api".to_owned()
+        ));
         assert!(pairs.contains(&"system:default/payments hasPart component:default/checkout-api".to_owned()));
     }
 
@@ -396,12 +537,29 @@ spec:
 
     #[test]
     fn spec_rules_and_duplicates_are_checked() {
-        let text = format!("{GOOD}---\n{GOOD}---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: g}}\nspec: {{type: team, parent: 5}}\n");
+        let text = format!(
+            "{GOOD}---\n{GOOD}---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: g}}\nspec: {{type: team, parent: 5}}\n"
+        );
         let (found, problems) = check(&text);
         assert_eq!(found.len(), 1);
-        let fields: Vec<(&str, &str)> = problems.iter().map(|p| (p.field.as_str(), p.reason.as_str())).collect();
-        assert!(fields.contains(&("metadata.name", "`component:default/checkout-api` is defined twice in this import (first at line 1)")), "{fields:?}");
-        assert!(fields.contains(&("spec.children", "required for a Group (an empty list is fine)")), "{fields:?}");
-        assert!(fields.contains(&("spec.parent", "expected a string, found a number")), "{fields:?}");
+        let fields: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.reason.as_str()))
+            .collect();
+        assert!(
+            fields.contains(&(
+                "metadata.name",
+                "`component:default/checkout-api` is defined twice in this import (first at line 1)"
+            )),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("spec.children", "required for a Group (an empty list is fine)")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("spec.parent", "expected a string, found a number")),
+            "{fields:?}"
+        );
     }
 }

@@ -19,7 +19,10 @@ pub struct Pos {
 impl From<Marker> for Pos {
     fn from(m: Marker) -> Self {
         // yaml-rust2 counts columns from 0 and lines from 1.
-        Pos { line: m.line(), column: m.col() + 1 }
+        Pos {
+            line: m.line(),
+            column: m.col() + 1,
+        }
     }
 }
 
@@ -43,6 +46,23 @@ impl Node {
         match &self.value {
             NodeValue::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, _, n)| n),
             _ => None,
+        }
+    }
+
+    /// Where `key` is written in this mapping: the place to report a problem with a
+    /// child that is missing (the mapping's own mark points after its first key).
+    pub fn key_pos(&self, key: &str) -> Option<Pos> {
+        match &self.value {
+            NodeValue::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, pos, _)| *pos),
+            _ => None,
+        }
+    }
+
+    /// Where the node starts as a reader sees it: a mapping's first key.
+    pub fn start(&self) -> Pos {
+        match &self.value {
+            NodeValue::Map(entries) => entries.first().map_or(self.pos, |(_, pos, _)| *pos),
+            _ => self.pos,
         }
     }
 
@@ -78,9 +98,12 @@ impl Node {
     /// The same tree as JSON (YAML 1.2 core schema for plain scalars).
     pub fn to_json(&self) -> Value {
         match &self.value {
-            NodeValue::Map(entries) => {
-                Value::Object(entries.iter().map(|(k, _, n)| (k.clone(), n.to_json())).collect::<Map<_, _>>())
-            }
+            NodeValue::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, _, n)| (k.clone(), n.to_json()))
+                    .collect::<Map<_, _>>(),
+            ),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeValue::Scalar(text, true) => Value::String(text.clone()),
             NodeValue::Scalar(text, false) => plain_scalar(text),
@@ -98,8 +121,14 @@ fn plain_scalar(text: &str) -> Value {
             if let Ok(i) = text.parse::<i64>() {
                 return Value::Number(i.into());
             }
-            let looks_numeric = text.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.');
-            match text.parse::<f64>().ok().filter(|f| looks_numeric && f.is_finite()).and_then(Number::from_f64) {
+            let looks_numeric =
+                text.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.');
+            match text
+                .parse::<f64>()
+                .ok()
+                .filter(|f| looks_numeric && f.is_finite())
+                .and_then(Number::from_f64)
+            {
                 Some(n) => Value::Number(n),
                 None => Value::String(text.to_owned()),
             }
@@ -116,7 +145,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_depth: 32, max_documents: 100_000 }
+        Self {
+            max_depth: 32,
+            max_documents: 100_000,
+        }
     }
 }
 
@@ -128,8 +160,15 @@ pub struct SyntaxError {
 }
 
 enum Frame {
-    Map { pos: Pos, entries: Vec<(String, Pos, Node)>, key: Option<(String, Pos)> },
-    Seq { pos: Pos, items: Vec<Node> },
+    Map {
+        pos: Pos,
+        entries: Vec<(String, Pos, Node)>,
+        key: Option<(String, Pos)>,
+    },
+    Seq {
+        pos: Pos,
+        items: Vec<Node>,
+    },
 }
 
 struct Builder {
@@ -193,14 +232,36 @@ impl MarkedEventReceiver for Builder {
             Event::Alias(_) => self.fail(pos, "aliases (`*name`) are not allowed in descriptors".into()),
             Event::Scalar(text, style, _, _) => {
                 let quoted = !matches!(style, TScalarStyle::Plain);
-                self.push_node(Node { pos, value: NodeValue::Scalar(text, quoted) });
+                self.push_node(Node {
+                    pos,
+                    value: NodeValue::Scalar(text, quoted),
+                });
             }
-            Event::SequenceStart(..) => self.open(Frame::Seq { pos, items: Vec::new() }, pos),
-            Event::MappingStart(..) => self.open(Frame::Map { pos, entries: Vec::new(), key: None }, pos),
+            Event::SequenceStart(..) => self.open(
+                Frame::Seq {
+                    pos,
+                    items: Vec::new(),
+                },
+                pos,
+            ),
+            Event::MappingStart(..) => self.open(
+                Frame::Map {
+                    pos,
+                    entries: Vec::new(),
+                    key: None,
+                },
+                pos,
+            ),
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
-                    Some(Frame::Seq { pos, items }) => Node { pos, value: NodeValue::Seq(items) },
-                    Some(Frame::Map { pos, entries, .. }) => Node { pos, value: NodeValue::Map(entries) },
+                    Some(Frame::Seq { pos, items }) => Node {
+                        pos,
+                        value: NodeValue::Seq(items),
+                    },
+                    Some(Frame::Map { pos, entries, .. }) => Node {
+                        pos,
+                        value: NodeValue::Map(entries),
+                    },
                     None => return,
                 };
                 self.push_node(node);
@@ -212,11 +273,19 @@ impl MarkedEventReceiver for Builder {
 
 /// Parses every document of a (multi-document) YAML text.
 pub fn parse(text: &str, limits: Limits) -> Result<Vec<Node>, SyntaxError> {
-    let mut builder = Builder { limits, stack: Vec::new(), documents: Vec::new(), error: None };
+    let mut builder = Builder {
+        limits,
+        stack: Vec::new(),
+        documents: Vec::new(),
+        error: None,
+    };
     let mut parser = Parser::new_from_str(text);
     if let Err(err) = parser.load(&mut builder, true) {
         let pos = Pos::from(*err.marker());
-        return Err(SyntaxError { pos, reason: err.info().to_owned() });
+        return Err(SyntaxError {
+            pos,
+            reason: err.info().to_owned(),
+        });
     }
     match builder.error {
         Some(err) => Err(err),
@@ -233,7 +302,9 @@ mod tests {
         let docs = parse("a: 1\nb:\n  - x\n  - 'y'\n---\nc: true\n", Limits::default()).expect("parses");
         assert_eq!(docs.len(), 2);
         let b = docs[0].get("b").expect("b");
-        let NodeValue::Seq(items) = &b.value else { panic!("a list") };
+        let NodeValue::Seq(items) = &b.value else {
+            panic!("a list")
+        };
         assert_eq!(items[1].pos, Pos { line: 4, column: 5 });
         assert_eq!(docs[0].to_json(), serde_json::json!({"a": 1, "b": ["x", "y"]}));
         assert_eq!(docs[1].to_json(), serde_json::json!({"c": true}));
@@ -243,7 +314,10 @@ mod tests {
     #[test]
     fn quoted_scalars_stay_strings() {
         let docs = parse("a: '1'\nb: \"true\"\nc: 1.5\nd: 1.2.3\n", Limits::default()).expect("parses");
-        assert_eq!(docs[0].to_json(), serde_json::json!({"a": "1", "b": "true", "c": 1.5, "d": "1.2.3"}));
+        assert_eq!(
+            docs[0].to_json(),
+            serde_json::json!({"a": "1", "b": "true", "c": 1.5, "d": "1.2.3"})
+        );
     }
 
     #[test]
@@ -257,6 +331,9 @@ mod tests {
         let err = parse(&deep, Limits::default()).expect_err("too deep");
         assert!(err.reason.contains("deeper than 32"), "{}", err.reason);
         let err = parse("a: 1\na: 2\n", Limits::default()).expect_err("duplicate");
-        assert_eq!((err.pos, err.reason.as_str()), (Pos { line: 2, column: 1 }, "duplicate key `a`"));
+        assert_eq!(
+            (err.pos, err.reason.as_str()),
+            (Pos { line: 2, column: 1 }, "duplicate key `a`")
+        );
     }
 }

@@ -27,10 +27,13 @@ pub enum Action {
     /// See registered clusters, their health and what runs there.
     #[serde(rename = "cluster.view")]
     ViewClusters,
+    /// Import catalog descriptors (creating, updating and orphaning entities).
+    #[serde(rename = "catalog.import")]
+    ImportCatalog,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -39,6 +42,7 @@ impl Action {
         Action::ViewAudit,
         Action::ExportAudit,
         Action::ViewClusters,
+        Action::ImportCatalog,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -52,6 +56,7 @@ impl Action {
             Action::ViewAudit => "audit.view",
             Action::ExportAudit => "audit.export",
             Action::ViewClusters => "cluster.view",
+            Action::ImportCatalog => "catalog.import",
         }
     }
 }

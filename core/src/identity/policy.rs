@@ -56,6 +56,8 @@ pub enum Resource {
     RoleMappings,
     AuditLog,
     Clusters,
+    /// The service catalog as a whole.
+    Catalog,
 }
 
 impl Resource {
@@ -109,6 +111,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ViewAudit,
             ExportAudit,
             ViewClusters,
+            ImportCatalog,
         ],
     }
 }

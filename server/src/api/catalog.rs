@@ -1,0 +1,94 @@
+use axum::{
+    Json,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+};
+use parkway_core::{
+    catalog::{
+        EntityKind, EntityRef, Error as CatalogError,
+        store::{self, ImportOutcome, StoredEntity},
+    },
+    identity::{Action, Resource, authorize},
+};
+use serde::Deserialize;
+
+use super::{Caller, principal, request_id};
+use crate::{
+    error::{ApiError, ApiPath, ApiQuery, ApiResult},
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    /// Where the descriptors live (a repository path, a file name); re-importing the
+    /// same source updates its entities and orphans the ones it no longer has.
+    source: Option<String>,
+}
+
+const YAML_TYPES: [&str; 4] = [
+    "application/yaml",
+    "application/x-yaml",
+    "text/yaml",
+    "text/x-yaml",
+];
+
+/// `POST /api/v1/catalog/import?source=NAME` with the descriptors as `application/yaml`.
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
+    let who = principal(&caller);
+    authorize(who, Action::ImportCatalog, Resource::Catalog)?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    if !YAML_TYPES.contains(&media) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body must be descriptors as application/yaml, not `{media}`"
+        )));
+    }
+    let source = params
+        .source
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ApiError::BadRequest("source: required: name where these descriptors live (e.g. `github.com/acme/shop/catalog-info.yaml`); re-importing the same source updates it".into()))?;
+    let body = body?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
+    let actor = who.map(|p| p.handle.clone()).unwrap_or_default();
+    let outcome = store::import(&state.pool, &source, &source, text, &actor, request_id(&headers)).await?;
+    let status = if outcome.created.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(outcome)))
+}
+
+/// `GET /api/v1/catalog/entities/{kind}/{namespace}/{name}`: the entity and its relations.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((kind, namespace, name)): ApiPath<(String, String, String)>,
+) -> ApiResult<Json<StoredEntity>> {
+    authorize(principal(&caller), Action::ViewPortal, Resource::Catalog)?;
+    let kind: EntityKind = kind.parse().map_err(ApiError::BadRequest)?;
+    let key = EntityRef::parse(
+        &format!("{}:{namespace}/{name}", kind.key_name()),
+        None,
+        "default",
+    )
+    .map_err(ApiError::BadRequest)?
+    .key();
+    store::get(&state.pool, &key)
+        .await?
+        .map(Json)
+        .ok_or_else(|| CatalogError::NotFound(format!("entity `{key}`")).into())
+}

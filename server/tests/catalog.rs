@@ -1,0 +1,196 @@
+//! Catalog imports through the REST API and the CLI: good files land, and every kind of
+//! bad input gets a precise error and changes nothing.
+
+use std::{process::Command, time::Duration};
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use parkway_core::identity::Role;
+use sqlx::{
+    ConnectOptions, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+mod common;
+
+const ACME: &str = include_str!("../../core/tests/fixtures/acme.yaml");
+
+fn import_request(source: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(format!("/api/v1/catalog/import?source={source}"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(body.into())
+        .expect("request")
+}
+
+async fn entity_count(pool: &PgPool) -> i64 {
+    sqlx::query_scalar!("select count(*) as \"n!\" from catalog_entities")
+        .fetch_one(pool)
+        .await
+        .expect("counts")
+}
+
+/// Each bad input, the status it must get, and words its message must contain.
+fn bad_inputs() -> Vec<(&'static str, String, u16, &'static str)> {
+    let nested = format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: deep}}\nspec: {}\n",
+        "[".repeat(50) + &"]".repeat(50)
+    );
+    vec![
+        (
+            "invalid YAML",
+            "apiVersion: [unclosed\n".to_owned(),
+            422,
+            "(yaml)",
+        ),
+        (
+            "wrong apiVersion",
+            ACME.replacen("backstage.io/v1alpha1", "backstage.io/v9", 1),
+            422,
+            "`backstage.io/v9` is not supported",
+        ),
+        (
+            "duplicate entities",
+            format!("{ACME}---\n{}", ACME.split("---\n").last().unwrap_or_default()),
+            422,
+            "is defined twice in this import",
+        ),
+        ("deep nesting", nested, 422, "nested deeper than 32 levels"),
+        (
+            "reference to nothing",
+            ACME.replace(
+                "dependsOn: [resource:checkout-db]",
+                "dependsOn: [resource:ghost-db]",
+            ),
+            422,
+            "`resource:default/ghost-db` does not exist",
+        ),
+    ]
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
+    let app = common::app(pool.clone(), Duration::from_secs(30));
+    let admin = common::service_token(&pool, Role::PlatformAdmin, &[]).await;
+
+    for (what, body, status, words) in bad_inputs() {
+        let answer = common::send(&app, import_request("acme", &admin, "application/yaml", body)).await;
+        assert_eq!(answer.status.as_u16(), status, "{what}: {}", answer.body);
+        let json = answer.json();
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(words),
+            "{what}: {json}"
+        );
+        let problem = &json["error"]["problems"][0];
+        assert!(
+            problem["line"].as_u64().unwrap_or(0) >= 1,
+            "{what}: positions are given: {json}"
+        );
+        assert_eq!(entity_count(&pool).await, 0, "{what} changed nothing");
+    }
+
+    let huge = vec![b'#'; 20 * 1024 * 1024];
+    let answer = common::send(&app, import_request("acme", &admin, "application/yaml", huge)).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.body);
+    assert_eq!(answer.json()["error"]["code"], "too_large");
+
+    let answer = common::send(&app, import_request("acme", &admin, "application/json", ACME)).await;
+    assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let answer = common::send(&app, import_request("", &admin, "application/yaml", ACME)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("source: required"), "{}", answer.body);
+    assert_eq!(entity_count(&pool).await, 0);
+
+    let developer = common::service_token(&pool, Role::Developer, &[]).await;
+    let refused = common::send(&app, import_request("acme", &developer, "application/yaml", ACME)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let created = common::send(
+        &app,
+        import_request("acme", &admin, "application/yaml; charset=utf-8", ACME),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.json()["created"].as_array().map(Vec::len), Some(10));
+    let again = common::send(&app, import_request("acme", &admin, "application/yaml", ACME)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["unchanged"], 10);
+
+    let entity = common::send(
+        &app,
+        Request::get("/api/v1/catalog/entities/component/default/checkout-service")
+            .header("authorization", format!("Bearer {developer}"))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(entity.status, StatusCode::OK, "{}", entity.body);
+    let json = entity.json();
+    assert_eq!(json["owner"], "group:default/checkout");
+    assert!(
+        json["relations"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["type"] == "providesApi"))
+    );
+    let missing = common::send(
+        &app,
+        Request::get("/api/v1/catalog/entities/component/default/nope")
+            .header("authorization", format!("Bearer {developer}"))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_cli_imports_files_and_prints_every_problem(options: PgPoolOptions, connect: PgConnectOptions) {
+    let url = connect.to_url_lossy().to_string();
+    let pool = options.connect_with(connect).await.expect("pool");
+    let dir = std::env::temp_dir().join(format!("parkway-catalog-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let run = |files: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_parkway"))
+            .arg("catalog")
+            .arg("import")
+            .args(files)
+            .current_dir(&dir)
+            .env("DATABASE_URL", &url)
+            .env("PARKWAY_LOG", "warn")
+            .output()
+            .expect("runs")
+    };
+    for (i, (what, body, _, words)) in bad_inputs().into_iter().enumerate() {
+        let name = format!("bad-{i}.yaml");
+        std::fs::write(dir.join(&name), body).expect("writes");
+        let out = run(&[&name]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{what}");
+        assert!(stderr.contains(words), "{what}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}:")),
+            "{what}: problems name the file: {stderr}"
+        );
+        assert_eq!(entity_count(&pool).await, 0, "{what} changed nothing");
+    }
+    std::fs::write(dir.join("huge.yaml"), vec![b'#'; 20 * 1024 * 1024]).expect("writes");
+    let out = run(&["huge.yaml"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("an import may be at most"));
+
+    std::fs::write(dir.join("catalog-info.yaml"), ACME).expect("writes");
+    let out = run(&["catalog-info.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("catalog-info.yaml: 10 created, 0 updated, 0 unchanged, 0 orphaned"),
+        "{stderr}"
+    );
+    assert_eq!(entity_count(&pool).await, 10);
+    let _ = std::fs::remove_dir_all(dir);
+}
