@@ -118,6 +118,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: Method::GET,
+        path: "/api/v1/catalog/entities",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Catalog entities filtered by `kind`, `owner`, `business_unit`, `lifecycle`, `tier`, `tag` and `q` (typo-tolerant search); `cursor`/`limit` pages.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/catalog/facets",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Counts per kind, owner, business unit, lifecycle, tier and tag under the same filters.",
+    },
+    Endpoint {
+        method: Method::GET,
         path: "/api/v1/catalog/entities/{kind}/{namespace}/{name}",
         action: Action::ViewPortal,
         role: Role::Developer,
@@ -140,6 +154,8 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("POST", "/api/v1/catalog/import") => post(catalog::import).layer(
             axum::extract::DefaultBodyLimit::max(parkway_core::catalog::store::MAX_IMPORT_BYTES),
         ),
+        ("GET", "/api/v1/catalog/entities") => get(catalog::list),
+        ("GET", "/api/v1/catalog/facets") => get(catalog::facets),
         ("GET", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => get(catalog::show),
         ("GET", "/api/v1/clusters/{name}/workloads") => get(clusters::workloads),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::handler"),

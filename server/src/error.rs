@@ -62,6 +62,7 @@ impl ApiError {
             ApiError::Catalog(catalog::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Catalog(catalog::Error::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Catalog(catalog::Error::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Catalog(catalog::Error::BadRequest(_)) => StatusCode::BAD_REQUEST,
             ApiError::Catalog(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Identity(Id::Database(_) | Id::Audit(_))

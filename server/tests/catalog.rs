@@ -146,6 +146,36 @@ async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
     )
     .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let get = |path: &'static str| {
+        let (app, developer) = (app.clone(), developer.clone());
+        async move {
+            common::send(
+                &app,
+                Request::get(path)
+                    .header("authorization", format!("Bearer {developer}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+        }
+    };
+    let listed = get("/api/v1/catalog/entities?kind=component&lifecycle=production&limit=1").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let page = listed.json();
+    assert_eq!(page["items"][0]["name"], "checkout-service");
+    assert!(page["next_cursor"].is_string(), "one more page: {page}");
+    let facets = get("/api/v1/catalog/facets?kind=api").await.json();
+    assert_eq!(facets["total"], 2);
+    let bad = get("/api/v1/catalog/entities?cursor=nonsense").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let unknown = get("/api/v1/catalog/entities?colour=red").await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::BAD_REQUEST,
+        "unknown filters are refused, not ignored: {}",
+        unknown.body
+    );
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

@@ -14,6 +14,9 @@ pub enum Error {
     TooLarge { file: String, size: usize, max: usize },
     #[error("{0} not found")]
     NotFound(String),
+    /// A query parameter that cannot be used, e.g. a cursor from elsewhere.
+    #[error("{0}")]
+    BadRequest(String),
     #[error("could not write the audit trail: {0}")]
     Audit(#[from] audit::Error),
     #[error("database error: {0}")]

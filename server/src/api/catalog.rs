@@ -7,6 +7,7 @@ use axum::{
 use parkway_core::{
     catalog::{
         EntityKind, EntityRef, Error as CatalogError,
+        query::{self, EntityFilter, Facets, Page},
         store::{self, ImportOutcome, StoredEntity},
     },
     identity::{Action, Resource, authorize},
@@ -91,4 +92,52 @@ pub async fn show(
         .await?
         .map(Json)
         .ok_or_else(|| CatalogError::NotFound(format!("entity `{key}`")).into())
+}
+
+/// The filters plus paging. Spelled out rather than flattened, so that an unknown
+/// parameter (a typo such as `lifecyle`) is refused instead of silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    kind: Option<String>,
+    owner: Option<String>,
+    business_unit: Option<String>,
+    lifecycle: Option<String>,
+    tier: Option<String>,
+    tag: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/catalog/entities?kind=&owner=&business_unit=&lifecycle=&tier=&tag=&q=&cursor=&limit=`
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page>> {
+    authorize(principal(&caller), Action::ViewPortal, Resource::Catalog)?;
+    let filter = EntityFilter {
+        kind: params.kind,
+        owner: params.owner,
+        business_unit: params.business_unit,
+        lifecycle: params.lifecycle,
+        tier: params.tier,
+        tag: params.tag,
+        q: params.q,
+    };
+    let limit = params.limit.unwrap_or(50);
+    Ok(Json(
+        query::list(&state.pool, &filter, limit, params.cursor.as_deref()).await?,
+    ))
+}
+
+/// `GET /api/v1/catalog/facets` with the same filters: counts per value.
+pub async fn facets(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(filter): ApiQuery<EntityFilter>,
+) -> ApiResult<Json<Facets>> {
+    authorize(principal(&caller), Action::ViewPortal, Resource::Catalog)?;
+    Ok(Json(query::facets(&state.pool, &filter).await?))
 }
