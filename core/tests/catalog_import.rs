@@ -200,3 +200,27 @@ async fn entities_gone_from_a_source_are_orphaned_not_deleted(pool: PgPool) {
 fn err_text(err: &Error) -> String {
     err.to_string()
 }
+
+/// The demo company's descriptors (what `cargo xtask run` imports) are all valid, and
+/// land with business units derived for every service.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_demo_catalog_imports_cleanly(pool: PgPool) {
+    use parkway_demo_cluster::catalog::{DEMO_SERVICES, files};
+    let mut total = 0;
+    for (path, text) in files(DEMO_SERVICES) {
+        let outcome = store::import(&pool, &path, &path, &text, "system:test", None)
+            .await
+            .unwrap_or_else(|err| panic!("{err}"));
+        total += outcome.created.len();
+    }
+    assert_eq!(total, 208);
+    let api = store::get(&pool, "component:default/checkout-api")
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(api.business_unit.as_deref(), Some("group:default/payments"));
+    assert_eq!(
+        api.body["metadata"]["annotations"]["backstage.io/kubernetes-id"],
+        "checkout-api"
+    );
+}

@@ -32,6 +32,7 @@
 //! are not a consistent snapshot across pages.
 
 mod apply;
+pub mod catalog;
 mod http;
 pub mod kinds;
 pub mod seed;

@@ -23,6 +23,7 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
     let artifacts = root.join("end2end/artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| Error::io("creating end2end/artifacts", e))?;
     let url = postgres::recreate_database(admin_url, E2E_DATABASE)?;
+    crate::import_demo_catalog(server, &url)?;
     let port = free_port()?;
     let op_port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");

@@ -76,6 +76,7 @@ fn run(args: &[&str]) -> Result<()> {
     cmd::step("building Parkway with cargo-leptos");
     tools::leptos_build(release)?;
     let binary = tools::server_binary(release)?;
+    import_demo_catalog(&binary, &url)?;
     let listen = std::env::var("PARKWAY_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     cmd::step(&format!("serving Parkway on http://{listen} (Ctrl-C stops it)"));
     let mut server = std::process::Command::new(binary);
@@ -91,6 +92,35 @@ fn run(args: &[&str]) -> Result<()> {
     // Runs in the foreground; Ctrl-C reaches the server too (same process group), and
     // it shuts down gracefully.
     cmd::status(&mut server)
+}
+
+/// Migrates, then imports the demo company's descriptors (`demo/catalog`, generated
+/// from the same seed as the demo clusters). Re-running updates them in place.
+fn import_demo_catalog(binary: &std::path::Path, url: &str) -> Result<()> {
+    cmd::step("importing the demo catalog (demo/catalog)");
+    let root = cmd::root();
+    let mut migrate = std::process::Command::new(binary);
+    migrate.arg("migrate").env("DATABASE_URL", url).current_dir(&root);
+    cmd::status(&mut migrate)?;
+    let mut teams: Vec<String> = std::fs::read_dir(root.join("demo/catalog/teams"))
+        .map_err(|e| Error::io("reading demo/catalog/teams", e))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| format!("demo/catalog/teams/{}", entry.file_name().to_string_lossy()))
+        .collect();
+    teams.sort();
+    let mut import = std::process::Command::new(binary);
+    import
+        .args([
+            "catalog",
+            "import",
+            "demo/catalog/org.yaml",
+            "demo/catalog/apis.yaml",
+        ])
+        .args(&teams)
+        .env("DATABASE_URL", url)
+        .env("PARKWAY_LOG", "warn")
+        .current_dir(&root);
+    cmd::status(&mut import)
 }
 
 /// README command 2.
