@@ -4,6 +4,7 @@
 //! role matrix test walks it.
 
 pub mod audit;
+pub mod catalog;
 pub mod clusters;
 mod error;
 pub mod identity;
@@ -47,6 +48,18 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         action: "role-mapping.edit",
         role: "platform-admin",
         sample: "id=0",
+    },
+    ServerFnAccess {
+        path: "/fn/list_catalog",
+        action: "portal.view",
+        role: "developer",
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/catalog_entity",
+        action: "portal.view",
+        role: "developer",
+        sample: "kind=group&namespace=default&name=matrix-team",
     },
     ServerFnAccess {
         path: "/fn/list_clusters",

@@ -67,6 +67,19 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+/// How similar a word must be to count as a typo of a catalog word (pg_trgm's word
+/// similarity; its default of 0.6 misses one-letter slips in eight-letter words).
+const TYPO_THRESHOLD: &str = "0.5";
+
+/// A transaction whose trigram threshold suits typo search.
+async fn search_transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query_scalar!("select set_config('pg_trgm.word_similarity_threshold', $1, true)", TYPO_THRESHOLD)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 /// Largest page.
 pub const MAX_LIMIT: i64 = 200;
 
@@ -84,6 +97,7 @@ fn decode_cursor(cursor: &str) -> Result<(f32, String, String)> {
 pub async fn list(pool: &PgPool, filter: &EntityFilter, limit: i64, cursor: Option<&str>) -> Result<Page> {
     let f = filter.normalised();
     let limit = limit.clamp(1, MAX_LIMIT);
+    let mut tx = search_transaction(pool).await?;
     let (after_rank, after_name, after_key) = match cursor {
         Some(c) => {
             let (rank, name, key) = decode_cursor(c)?;
@@ -125,8 +139,9 @@ pub async fn list(pool: &PgPool, filter: &EntityFilter, limit: i64, cursor: Opti
         after_key,
         limit + 1,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let more = rows.len() as i64 > limit;
     let mut items = Vec::with_capacity(rows.len());
     let mut last = None;
@@ -168,6 +183,7 @@ pub struct Facets {
 
 pub async fn facets(pool: &PgPool, filter: &EntityFilter) -> Result<Facets> {
     let f = filter.normalised();
+    let mut tx = search_transaction(pool).await?;
     let rows = sqlx::query!(
         r#"with matched as (
              select kind, owner, business_unit, lifecycle, tier, tags from catalog_entities e
@@ -197,8 +213,9 @@ pub async fn facets(pool: &PgPool, filter: &EntityFilter) -> Result<Facets> {
         f.tag,
         f.q,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let mut out = Facets::default();
     for r in rows {
         let value = r.value.unwrap_or_default();

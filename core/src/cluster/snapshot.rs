@@ -242,6 +242,38 @@ pub async fn read(pool: &PgPool, cluster: &str) -> Result<Snapshot> {
     Ok(Snapshot { as_of, workloads })
 }
 
+/// The snapshot's workloads whose `kubernetes_id` or `app_name` is one of `ids`.
+pub async fn read_matching(pool: &PgPool, cluster: &str, ids: &[String]) -> Result<Vec<WorkloadSummary>> {
+    let rows = sqlx::query_scalar!(
+        "select summary from cluster_workloads
+         where cluster = $1 and (kubernetes_id = any($2) or app_name = any($2))
+         order by namespace, kind, name",
+        cluster,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().filter_map(|s| serde_json::from_value(s).ok()).collect())
+}
+
+/// Ready and wanted replicas summed over every cluster's snapshot, per id
+/// (`kubernetes_id`, else `app_name`): the health roll-up of team pages.
+pub async fn health_by_id(pool: &PgPool, ids: &[String]) -> Result<HashMap<String, (i64, i64, i64)>> {
+    let rows = sqlx::query!(
+        r#"select coalesce(kubernetes_id, app_name) as "id!",
+                  sum((summary->>'ready')::bigint)::bigint as "ready!",
+                  sum((summary->>'desired')::bigint)::bigint as "desired!",
+                  count(*) as "workloads!"
+           from cluster_workloads
+           where kubernetes_id = any($1) or app_name = any($1)
+           group by 1"#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, (r.ready, r.desired, r.workloads))).collect())
+}
+
 /// Totals over time, newest first.
 pub async fn history(pool: &PgPool, cluster: &str, limit: i64) -> Result<Vec<(DateTime<Utc>, Totals)>> {
     Ok(sqlx::query!(

@@ -118,3 +118,60 @@ pub async fn workloads(pool: &PgPool, clusters: &Clusters, name: &str) -> Result
         workloads: snap.workloads,
     })
 }
+
+/// One cluster's workloads that belong to a catalog entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuntimeView {
+    pub cluster: String,
+    pub environment: String,
+    pub demo: bool,
+    pub status: String,
+    pub source: Source,
+    pub as_of: Option<DateTime<Utc>>,
+    pub workloads: Vec<WorkloadSummary>,
+}
+
+fn belongs(w: &WorkloadSummary, ids: &[String]) -> bool {
+    w.kubernetes_id.as_ref().is_some_and(|id| ids.contains(id)) || w.app_name.as_ref().is_some_and(|n| ids.contains(n))
+}
+
+/// The workloads, in every cluster, whose `backstage.io/kubernetes-id` annotation or
+/// `app.kubernetes.io/name` label is one of `ids`: live where the cluster can be read,
+/// else from its snapshot with its age. Clusters running none of them are left out.
+pub async fn runtime(pool: &PgPool, clusters: &Clusters, ids: &[String]) -> Result<Vec<RuntimeView>> {
+    let records = snapshot::list(pool).await?;
+    let mut out = Vec::new();
+    for record in records {
+        let cache = clusters.get(&record.name);
+        let live = cache.map(|c| c.status());
+        let (source, as_of, workloads) = match (cache, &live) {
+            (Some(cache), Some(status)) if status.state.serves_live() => (
+                Source::Live,
+                None,
+                cache.workloads().into_iter().filter(|w| belongs(w, ids)).collect::<Vec<_>>(),
+            ),
+            _ => (Source::Snapshot, record.last_sync, snapshot::read_matching(pool, &record.name, ids).await?),
+        };
+        if workloads.is_empty() {
+            continue;
+        }
+        out.push(RuntimeView {
+            cluster: record.name,
+            environment: record.environment,
+            demo: record.demo,
+            status: live.map_or_else(|| "unknown".to_owned(), |l| l.state.as_str().to_owned()),
+            source,
+            as_of,
+            workloads,
+        });
+    }
+    out.sort_by_key(|r| {
+        let rank = match r.environment.as_str() {
+            "prod" => 0,
+            "stage" => 1,
+            _ => 2,
+        };
+        (rank, r.cluster.clone())
+    });
+    Ok(out)
+}
