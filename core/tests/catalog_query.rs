@@ -69,8 +69,15 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         "{:?}",
         names(&found)
     );
-    let slip = EntityFilter { q: Some("chekout".into()), kind: Some("component".into()), ..Default::default() };
-    assert_eq!(names(&query::list(&pool, &slip, 50, None).await.expect("searches")), ["checkout-service", "checkout-worker"]);
+    let slip = EntityFilter {
+        q: Some("chekout".into()),
+        kind: Some("component".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&query::list(&pool, &slip, 50, None).await.expect("searches")),
+        ["checkout-service", "checkout-worker"]
+    );
     let nothing = EntityFilter {
         q: Some("zzzzqqq".into()),
         ..Default::default()

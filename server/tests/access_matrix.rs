@@ -216,9 +216,16 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                 format!("id={}", token.info.id)
             }
             "/fn/catalog_entity" => {
-                parkway_core::catalog::store::import(&pool, "matrix-fn", "matrix.yaml", MATRIX_DESCRIPTOR, "system:test", None)
-                    .await
-                    .ok();
+                parkway_core::catalog::store::import(
+                    &pool,
+                    "matrix-fn",
+                    "matrix.yaml",
+                    MATRIX_DESCRIPTOR,
+                    "system:test",
+                    None,
+                )
+                .await
+                .ok();
                 access.sample.to_owned()
             }
             "/fn/cluster_workloads" => {

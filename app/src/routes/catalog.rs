@@ -42,7 +42,11 @@ fn catalog_url(params: &CatalogParams, change: Option<(&str, &str)>) -> String {
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();
-    if query.is_empty() { "/catalog".to_owned() } else { format!("/catalog?{}", query.join("&")) }
+    if query.is_empty() {
+        "/catalog".to_owned()
+    } else {
+        format!("/catalog?{}", query.join("&"))
+    }
 }
 
 #[component]
@@ -63,7 +67,10 @@ pub fn CatalogPage() -> impl IntoView {
         })
     };
     let cursor = move || query.with(|q| q.get("cursor")).unwrap_or_default();
-    let page = Resource::new(move || (params(), cursor()), |(params, cursor)| list_catalog(params, cursor));
+    let page = Resource::new(
+        move || (params(), cursor()),
+        |(params, cursor)| list_catalog(params, cursor),
+    );
     view! {
         <PageHeader
             title="Catalog"

@@ -28,7 +28,11 @@ impl RefLink {
         Self {
             key: key.to_owned(),
             kind: kind.to_owned(),
-            label: if namespace == "default" { name.to_owned() } else { format!("{namespace}/{name}") },
+            label: if namespace == "default" {
+                name.to_owned()
+            } else {
+                format!("{namespace}/{name}")
+            },
             href: format!("/catalog/{kind}/{namespace}/{name}"),
         }
     }

@@ -74,9 +74,12 @@ const TYPO_THRESHOLD: &str = "0.5";
 /// A transaction whose trigram threshold suits typo search.
 async fn search_transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
     let mut tx = pool.begin().await?;
-    sqlx::query_scalar!("select set_config('pg_trgm.word_similarity_threshold', $1, true)", TYPO_THRESHOLD)
-        .fetch_one(&mut *tx)
-        .await?;
+    sqlx::query_scalar!(
+        "select set_config('pg_trgm.word_similarity_threshold', $1, true)",
+        TYPO_THRESHOLD
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     Ok(tx)
 }
 

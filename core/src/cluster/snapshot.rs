@@ -253,7 +253,10 @@ pub async fn read_matching(pool: &PgPool, cluster: &str, ids: &[String]) -> Resu
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().filter_map(|s| serde_json::from_value(s).ok()).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|s| serde_json::from_value(s).ok())
+        .collect())
 }
 
 /// Ready and wanted replicas summed over every cluster's snapshot, per id
@@ -271,7 +274,10 @@ pub async fn health_by_id(pool: &PgPool, ids: &[String]) -> Result<HashMap<Strin
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.id, (r.ready, r.desired, r.workloads))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, (r.ready, r.desired, r.workloads)))
+        .collect())
 }
 
 /// Totals over time, newest first.

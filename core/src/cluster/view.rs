@@ -132,7 +132,8 @@ pub struct RuntimeView {
 }
 
 fn belongs(w: &WorkloadSummary, ids: &[String]) -> bool {
-    w.kubernetes_id.as_ref().is_some_and(|id| ids.contains(id)) || w.app_name.as_ref().is_some_and(|n| ids.contains(n))
+    w.kubernetes_id.as_ref().is_some_and(|id| ids.contains(id))
+        || w.app_name.as_ref().is_some_and(|n| ids.contains(n))
 }
 
 /// The workloads, in every cluster, whose `backstage.io/kubernetes-id` annotation or
@@ -148,9 +149,17 @@ pub async fn runtime(pool: &PgPool, clusters: &Clusters, ids: &[String]) -> Resu
             (Some(cache), Some(status)) if status.state.serves_live() => (
                 Source::Live,
                 None,
-                cache.workloads().into_iter().filter(|w| belongs(w, ids)).collect::<Vec<_>>(),
+                cache
+                    .workloads()
+                    .into_iter()
+                    .filter(|w| belongs(w, ids))
+                    .collect::<Vec<_>>(),
             ),
-            _ => (Source::Snapshot, record.last_sync, snapshot::read_matching(pool, &record.name, ids).await?),
+            _ => (
+                Source::Snapshot,
+                record.last_sync,
+                snapshot::read_matching(pool, &record.name, ids).await?,
+            ),
         };
         if workloads.is_empty() {
             continue;

@@ -17,7 +17,10 @@ use crate::serverfns::catalog::{EntityView, RuntimeCluster, catalog_entity};
 
 const LINK: &str = "font-medium text-emerald-800 underline-offset-2 hover:underline dark:text-emerald-300";
 const CHIP: &str = "inline-flex items-center rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-200";
-const TRAIL: &[Crumb] = &[Crumb { label: "Catalog", href: "/catalog" }];
+const TRAIL: &[Crumb] = &[Crumb {
+    label: "Catalog",
+    href: "/catalog",
+}];
 
 /// How a relation reads in a heading.
 fn relation_label(relation: &str) -> &str {
@@ -67,9 +70,13 @@ fn Entity(e: EntityView, tab: String) -> impl IntoView {
     let heading = e.title.clone().unwrap_or_else(|| e.link.label.clone());
     let tab_class = |on: bool| {
         if on {
-            format!("rounded-t-md border-b-2 border-emerald-600 px-3 py-2 text-sm font-semibold text-emerald-800 dark:text-emerald-300 {FOCUS_RING}")
+            format!(
+                "rounded-t-md border-b-2 border-emerald-600 px-3 py-2 text-sm font-semibold text-emerald-800 dark:text-emerald-300 {FOCUS_RING}"
+            )
         } else {
-            format!("rounded-t-md border-b-2 border-transparent px-3 py-2 text-sm text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white {FOCUS_RING}")
+            format!(
+                "rounded-t-md border-b-2 border-transparent px-3 py-2 text-sm text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white {FOCUS_RING}"
+            )
         }
     };
     let demo = e.runtime.iter().any(|r| r.demo);

@@ -31,7 +31,12 @@ pub fn RelationGraph(center: RefLink, relations: Vec<RelationGroup>) -> impl Int
         .enumerate()
         .map(|(i, (relation, target))| {
             let angle = -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n;
-            (cx + 270.0 * angle.cos(), cy + 140.0 * angle.sin(), relation, target)
+            (
+                cx + 270.0 * angle.cos(),
+                cy + 140.0 * angle.sin(),
+                relation,
+                target,
+            )
         })
         .collect();
     view! {

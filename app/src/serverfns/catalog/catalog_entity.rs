@@ -12,18 +12,23 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
         clusters::{WorkloadRow, age},
         identity::when,
     };
+    use leptos::serde_json::Value;
     use parkway_core::{
         catalog::{EntityKind, store},
         cluster::{snapshot, view},
         identity::{Action, Resource, authorize},
     };
-    use leptos::serde_json::Value;
     crate::serverfns::error::respond(async move {
         let (who, ctx) = crate::serverfns::identity::caller()?;
         authorize(who.as_ref(), Action::ViewPortal, Resource::Catalog)?;
         let not_found = || AppError::NotFound(format!("no {kind} `{namespace}/{name}` in the catalog"));
         let kind_parsed: EntityKind = kind.parse().map_err(|_| not_found())?;
-        let key = format!("{}:{}/{}", kind_parsed.key_name(), namespace.to_lowercase(), name.to_lowercase());
+        let key = format!(
+            "{}:{}/{}",
+            kind_parsed.key_name(),
+            namespace.to_lowercase(),
+            name.to_lowercase()
+        );
         let entity = store::get(&ctx.pool, &key)
             .await
             .map_err(crate::serverfns::error::internal)?
@@ -32,7 +37,10 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
         for r in &entity.relations {
             match relations.iter_mut().find(|g| g.relation == r.type_) {
                 Some(group) => group.targets.push(RefLink::from_key(&r.target)),
-                None => relations.push(RelationGroup { relation: r.type_.clone(), targets: vec![RefLink::from_key(&r.target)] }),
+                None => relations.push(RelationGroup {
+                    relation: r.type_.clone(),
+                    targets: vec![RefLink::from_key(&r.target)],
+                }),
             }
         }
         let kubernetes_id = entity
@@ -65,7 +73,11 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
                             restarts: w.restarts,
                             images: w.images.clone(),
                             policy_failures: w.policy_failures(),
-                            warnings: w.warnings.iter().map(|e| format!("{}: {}", e.reason, e.message)).collect(),
+                            warnings: w
+                                .warnings
+                                .iter()
+                                .map(|e| format!("{}: {}", e.reason, e.message))
+                                .collect(),
                         })
                         .collect(),
                     cluster: r.cluster,
@@ -85,12 +97,20 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
                 .map(|r| r.target.clone())
                 .collect();
             let ids: Vec<String> = owned_keys.iter().map(|k| RefLink::from_key(k).label).collect();
-            let health = snapshot::health_by_id(&ctx.pool, &ids).await.map_err(crate::serverfns::error::internal)?;
+            let health = snapshot::health_by_id(&ctx.pool, &ids)
+                .await
+                .map_err(crate::serverfns::error::internal)?;
             owned_keys
                 .iter()
                 .map(|k| {
                     let link = RefLink::from_key(k);
-                    OwnedRow { replicas: health.get(&link.label).map(|(ready, wanted, _)| (*ready, *wanted)), lifecycle: None, link }
+                    OwnedRow {
+                        replicas: health
+                            .get(&link.label)
+                            .map(|(ready, wanted, _)| (*ready, *wanted)),
+                        lifecycle: None,
+                        link,
+                    }
                 })
                 .collect()
         } else {
@@ -105,7 +125,10 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
                     .iter()
                     .filter_map(|l| {
                         let url = l.get("url")?.as_str()?.to_owned();
-                        Some((l.get("title").and_then(Value::as_str).unwrap_or(&url).to_owned(), url))
+                        Some((
+                            l.get("title").and_then(Value::as_str).unwrap_or(&url).to_owned(),
+                            url,
+                        ))
                     })
                     .collect()
             })

@@ -6,7 +6,10 @@ use crate::serverfns::AppError;
 
 /// One page of the catalog under the URL's filters, with facet counts.
 #[server(prefix = "/fn", endpoint = "list_catalog", input = GetUrl)]
-pub async fn list_catalog(#[server(default)] params: CatalogParams, #[server(default)] cursor: String) -> Result<CatalogView, AppError> {
+pub async fn list_catalog(
+    #[server(default)] params: CatalogParams,
+    #[server(default)] cursor: String,
+) -> Result<CatalogView, AppError> {
     use super::{CatalogRow, FacetGroup, RefLink};
     use parkway_core::{
         catalog::query::{self, EntityFilter},
@@ -26,13 +29,23 @@ pub async fn list_catalog(#[server(default)] params: CatalogParams, #[server(def
             q: some(&params.q),
         };
         let cursor = (!cursor.is_empty()).then_some(cursor.as_str());
-        let page = query::list(&ctx.pool, &filter, 50, cursor).await.map_err(|e| match e {
-            parkway_core::catalog::Error::BadRequest(message) => AppError::Invalid { field: "cursor".into(), reason: message },
-            other => crate::serverfns::error::internal(other),
-        })?;
-        let facets = query::facets(&ctx.pool, &filter).await.map_err(crate::serverfns::error::internal)?;
+        let page = query::list(&ctx.pool, &filter, 50, cursor)
+            .await
+            .map_err(|e| match e {
+                parkway_core::catalog::Error::BadRequest(message) => AppError::Invalid {
+                    field: "cursor".into(),
+                    reason: message,
+                },
+                other => crate::serverfns::error::internal(other),
+            })?;
+        let facets = query::facets(&ctx.pool, &filter)
+            .await
+            .map_err(crate::serverfns::error::internal)?;
         let by_key = |values: &[(String, i64)]| -> Vec<(String, String, i64)> {
-            values.iter().map(|(v, n)| (v.clone(), RefLink::from_key(v).label, *n)).collect()
+            values
+                .iter()
+                .map(|(v, n)| (v.clone(), RefLink::from_key(v).label, *n))
+                .collect()
         };
         let plain = |values: &[(String, i64)]| -> Vec<(String, String, i64)> {
             values.iter().map(|(v, n)| (v.clone(), v.clone(), *n)).collect()
