@@ -131,7 +131,7 @@ fn component(out: &mut String, service: &Service, all: &[Service]) {
         .iter()
         .filter(|s| role(s) == "api" && s.team != service.team)
         .collect();
-    if !apis.is_empty() && h % 3 == 0 {
+    if !apis.is_empty() && h.is_multiple_of(3) {
         let _ = writeln!(
             out,
             "  consumesApis: [{}-rest]",
