@@ -117,7 +117,9 @@ describe('navigation', () => {
       assert.equal(await page.locator('h1').innerText(), area);
       assert.equal(await page.title(), `${area} · Parkway`);
       assert.equal(await nav.getByRole('link', { name: area }).getAttribute('aria-current'), 'page');
-      if (area !== 'Admin') {
+      if (area === 'Catalog') {
+        await page.getByTestId('catalog-table').waitFor();
+      } else if (area !== 'Admin') {
         assert.ok(await page.locator('#empty-title').isVisible(), `${area} shows its empty state`);
       }
       await page.screenshot({ path: path.join(ARTIFACTS, `area-${area.toLowerCase()}.png`) });

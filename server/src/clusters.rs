@@ -11,11 +11,29 @@ use sqlx::PgPool;
 
 use crate::config::ClusterArgs;
 
-/// The demo endpoints this process serves; dropping it stops them.
+/// The demo endpoints this process serves, by cluster name; dropping it stops them.
 #[derive(Default)]
 pub struct DemoClusters {
     #[cfg(feature = "demo-cluster")]
-    pub endpoints: Vec<Arc<parkway_demo_cluster::DemoCluster>>,
+    pub endpoints: Vec<(String, Arc<parkway_demo_cluster::DemoCluster>)>,
+}
+
+impl DemoClusters {
+    /// Stops (`running: false`) or restarts a demo endpoint, to show what Parkway does
+    /// when a cluster goes away. `false` when no demo cluster has that name.
+    pub async fn set_running(&self, name: &str, running: bool) -> anyhow::Result<bool> {
+        #[cfg(feature = "demo-cluster")]
+        if let Some((_, endpoint)) = self.endpoints.iter().find(|(n, _)| n == name) {
+            if running {
+                endpoint.restart().await.context("restarting the demo endpoint")?;
+            } else {
+                endpoint.stop().await;
+            }
+            return Ok(true);
+        }
+        let _ = (name, running);
+        Ok(false)
+    }
 }
 
 /// Where the configuration says clusters come from, in order of precedence.
@@ -65,12 +83,12 @@ async fn demo(args: &ClusterArgs) -> anyhow::Result<(Vec<ClusterConfig>, DemoClu
         let name = format!("demo-{environment}");
         tracing::info!(cluster = %name, url = %endpoint.url(), workloads = per_environment, "demo cluster serving");
         clusters.push(ClusterConfig {
-            name,
+            name: name.clone(),
             environment,
             demo: true,
             source: Source::Url(endpoint.url()),
         });
-        endpoints.push(Arc::new(endpoint));
+        endpoints.push((name, Arc::new(endpoint)));
     }
     Ok((clusters, DemoClusters { endpoints }))
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod clusters;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod health;
 pub mod metrics;

@@ -36,6 +36,10 @@ pub fn build(state: AppState, request_timeout: Duration) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::export))
         .route("/fn/{*name}", get(server_fn).post(server_fn))
+        .route(
+            "/admin/clusters/{name}/outage",
+            axum::routing::post(crate::demo::outage),
+        )
         .merge(api::router())
         .merge(auth::routes::router())
         .leptos_routes_with_context(

@@ -46,7 +46,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             "no sign-in configured: set PARKWAY_OIDC_ISSUER (or PARKWAY_DEV_SIGN_IN=1 for a local demo); only API tokens work"
         ),
     }
-    let (configs, _demo) = clusters::configure(&cli.clusters).await?;
+    let (configs, demo) = clusters::configure(&cli.clusters).await?;
     let options = CacheOptions {
         probe_every: cli.clusters.probe_every(),
         ..CacheOptions::default()
@@ -59,6 +59,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         auth: Arc::new(auth),
         clusters: running.clusters.clone(),
         sync: running.sync.clone(),
+        demo: Arc::new(demo),
     };
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     let app = router::build(state, config.request_timeout())

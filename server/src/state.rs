@@ -8,7 +8,7 @@ use parkway_app::auth::server::ServerContext;
 use parkway_core::cluster::{Clusters, sync::SyncStatus};
 use sqlx::PgPool;
 
-use crate::{auth::AuthSettings, metrics::Metrics};
+use crate::{auth::AuthSettings, clusters::DemoClusters, metrics::Metrics};
 
 /// Shared application state; cheap to clone. No global statics, so each test builds
 /// its own with its own database.
@@ -22,6 +22,8 @@ pub struct AppState {
     pub clusters: Clusters,
     /// This replica's part in the cluster sync (leader or not).
     pub sync: Arc<SyncStatus>,
+    /// The built-in demo endpoints, when serving them (outage simulation).
+    pub demo: Arc<DemoClusters>,
 }
 
 impl AppState {

@@ -155,3 +155,59 @@ async fn an_unknown_cluster_is_a_404_and_the_list_needs_the_grant(pool: PgPool) 
     let page = common::get(&app, "/admin/clusters/nope", Some(&admin)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
+
+/// The demo cluster's outage button: platform admins only, audited, and the cluster
+/// really goes away and comes back.
+#[cfg(feature = "demo-cluster")]
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_platform_admin_can_simulate_a_demo_cluster_outage(pool: PgPool) {
+    use axum::{body::Body, http::Request};
+    let store = Arc::new(Store::default());
+    seed::populate(&store, "dev", 5).expect("seeds");
+    let demo = Arc::new(DemoCluster::start(store).await.expect("starts"));
+    let config = ClusterConfig {
+        name: "demo-dev".into(),
+        environment: Environment::Dev,
+        demo: true,
+        source: Source::Url(demo.url()),
+    };
+    let running = parkway_server::clusters::start(&pool, vec![config], FAST, Duration::from_millis(100))
+        .await
+        .expect("clusters start");
+    let demos = parkway_server::clusters::DemoClusters {
+        endpoints: vec![("demo-dev".into(), demo.clone())],
+    };
+    let app = common::app_with_demo(pool.clone(), running.clusters.clone(), demos);
+    let post = |cookie: String, action: &'static str| {
+        let app = app.clone();
+        async move {
+            common::send(
+                &app,
+                Request::post("/admin/clusters/demo-dev/outage")
+                    .header("cookie", cookie)
+                    .header("origin", common::ORIGIN)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(format!("action={action}")))
+                    .expect("request"),
+            )
+            .await
+        }
+    };
+    let developer = common::session_cookie(&pool, &[Role::Developer]).await;
+    assert_eq!(post(developer, "stop").await.status, StatusCode::FORBIDDEN);
+    assert!(demo.is_running().await);
+    let admin = common::session_cookie(&pool, &[Role::PlatformAdmin]).await;
+    let stopped = post(admin.clone(), "stop").await;
+    assert_eq!(stopped.status, StatusCode::SEE_OTHER, "{}", stopped.body);
+    assert_eq!(stopped.header("location"), "/admin/clusters/demo-dev");
+    assert!(!demo.is_running().await);
+    assert_eq!(post(admin.clone(), "start").await.status, StatusCode::SEE_OTHER);
+    assert!(demo.is_running().await);
+    assert_eq!(post(admin, "explode").await.status, StatusCode::BAD_REQUEST);
+    let audited =
+        sqlx::query_scalar!("select count(*) as \"n!\" from audit_events where action like 'demo-cluster.%'")
+            .fetch_one(&pool)
+            .await
+            .expect("counts");
+    assert_eq!(audited, 2);
+}

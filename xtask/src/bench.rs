@@ -193,3 +193,284 @@ pub fn cluster() -> Result<()> {
     }
     Ok(())
 }
+
+/// Words the synthetic descriptions draw on, so text search has something to find.
+const WORDS: [&str; 24] = [
+    "invoice",
+    "payment",
+    "ledger",
+    "shipment",
+    "inventory",
+    "catalog",
+    "search",
+    "pricing",
+    "refund",
+    "customer",
+    "account",
+    "session",
+    "report",
+    "forecast",
+    "recommendation",
+    "notification",
+    "identity",
+    "consent",
+    "warehouse",
+    "routing",
+    "checkout",
+    "basket",
+    "review",
+    "analytics",
+];
+
+/// Synthetic descriptors: `(file name, YAML, entities)` in import order, about 50,000
+/// entities and 200,000 relations in all (each component declares five).
+fn synthetic_catalog() -> Vec<(String, String, usize)> {
+    use std::fmt::Write as _;
+    let (units, teams_per_unit, systems, apis, files, per_file) = (10, 50, 5_000, 4_500, 4, 10_000);
+    let teams = units * teams_per_unit;
+    let mut org = String::new();
+    for u in 0..units {
+        let _ = write!(
+            org,
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: unit-{u}}}\nspec: {{type: business-unit, children: []}}\n"
+        );
+        let _ = write!(
+            org,
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Domain\nmetadata: {{name: domain-{u}}}\nspec: {{owner: unit-{u}}}\n"
+        );
+    }
+    for t in 0..teams {
+        let _ = write!(
+            org,
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: team-{t}}}\nspec: {{type: team, parent: unit-{}, children: []}}\n",
+            t / teams_per_unit
+        );
+    }
+    for s in 0..systems {
+        let _ = write!(
+            org,
+            "---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata: {{name: system-{s}}}\nspec: {{owner: team-{}, domain: domain-{}}}\n",
+            s % teams,
+            (s % teams) / teams_per_unit
+        );
+    }
+    let mut api_file = String::new();
+    for a in 0..apis {
+        let _ = write!(
+            api_file,
+            "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {{name: api-{a}, description: \"{} {} interface\"}}\nspec: {{type: openapi, lifecycle: production, owner: team-{}, system: system-{}, definition: \"openapi: 3.0.0\"}}\n",
+            WORDS[a % 24],
+            WORDS[(a / 24) % 24],
+            a % teams,
+            a % systems
+        );
+    }
+    let mut out = vec![
+        ("bench-org.yaml".to_owned(), org, units * 2 + teams + systems),
+        ("bench-apis.yaml".to_owned(), api_file, apis),
+    ];
+    let lifecycles = [
+        "production",
+        "production",
+        "production",
+        "experimental",
+        "deprecated",
+    ];
+    for f in 0..files {
+        let mut text = String::new();
+        for i in 0..per_file {
+            let c = f * per_file + i;
+            let depends = if i == 0 {
+                String::new()
+            } else {
+                format!(", dependsOn: [component:svc-{}]", c - 1 - (c % 7).min(i - 1))
+            };
+            let _ = write!(
+                text,
+                "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{c}\n  title: Service {c}\n  description: \"Handles {} and {} for team {}.\"\n  tags: [{}, tier-{}]\n  labels: {{tier: tier-{}}}\nspec: {{type: service, lifecycle: {}, owner: team-{}, system: system-{}, consumesApis: [api-{}, api-{}]{depends}}}\n",
+                WORDS[c % 24],
+                WORDS[(c / 24) % 24],
+                c % teams,
+                WORDS[(c / 7) % 24],
+                c % 3 + 1,
+                c % 3 + 1,
+                lifecycles[c % 5],
+                c % teams,
+                c % systems,
+                c % apis,
+                (c * 7 + 3) % apis,
+            );
+        }
+        out.push((format!("bench-components-{f}.yaml"), text, per_file));
+    }
+    out
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `wrk` against one URL: `(req/s, p50 ms, p99 ms, non-2xx seen)`.
+fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> Result<(f64, f64, f64, bool)> {
+    let report = cmd::output(Command::new("wrk").args([
+        "-t2".to_owned(),
+        format!("-c{connections}"),
+        format!("-d{seconds}s"),
+        "--latency".to_owned(),
+        "-H".to_owned(),
+        format!("Cookie: {cookie}"),
+        url.to_owned(),
+    ]))?;
+    let field = |prefix: &str| {
+        report
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let ms = |text: String| -> f64 {
+        if let Some(v) = text.strip_suffix("us") {
+            v.parse::<f64>().unwrap_or(f64::NAN) / 1000.0
+        } else if let Some(v) = text.strip_suffix("ms") {
+            v.parse().unwrap_or(f64::NAN)
+        } else if let Some(v) = text.strip_suffix('s') {
+            v.parse::<f64>().unwrap_or(f64::NAN) * 1000.0
+        } else {
+            f64::NAN
+        }
+    };
+    Ok((
+        field("Requests/sec:").parse().unwrap_or(f64::NAN),
+        ms(field("50%")),
+        ms(field("99%")),
+        report.contains("Non-2xx"),
+    ))
+}
+
+/// The catalog at 50,000 entities and ~200,000 relations: import time per 10,000
+/// entities, page latency (one connection: server time) and throughput (64
+/// connections) for the main views, server memory. Release build, scratch database.
+pub fn catalog() -> Result<()> {
+    tools::ensure_build_tools()?;
+    ensure_wrk()?;
+    cmd::step("cargo leptos build --release");
+    tools::leptos_build(true)?;
+    let binary = tools::server_binary(true)?;
+    let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_catalog")?;
+    let dir = std::env::temp_dir().join("parkway-bench-catalog");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the bench folder", e))?;
+    cmd::status(
+        Command::new(&binary)
+            .arg("migrate")
+            .env("DATABASE_URL", &url)
+            .env("PARKWAY_LOG", "warn"),
+    )?;
+    cmd::step("importing ~50,000 synthetic entities");
+    let mut component_imports = Vec::new();
+    for (name, text, entities) in synthetic_catalog() {
+        let path = dir.join(&name);
+        std::fs::write(&path, &text).map_err(|e| Error::io("writing descriptors", e))?;
+        let started = std::time::Instant::now();
+        cmd::status(
+            Command::new(&binary)
+                .args(["catalog", "import"])
+                .arg(&path)
+                .env("DATABASE_URL", &url)
+                .env("PARKWAY_LOG", "warn"),
+        )?;
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "  {name}: {entities} entities, {:.1} MiB, imported in {seconds:.2} s",
+            text.len() as f64 / 1_048_576.0
+        );
+        if name.starts_with("bench-components") {
+            component_imports.push(seconds);
+        }
+    }
+    let counts = cmd::output(
+        Command::new("psql")
+            .args([&url, "-Atc", "select (select count(*) from catalog_entities) || ' entities, ' || (select count(*) / 2 from catalog_relations) || ' relations (' || (select count(*) from catalog_relations) || ' stored halves)'"]),
+    )?;
+    println!("  catalog: {}", counts.trim());
+    println!(
+        "  import of 10,000 components (each resolving 5 references): median {:.2} s of {} runs",
+        median(component_imports.clone()),
+        component_imports.len()
+    );
+
+    let port = e2e::free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    cmd::step(&format!("starting the release server on {base}"));
+    let child = Command::new(&binary)
+        .env("DATABASE_URL", &url)
+        .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"))
+        .env("PARKWAY_DEV_SIGN_IN", "1")
+        .env("PARKWAY_LOG", "warn")
+        .env("PARKWAY_DEMO_CLUSTER_SEED", "30")
+        .env_remove("PARKWAY_OIDC_ISSUER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Error::io("starting the server", e))?;
+    let pid = child.id();
+    let mut server = e2e::Server(child);
+    e2e::wait_ready(port, &mut server.0)?;
+    let cookie = dev_session(port)?;
+    println!();
+    println!(
+        "{:<58} {:>9} {:>9} {:>12}",
+        "page (median of 3 runs)", "p50 ms", "p99 ms", "req/s @64"
+    );
+    let views = [
+        ("catalog, unfiltered", "/catalog"),
+        (
+            "catalog, filtered (kind + lifecycle + owner)",
+            "/catalog?kind=component&lifecycle=production&owner=group%3Adefault%2Fteam-7",
+        ),
+        (
+            "catalog, text search with a typo (\"invocie\")",
+            "/catalog?q=invocie",
+        ),
+        ("entity page", "/catalog/component/default/svc-12345"),
+    ];
+    for (label, path) in views {
+        let target = format!("{base}{path}");
+        let mut p50 = Vec::new();
+        let mut p99 = Vec::new();
+        let mut non_2xx = false;
+        for _ in 0..3 {
+            let (_, a, b, bad) = wrk(&target, &cookie, 1, 5)?;
+            p50.push(a);
+            p99.push(b);
+            non_2xx |= bad;
+        }
+        let (rps, _, _, bad) = wrk(&target, &cookie, 64, 10)?;
+        println!(
+            "{label:<58} {:>9.2} {:>9.2} {:>12.0}{}",
+            median(p50),
+            median(p99),
+            rps,
+            if non_2xx || bad {
+                "   (non-2xx answers!)"
+            } else {
+                ""
+            }
+        );
+    }
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    println!("server RSS after the runs: {rss} KiB");
+    let _ = server.stop();
+    Ok(())
+}

@@ -8,6 +8,7 @@
 //! - `bench wasm` — release WebAssembly size, raw and compressed
 //! - `bench auth` — throughput and latency of authenticated requests (wrk)
 //! - `bench cluster` — watch-cache memory and sync time, snapshot writes per sync
+//! - `bench catalog` — import time, page latency and throughput at 50,000 entities
 //!
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
@@ -32,6 +33,7 @@ commands:
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
   bench auth   release server + wrk: req/s and latency with no auth, a token, a session
   bench cluster  cache memory and sync time at 300 and 20,000 workloads; snapshot rows per sync
+  bench catalog  50,000 entities: import time, page p50/p99 and req/s, server memory
 ";
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         ["bench", "wasm"] => bench::wasm(),
         ["bench", "auth"] => bench::auth(),
         ["bench", "cluster"] => bench::cluster(),
+        ["bench", "catalog"] => bench::catalog(),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())
@@ -186,7 +189,13 @@ fn prepare() -> Result<()> {
     std::fs::create_dir_all(&cache).map_err(|e| Error::io("creating .sqlx", e))?;
     // Force the crates with queries to re-expand their macros.
     cmd::cargo(&["clean", "--package", "parkway-core"])?;
-    let mut check = cmd::cargo_command(&["check", "--workspace", "--all-targets"]);
+    let mut check = cmd::cargo_command(&[
+        "check",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        DEMO_FEATURE,
+    ]);
     check
         .env("SQLX_OFFLINE", "false")
         .env("DATABASE_URL", &scratch)

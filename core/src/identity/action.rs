@@ -30,10 +30,13 @@ pub enum Action {
     /// Import catalog descriptors (creating, updating and orphaning entities).
     #[serde(rename = "catalog.import")]
     ImportCatalog,
+    /// Stop and restart the built-in demo clusters (outage simulation).
+    #[serde(rename = "demo-cluster.control")]
+    ControlDemoClusters,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -43,6 +46,7 @@ impl Action {
         Action::ExportAudit,
         Action::ViewClusters,
         Action::ImportCatalog,
+        Action::ControlDemoClusters,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -57,6 +61,7 @@ impl Action {
             Action::ExportAudit => "audit.export",
             Action::ViewClusters => "cluster.view",
             Action::ImportCatalog => "catalog.import",
+            Action::ControlDemoClusters => "demo-cluster.control",
         }
     }
 }

@@ -18,7 +18,9 @@ use parkway_core::identity::{
     tokens::{self, NewToken, Owner},
     users::{self, Identity},
 };
-use parkway_server::{auth::AuthSettings, config::Cli, metrics::Metrics, router, state::AppState};
+use parkway_server::{
+    auth::AuthSettings, clusters::DemoClusters, config::Cli, metrics::Metrics, router, state::AppState,
+};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
@@ -38,6 +40,21 @@ pub fn app_with_clusters(
     args: &[&str],
     clusters: Clusters,
 ) -> Router {
+    build(pool, request_timeout, args, clusters, DemoClusters::default())
+}
+
+/// The router with demo endpoints it may stop and restart.
+pub fn app_with_demo(pool: PgPool, clusters: Clusters, demo: DemoClusters) -> Router {
+    build(pool, Duration::from_secs(10), &[], clusters, demo)
+}
+
+fn build(
+    pool: PgPool,
+    request_timeout: Duration,
+    args: &[&str],
+    clusters: Clusters,
+    demo: DemoClusters,
+) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("parkway")
         .site_root("target/site")
@@ -53,6 +70,7 @@ pub fn app_with_clusters(
         auth: Arc::new(auth),
         clusters,
         sync: Arc::new(SyncStatus::default()),
+        demo: Arc::new(demo),
     };
     router::build(state, request_timeout)
 }

@@ -165,6 +165,16 @@ fn Workloads(data: WorkloadTable, filter: String) -> impl IntoView {
                 <EnvironmentBadge environment=data.environment.clone() />
                 <StatePill state=data.status.clone() />
                 {data.demo.then(|| view! { <DemoBadge /> })}
+                {data.demo.then(|| {
+                    let down = data.status == "unreachable";
+                    let (action, label) = if down { ("start", "End the simulated outage") } else { ("stop", "Simulate an outage") };
+                    view! {
+                        <form method="post" action=format!("/admin/clusters/{}/outage", encode(&data.cluster)) class="ml-auto">
+                            <input type="hidden" name="action" value=action />
+                            <button type="submit" class=SECONDARY title="Stops or restarts this demo cluster's API endpoint, to see pages fall back to the snapshot">{label}</button>
+                        </form>
+                    }
+                })}
             </div>
             {source}
             <dl class="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-5">
