@@ -62,6 +62,12 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         sample: "kind=group&namespace=default&name=matrix-team",
     },
     ServerFnAccess {
+        path: "/fn/remove_catalog_entity",
+        action: "catalog.edit",
+        role: "platform-admin",
+        sample: "kind=group&namespace=default&name=matrix-doomed",
+    },
+    ServerFnAccess {
         path: "/fn/list_clusters",
         action: "cluster.view",
         role: "platform-admin",

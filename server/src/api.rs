@@ -137,6 +137,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         role: Role::Developer,
         summary: "One catalog entity with its relations.",
     },
+    Endpoint {
+        method: Method::DELETE,
+        path: "/api/v1/catalog/entities/{kind}/{namespace}/{name}",
+        action: Action::EditCatalog,
+        role: Role::PlatformAdmin,
+        summary: "Remove an entity (typically an orphan its source no longer lists); audited with what it was.",
+    },
 ];
 
 fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
@@ -157,6 +164,7 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("GET", "/api/v1/catalog/entities") => get(catalog::list),
         ("GET", "/api/v1/catalog/facets") => get(catalog::facets),
         ("GET", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => get(catalog::show),
+        ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => delete(catalog::remove),
         ("GET", "/api/v1/clusters/{name}/workloads") => get(clusters::workloads),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::handler"),
     }

@@ -24,6 +24,9 @@ use common::{Answer, ORIGIN};
 /// A descriptor the import endpoint accepts (and the entity endpoint then finds).
 const MATRIX_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: matrix-team}\nspec: {type: team, children: []}\n";
 
+/// An entity the removal endpoints may delete.
+const DOOMED_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: matrix-doomed}\nspec: {type: team, children: []}\n";
+
 /// The body's media type for `path`.
 fn content_type(path: &str) -> &'static str {
     if path.starts_with("/api/v1/catalog/import") {
@@ -41,6 +44,22 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
             "/api/v1/catalog/import?source=matrix".to_owned(),
             Some(MATRIX_DESCRIPTOR),
         ),
+        "/api/v1/catalog/entities/{kind}/{namespace}/{name}" if endpoint.method == Method::DELETE => {
+            parkway_core::catalog::store::import(
+                pool,
+                "matrix-doomed",
+                "doomed.yaml",
+                DOOMED_DESCRIPTOR,
+                "system:test",
+                None,
+            )
+            .await
+            .ok();
+            (
+                "/api/v1/catalog/entities/group/default/matrix-doomed".to_owned(),
+                None,
+            )
+        }
         "/api/v1/catalog/entities/{kind}/{namespace}/{name}" => {
             parkway_core::catalog::store::import(
                 pool,
@@ -214,6 +233,19 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                     .await
                     .expect("token");
                 format!("id={}", token.info.id)
+            }
+            "/fn/remove_catalog_entity" => {
+                parkway_core::catalog::store::import(
+                    &pool,
+                    "matrix-doomed",
+                    "doomed.yaml",
+                    DOOMED_DESCRIPTOR,
+                    "system:test",
+                    None,
+                )
+                .await
+                .ok();
+                access.sample.to_owned()
             }
             "/fn/catalog_entity" => {
                 parkway_core::catalog::store::import(

@@ -169,6 +169,26 @@ async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
     assert_eq!(facets["total"], 2);
     let bad = get("/api/v1/catalog/entities?cursor=nonsense").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let remove = |token: String| {
+        let app = app.clone();
+        async move {
+            common::send(
+                &app,
+                Request::delete("/api/v1/catalog/entities/api/default/fraud-api")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+        }
+    };
+    assert_eq!(remove(developer.clone()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(remove(admin.clone()).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(remove(admin.clone()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get("/api/v1/catalog/entities/api/default/fraud-api").await.status,
+        StatusCode::NOT_FOUND
+    );
     let unknown = get("/api/v1/catalog/entities?colour=red").await;
     assert_eq!(
         unknown.status,

@@ -2,9 +2,11 @@
 
 mod catalog_entity;
 mod list_catalog;
+mod remove_catalog_entity;
 
 pub use catalog_entity::*;
 pub use list_catalog::*;
+pub use remove_catalog_entity::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -129,4 +131,6 @@ pub struct EntityView {
     pub kubernetes_id: String,
     pub runtime: Vec<RuntimeCluster>,
     pub owned: Vec<OwnedRow>,
+    /// Whether the viewer may remove it (shown for orphans).
+    pub can_remove: bool,
 }

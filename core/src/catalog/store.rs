@@ -310,3 +310,31 @@ pub async fn get(pool: &PgPool, key: &str) -> Result<Option<StoredEntity>> {
         relations,
     }))
 }
+
+/// Removes an entity and the relations its descriptor declared (relations other
+/// descriptors declare towards it stay, and show as dangling until those change).
+/// Audited with the whole entity as it was.
+pub async fn delete(pool: &PgPool, key: &str, actor: &str, request_id: Option<&str>) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let before = sqlx::query!(
+        "delete from catalog_entities where key = $1 returning body, source, orphaned_at is not null as \"orphaned!\"",
+        key
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("entity `{key}`")))?;
+    sqlx::query!("delete from catalog_relations where origin = $1", key)
+        .execute(&mut *tx)
+        .await?;
+    recompute_business_units(&mut tx).await?;
+    let mut event = NewAuditEvent::new(actor, "catalog.delete", format!("catalog-entity:{key}"))
+        .with_payload(json!({
+            "before": before.body,
+            "source": before.source,
+            "orphaned": before.orphaned,
+        }));
+    event.request_id = request_id.map(str::to_owned);
+    audit::append(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}

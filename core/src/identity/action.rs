@@ -30,13 +30,16 @@ pub enum Action {
     /// Import catalog descriptors (creating, updating and orphaning entities).
     #[serde(rename = "catalog.import")]
     ImportCatalog,
+    /// Remove catalog entities (orphans, mostly).
+    #[serde(rename = "catalog.edit")]
+    EditCatalog,
     /// Stop and restart the built-in demo clusters (outage simulation).
     #[serde(rename = "demo-cluster.control")]
     ControlDemoClusters,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -46,6 +49,7 @@ impl Action {
         Action::ExportAudit,
         Action::ViewClusters,
         Action::ImportCatalog,
+        Action::EditCatalog,
         Action::ControlDemoClusters,
     ];
 
@@ -61,6 +65,7 @@ impl Action {
             Action::ExportAudit => "audit.export",
             Action::ViewClusters => "cluster.view",
             Action::ImportCatalog => "catalog.import",
+            Action::EditCatalog => "catalog.edit",
             Action::ControlDemoClusters => "demo-cluster.control",
         }
     }

@@ -112,6 +112,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ExportAudit,
             ViewClusters,
             ImportCatalog,
+            EditCatalog,
             ControlDemoClusters,
         ],
     }

@@ -73,6 +73,33 @@ pub async fn import(
     Ok((status, Json(outcome)))
 }
 
+fn entity_key(kind: &str, namespace: &str, name: &str) -> ApiResult<String> {
+    let kind: EntityKind = kind.parse().map_err(ApiError::BadRequest)?;
+    Ok(EntityRef::parse(
+        &format!("{}:{namespace}/{name}", kind.key_name()),
+        None,
+        "default",
+    )
+    .map_err(ApiError::BadRequest)?
+    .key())
+}
+
+/// `DELETE /api/v1/catalog/entities/{kind}/{namespace}/{name}`: remove an entity (an
+/// orphan, typically); audited with what it was.
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath((kind, namespace, name)): ApiPath<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let who = principal(&caller);
+    authorize(who, Action::EditCatalog, Resource::Catalog)?;
+    let key = entity_key(&kind, &namespace, &name)?;
+    let actor = who.map(|p| p.handle.clone()).unwrap_or_default();
+    store::delete(&state.pool, &key, &actor, request_id(&headers)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /api/v1/catalog/entities/{kind}/{namespace}/{name}`: the entity and its relations.
 pub async fn show(
     State(state): State<AppState>,

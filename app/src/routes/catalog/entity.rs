@@ -10,10 +10,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::graph::RelationGraph;
 use crate::components::badges::{DemoBadge, EnvironmentBadge, StatePill};
 use crate::components::form::{CARD, TABLE, TD, TH};
+use crate::components::form::{DANGER, FormError};
 use crate::components::layout::FOCUS_RING;
 use crate::components::page::Crumb;
 use crate::serverfns::AppError;
-use crate::serverfns::catalog::{EntityView, RuntimeCluster, catalog_entity};
+use crate::serverfns::catalog::{EntityView, RefLink, RemoveCatalogEntity, RuntimeCluster, catalog_entity};
 
 const LINK: &str = "font-medium text-emerald-800 underline-offset-2 hover:underline dark:text-emerald-300";
 const CHIP: &str = "inline-flex items-center rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-200";
@@ -97,6 +98,7 @@ fn Entity(e: EntityView, tab: String) -> impl IntoView {
                 {heading}
                 {e.orphaned.then(|| view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">"orphaned: its source no longer lists it"</span> })}
             </h1>
+            {(e.orphaned && e.can_remove).then(|| view! { <RemoveOrphan link=e.link.clone() /> })}
             {e.description.clone().map(|d| view! { <p class="mt-2 max-w-3xl text-slate-600 dark:text-slate-300">{d}</p> })}
             <dl class="mt-4 flex flex-wrap gap-x-8 gap-y-2 text-sm">
                 {e.owner.clone().map(|o| view! { <div><dt class="text-slate-500 dark:text-slate-400">"Owner"</dt><dd><a href=o.href class=format!("{LINK} rounded {FOCUS_RING}")>{o.label}</a></dd></div> })}
@@ -243,5 +245,28 @@ fn Runtime(clusters: Vec<RuntimeCluster>, id: String) -> impl IntoView {
                 </section>
             }
         }).collect_view()}
+    }
+}
+
+/// Removes an orphan from the catalog, after the source stopped listing it.
+#[component]
+fn RemoveOrphan(link: RefLink) -> impl IntoView {
+    let remove = ServerAction::<RemoveCatalogEntity>::new();
+    let error = Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.to_string()));
+    let parts: Vec<String> = link
+        .href
+        .trim_start_matches("/catalog/")
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    let part = move |i: usize| parts.get(i).cloned().unwrap_or_default();
+    view! {
+        <ActionForm action=remove attr:class="mt-3 flex items-center gap-3">
+            <input type="hidden" name="kind" value=part(0) />
+            <input type="hidden" name="namespace" value=part(1) />
+            <input type="hidden" name="name" value=part(2) />
+            <button type="submit" class=format!("{DANGER} border border-red-300 dark:border-red-800")>"Remove from the catalog"</button>
+            <FormError message=error />
+        </ActionForm>
     }
 }

@@ -151,6 +151,7 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
             kubernetes_id,
             runtime,
             owned,
+            can_remove: authorize(who.as_ref(), Action::EditCatalog, Resource::Catalog).is_ok(),
         })
     })
     .await
