@@ -314,7 +314,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 /// `wrk` against one URL: `(req/s, p50 ms, p99 ms, non-2xx seen)`.
 fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> Result<(f64, f64, f64, bool)> {
     let report = cmd::output(Command::new("wrk").args([
-        "-t2".to_owned(),
+        format!("-t{}", connections.min(2)),
         format!("-c{connections}"),
         format!("-d{seconds}s"),
         "--latency".to_owned(),
