@@ -46,24 +46,8 @@ pub fn auth() -> Result<()> {
     tools::leptos_build(true)?;
     let binary = tools::server_binary(true)?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench")?;
-    let port = e2e::free_port()?;
+    let (mut server, port, _) = start_server(&binary, &url, &[("PARKWAY_RATE_LIMIT_API", "100000000")])?;
     let base = format!("http://127.0.0.1:{port}");
-    cmd::step(&format!("starting the release server on {base}"));
-    let child = Command::new(&binary)
-        .env("DATABASE_URL", &url)
-        .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"))
-        .env("PARKWAY_DEV_SIGN_IN", "1")
-        .env("PARKWAY_RATE_LIMIT_API", "100000000")
-        .env("PARKWAY_LOG", "warn")
-        .env_remove("PARKWAY_OIDC_ISSUER")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| Error::io("starting the server", e))?;
-    let mut server = e2e::Server(child);
-    e2e::wait_ready(port, &mut server.0)?;
 
     let token = cmd::output(
         Command::new(&binary)
@@ -128,6 +112,34 @@ pub fn auth() -> Result<()> {
     }
     let _ = server.stop();
     Ok(())
+}
+
+/// The release server on a free port against `url`, with development sign-in and
+/// `extra` settings; returns it (stopped when dropped), its port and process id.
+fn start_server(
+    binary: &std::path::Path,
+    url: &str,
+    extra: &[(&str, &str)],
+) -> Result<(e2e::Server, u16, u32)> {
+    let port = e2e::free_port()?;
+    cmd::step(&format!("starting the release server on http://127.0.0.1:{port}"));
+    let child = Command::new(binary)
+        .env("DATABASE_URL", url)
+        .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"))
+        .env("PARKWAY_DEV_SIGN_IN", "1")
+        .env("PARKWAY_LOG", "warn")
+        .envs(extra.iter().copied())
+        .env_remove("PARKWAY_OIDC_ISSUER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Error::io("starting the server", e))?;
+    let pid = child.id();
+    let mut server = e2e::Server(child);
+    e2e::wait_ready(port, &mut server.0)?;
+    Ok((server, port, pid))
 }
 
 fn ensure_wrk() -> Result<()> {
@@ -401,25 +413,8 @@ pub fn catalog() -> Result<()> {
         component_imports.len()
     );
 
-    let port = e2e::free_port()?;
+    let (mut server, port, pid) = start_server(&binary, &url, &[("PARKWAY_DEMO_CLUSTER_SEED", "30")])?;
     let base = format!("http://127.0.0.1:{port}");
-    cmd::step(&format!("starting the release server on {base}"));
-    let child = Command::new(&binary)
-        .env("DATABASE_URL", &url)
-        .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"))
-        .env("PARKWAY_DEV_SIGN_IN", "1")
-        .env("PARKWAY_LOG", "warn")
-        .env("PARKWAY_DEMO_CLUSTER_SEED", "30")
-        .env_remove("PARKWAY_OIDC_ISSUER")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| Error::io("starting the server", e))?;
-    let pid = child.id();
-    let mut server = e2e::Server(child);
-    e2e::wait_ready(port, &mut server.0)?;
     let cookie = dev_session(port)?;
     println!();
     println!(

@@ -74,3 +74,26 @@ pub(crate) fn age(t: chrono::DateTime<chrono::Utc>) -> String {
         _ => format!("{} d ago", secs / 86_400),
     }
 }
+
+#[cfg(feature = "ssr")]
+impl From<&parkway_core::cluster::WorkloadSummary> for WorkloadRow {
+    fn from(w: &parkway_core::cluster::WorkloadSummary) -> Self {
+        Self {
+            namespace: w.namespace.clone(),
+            kind: w.kind.as_str().to_owned(),
+            name: w.name.clone(),
+            team: w.team.clone(),
+            ready: w.ready,
+            desired: w.desired,
+            health: w.health().as_str().to_owned(),
+            restarts: w.restarts,
+            images: w.images.clone(),
+            policy_failures: w.policy_failures(),
+            warnings: w
+                .warnings
+                .iter()
+                .map(|e| format!("{}: {}", e.reason, e.message))
+                .collect(),
+        }
+    }
+}

@@ -59,27 +59,7 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
                     live: r.source == view::Source::Live,
                     as_of: r.as_of.map(when),
                     age: r.as_of.map(age),
-                    workloads: r
-                        .workloads
-                        .iter()
-                        .map(|w| WorkloadRow {
-                            namespace: w.namespace.clone(),
-                            kind: w.kind.as_str().to_owned(),
-                            name: w.name.clone(),
-                            team: w.team.clone(),
-                            ready: w.ready,
-                            desired: w.desired,
-                            health: w.health().as_str().to_owned(),
-                            restarts: w.restarts,
-                            images: w.images.clone(),
-                            policy_failures: w.policy_failures(),
-                            warnings: w
-                                .warnings
-                                .iter()
-                                .map(|e| format!("{}: {}", e.reason, e.message))
-                                .collect(),
-                        })
-                        .collect(),
+                    workloads: r.workloads.iter().map(WorkloadRow::from).collect(),
                     cluster: r.cluster,
                     environment: r.environment,
                     demo: r.demo,

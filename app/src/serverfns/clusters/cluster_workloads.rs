@@ -40,23 +40,7 @@ pub async fn cluster_workloads(
         let rows = matching
             .iter()
             .take(MAX_ROWS)
-            .map(|w| WorkloadRow {
-                namespace: w.namespace.clone(),
-                kind: w.kind.as_str().to_owned(),
-                name: w.name.clone(),
-                team: w.team.clone(),
-                ready: w.ready,
-                desired: w.desired,
-                health: w.health().as_str().to_owned(),
-                restarts: w.restarts,
-                images: w.images.clone(),
-                policy_failures: w.policy_failures(),
-                warnings: w
-                    .warnings
-                    .iter()
-                    .map(|e| format!("{}: {}", e.reason, e.message))
-                    .collect(),
-            })
+            .map(|w| WorkloadRow::from(*w))
             .collect();
         Ok(WorkloadTable {
             total: view.workloads.len(),
