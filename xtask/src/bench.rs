@@ -93,15 +93,7 @@ pub fn auth() -> Result<()> {
         }
         let report = cmd::output(wrk.arg(format!("{base}{path}")))?;
         let non_2xx = report.lines().any(|l| l.contains("Non-2xx"));
-        let field = |prefix: &str| {
-            report
-                .lines()
-                .map(str::trim)
-                .find(|l| l.starts_with(prefix))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .unwrap_or("?")
-                .to_owned()
-        };
+        let field = |prefix: &str| wrk_field(&report, prefix);
         println!(
             "{label:<44} {:>10} {:>10} {:>10}{}",
             field("Requests/sec:"),
@@ -140,6 +132,17 @@ fn start_server(
     let mut server = e2e::Server(child);
     e2e::wait_ready(port, &mut server.0)?;
     Ok((server, port, pid))
+}
+
+/// The value after `prefix` in a `wrk --latency` report (`Requests/sec:`, `50%`), or `?`.
+fn wrk_field(report: &str, prefix: &str) -> String {
+    report
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("?")
+        .to_owned()
 }
 
 fn ensure_wrk() -> Result<()> {
@@ -334,15 +337,7 @@ fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> Result<(f64, 
         format!("Cookie: {cookie}"),
         url.to_owned(),
     ]))?;
-    let field = |prefix: &str| {
-        report
-            .lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("?")
-            .to_owned()
-    };
+    let field = |prefix: &str| wrk_field(&report, prefix);
     let ms = |text: String| -> f64 {
         if let Some(v) = text.strip_suffix("us") {
             v.parse::<f64>().unwrap_or(f64::NAN) / 1000.0
