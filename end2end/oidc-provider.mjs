@@ -52,6 +52,11 @@ const ACCOUNTS = {
     email: 'grace@example.com',
     groups: ['team-search'],
   },
+  theo: {
+    name: 'Theo Teamowner',
+    email: 'theo@example.com',
+    groups: ['parkway-team-owners', 'team-checkout'],
+  },
 };
 
 function profileFor(login) {

@@ -70,14 +70,14 @@ pub const DEMO_USERS: &[DemoUser] = &[
         name: "Dana Developer",
         email: "dana@demo.parkway.dev",
         role: "developer",
-        groups: &["parkway-demo-developer", "team-payments"],
+        groups: &["parkway-demo-developer", "team-checkout"],
     },
     DemoUser {
         key: "theo",
         name: "Theo Teamowner",
         email: "theo@demo.parkway.dev",
         role: "team-owner",
-        groups: &["parkway-demo-team-owner", "team-payments"],
+        groups: &["parkway-demo-team-owner", "team-checkout"],
     },
     DemoUser {
         key: "cora",
@@ -123,6 +123,7 @@ pub mod server {
         pub pool: sqlx::PgPool,
         pub sign_in: SignInMode,
         pub clusters: parkway_core::cluster::Clusters,
+        pub catalog_facets: parkway_core::catalog::facets::FacetCache,
     }
 
     /// The caller, as the server's authentication middleware resolved it.

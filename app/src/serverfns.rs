@@ -63,9 +63,27 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
     },
     ServerFnAccess {
         path: "/fn/remove_catalog_entity",
-        action: "catalog.edit",
+        action: "catalog.edit-team",
+        role: "team-owner",
+        sample: "kind=component&namespace=default&name=matrix-doomed",
+    },
+    ServerFnAccess {
+        path: "/fn/catalog_descriptor",
+        action: "catalog.edit-team",
+        role: "team-owner",
+        sample: "kind=component&namespace=default&name=matrix-doomed",
+    },
+    ServerFnAccess {
+        path: "/fn/save_catalog_entity",
+        action: "catalog.edit-team",
+        role: "team-owner",
+        sample: "kind=component&namespace=default&name=matrix-saved&descriptor=apiVersion%3A%20backstage.io%2Fv1alpha1%0Akind%3A%20Component%0Ametadata%3A%20%7Bname%3A%20matrix-saved%7D%0Aspec%3A%20%7Btype%3A%20service%2C%20lifecycle%3A%20production%2C%20owner%3A%20matrix-team%7D%0A",
+    },
+    ServerFnAccess {
+        path: "/fn/import_catalog",
+        action: "catalog.import",
         role: "platform-admin",
-        sample: "kind=group&namespace=default&name=matrix-doomed",
+        sample: "source=matrix-ui&descriptors=apiVersion%3A%20backstage.io%2Fv1alpha1%0Akind%3A%20Group%0Ametadata%3A%20%7Bname%3A%20matrix-ui%7D%0Aspec%3A%20%7Btype%3A%20team%2C%20children%3A%20%5B%5D%7D%0A",
     },
     ServerFnAccess {
         path: "/fn/list_clusters",

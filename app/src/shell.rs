@@ -91,7 +91,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("") view=routes::home::HomePage />
                     <Route path=path!("catalog") view=routes::catalog::CatalogPage ssr=SsrMode::Async />
+                    <Route path=path!("catalog/import") view=routes::catalog::import::ImportPage />
                     <Route path=path!("catalog/:kind/:namespace/:name") view=routes::catalog::entity::EntityPage ssr=SsrMode::Async />
+                    <Route path=path!("catalog/:kind/:namespace/:name/edit") view=routes::catalog::edit::EditPage ssr=SsrMode::Async />
                     <Route path=path!("guardrails") view=routes::guardrails::GuardrailsPage />
                     <Route path=path!("onboarding") view=routes::onboarding::OnboardingPage />
                     <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />

@@ -2,8 +2,10 @@
 //! the entity model and its relations ([`model`]).
 
 pub mod error;
+pub mod facets;
 pub mod model;
 pub mod query;
+pub mod rollup;
 pub mod store;
 pub mod validate;
 pub mod yaml;

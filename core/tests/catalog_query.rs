@@ -1,6 +1,7 @@
 //! Listing the catalog: filters, typo-tolerant search, keyset pages and facets.
 
 use parkway_core::catalog::{
+    facets::FacetCache,
     query::{self, EntityFilter},
     store,
 };
@@ -25,7 +26,9 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         kind: Some("Component".into()),
         ..Default::default()
     };
-    let page = query::list(&pool, &components, 50, None).await.expect("lists");
+    let page = query::list(&pool, &FacetCache::default(), &components, 50, None)
+        .await
+        .expect("lists");
     assert_eq!(names(&page), ["checkout-service", "checkout-worker"]);
 
     let owned = EntityFilter {
@@ -34,7 +37,11 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         ..Default::default()
     };
     assert_eq!(
-        names(&query::list(&pool, &owned, 50, None).await.expect("lists")),
+        names(
+            &query::list(&pool, &FacetCache::default(), &owned, 50, None)
+                .await
+                .expect("lists")
+        ),
         ["fraud-api"]
     );
 
@@ -43,7 +50,11 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         ..Default::default()
     };
     assert_eq!(
-        names(&query::list(&pool, &tagged, 50, None).await.expect("lists")),
+        names(
+            &query::list(&pool, &FacetCache::default(), &tagged, 50, None)
+                .await
+                .expect("lists")
+        ),
         ["checkout-service"]
     );
 
@@ -53,7 +64,11 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         ..Default::default()
     };
     assert_eq!(
-        names(&query::list(&pool, &by_bu, 50, None).await.expect("lists")),
+        names(
+            &query::list(&pool, &FacetCache::default(), &by_bu, 50, None)
+                .await
+                .expect("lists")
+        ),
         ["checkout-api", "fraud-api"]
     );
 
@@ -62,7 +77,9 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         q: Some("authorisatons".into()),
         ..Default::default()
     };
-    let found = query::list(&pool, &typo, 50, None).await.expect("searches");
+    let found = query::list(&pool, &FacetCache::default(), &typo, 50, None)
+        .await
+        .expect("searches");
     assert_eq!(
         names(&found).first(),
         Some(&"checkout-service"),
@@ -75,7 +92,11 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         ..Default::default()
     };
     assert_eq!(
-        names(&query::list(&pool, &slip, 50, None).await.expect("searches")),
+        names(
+            &query::list(&pool, &FacetCache::default(), &slip, 50, None)
+                .await
+                .expect("searches")
+        ),
         ["checkout-service", "checkout-worker"]
     );
     let nothing = EntityFilter {
@@ -83,7 +104,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         ..Default::default()
     };
     assert!(
-        query::list(&pool, &nothing, 50, None)
+        query::list(&pool, &FacetCache::default(), &nothing, 50, None)
             .await
             .expect("searches")
             .items
@@ -94,7 +115,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn pages_follow_cursors_without_gaps_or_repeats(pool: PgPool) {
     seeded(&pool).await;
-    let all = query::list(&pool, &EntityFilter::default(), 200, None)
+    let all = query::list(&pool, &FacetCache::default(), &EntityFilter::default(), 200, None)
         .await
         .expect("lists");
     assert_eq!(all.items.len(), 10);
@@ -102,9 +123,15 @@ async fn pages_follow_cursors_without_gaps_or_repeats(pool: PgPool) {
     let mut walked = Vec::new();
     let mut cursor = None;
     loop {
-        let page = query::list(&pool, &EntityFilter::default(), 3, cursor.as_deref())
-            .await
-            .expect("pages");
+        let page = query::list(
+            &pool,
+            &FacetCache::default(),
+            &EntityFilter::default(),
+            3,
+            cursor.as_deref(),
+        )
+        .await
+        .expect("pages");
         walked.extend(page.items.iter().map(|e| e.key.clone()));
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -114,16 +141,23 @@ async fn pages_follow_cursors_without_gaps_or_repeats(pool: PgPool) {
     let expected: Vec<String> = all.items.iter().map(|e| e.key.clone()).collect();
     assert_eq!(walked, expected);
     assert!(
-        query::list(&pool, &EntityFilter::default(), 3, Some("not-a-cursor"))
-            .await
-            .is_err()
+        query::list(
+            &pool,
+            &FacetCache::default(),
+            &EntityFilter::default(),
+            3,
+            Some("not-a-cursor")
+        )
+        .await
+        .is_err()
     );
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn facets_count_what_the_filter_leaves(pool: PgPool) {
     seeded(&pool).await;
-    let all = query::facets(&pool, &EntityFilter::default())
+    let cache = FacetCache::default();
+    let all = query::facets(&pool, &cache, &EntityFilter::default())
         .await
         .expect("counts");
     assert_eq!(all.total, 10);
@@ -131,6 +165,7 @@ async fn facets_count_what_the_filter_leaves(pool: PgPool) {
     assert!(all.kind.contains(&("api".into(), 2)));
     let components = query::facets(
         &pool,
+        &cache,
         &EntityFilter {
             kind: Some("component".into()),
             ..Default::default()
@@ -141,4 +176,99 @@ async fn facets_count_what_the_filter_leaves(pool: PgPool) {
     assert_eq!(components.total, 2);
     assert_eq!(components.lifecycle, [("production".to_owned(), 2)]);
     assert_eq!(components.tag.len(), 2);
+    // The kind facet ignores its own filter, so the other kinds stay choosable.
+    assert!(
+        components.kind.contains(&("api".into(), 2)),
+        "{:?}",
+        components.kind
+    );
+
+    // A text search narrows every count to what it found.
+    let searched = query::facets(
+        &pool,
+        &cache,
+        &EntityFilter {
+            q: Some("chekout".into()),
+            kind: Some("component".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("counts");
+    assert_eq!(searched.total, 2, "{searched:?}");
+
+    // Another replica's change reaches this cache on its next read.
+    let generation = cache.index(&pool).await.expect("index").generation();
+    sqlx::query("update catalog_entities set lifecycle = 'deprecated' where name = 'checkout-worker'")
+        .execute(&pool)
+        .await
+        .expect("changes");
+    let after = query::facets(
+        &pool,
+        &cache,
+        &EntityFilter {
+            kind: Some("component".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("counts");
+    assert!(cache.index(&pool).await.expect("index").generation() > generation);
+    assert_eq!(
+        after.lifecycle,
+        [("deprecated".to_owned(), 1), ("production".to_owned(), 1)]
+    );
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn imports_collect_the_words_typo_search_corrects_against(pool: PgPool) {
+    seeded(&pool).await;
+    // The Rust rule imports use equals the SQL rule that back-filled the table.
+    let from_sql: Vec<String> = sqlx::query_scalar(
+        "select distinct w from catalog_entities, catalog_words_of(search_text) as w order by 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("words");
+    let stored: Vec<String> = sqlx::query_scalar("select word from catalog_words order by 1")
+        .fetch_all(&pool)
+        .await
+        .expect("words");
+    assert!(!stored.is_empty());
+    assert_eq!(stored, from_sql);
+    assert!(stored.contains(&"checkout".to_owned()));
+    assert!(
+        !stored
+            .iter()
+            .any(|w| w.len() < 3 || w.bytes().all(|b| b.is_ascii_digit()))
+    );
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn search_pages_follow_relevance_without_gaps_or_repeats(pool: PgPool) {
+    seeded(&pool).await;
+    let cache = FacetCache::default();
+    let filter = EntityFilter {
+        q: Some("checkout".into()),
+        ..Default::default()
+    };
+    let all = query::list(&pool, &cache, &filter, 200, None)
+        .await
+        .expect("searches");
+    assert!(all.items.len() >= 4, "{:?}", names(&all));
+    let (first, facets) = query::page(&pool, &cache, &filter, 2, None)
+        .await
+        .expect("a page");
+    assert_eq!(facets.total as usize, all.items.len());
+    let mut walked: Vec<String> = first.items.iter().map(|e| e.key.clone()).collect();
+    let mut cursor = first.next_cursor;
+    while let Some(c) = cursor {
+        let page = query::list(&pool, &cache, &filter, 2, Some(&c))
+            .await
+            .expect("pages");
+        walked.extend(page.items.iter().map(|e| e.key.clone()));
+        cursor = page.next_cursor;
+    }
+    let expected: Vec<String> = all.items.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(walked, expected);
 }

@@ -14,7 +14,7 @@ mod tokens;
 use axum::{
     Extension, Router,
     http::{HeaderMap, Method},
-    routing::{MethodRouter, delete, get, post},
+    routing::{MethodRouter, delete, get, post, put},
 };
 use parkway_core::identity::{Action, Principal, Role};
 
@@ -32,6 +32,13 @@ pub struct Endpoint {
 }
 
 pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/openapi.json",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "This API as an OpenAPI 3.1 document, generated from the route table and the response types.",
+    },
     Endpoint {
         method: Method::GET,
         path: "/api/v1/me",
@@ -138,16 +145,24 @@ pub const ENDPOINTS: &[Endpoint] = &[
         summary: "One catalog entity with its relations.",
     },
     Endpoint {
+        method: Method::PUT,
+        path: "/api/v1/catalog/entities/{kind}/{namespace}/{name}",
+        action: Action::EditTeamCatalog,
+        role: Role::TeamOwner,
+        summary: "Replace (or create) one entity from a single descriptor (`application/yaml` or `application/json`); team owners only for what their team owns and keeps. 422 lists every problem. Audited with before and after.",
+    },
+    Endpoint {
         method: Method::DELETE,
         path: "/api/v1/catalog/entities/{kind}/{namespace}/{name}",
-        action: Action::EditCatalog,
-        role: Role::PlatformAdmin,
-        summary: "Remove an entity (typically an orphan its source no longer lists); audited with what it was.",
+        action: Action::EditTeamCatalog,
+        role: Role::TeamOwner,
+        summary: "Remove an entity (typically an orphan its source no longer lists); team owners only for their team's. Audited with what it was.",
     },
 ];
 
 fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
     match (endpoint.method.as_str(), endpoint.path) {
+        ("GET", "/api/v1/openapi.json") => get(crate::openapi::serve),
         ("GET", "/api/v1/me") => get(me::show),
         ("GET", "/api/v1/tokens") => get(tokens::list),
         ("POST", "/api/v1/tokens") => post(tokens::create),
@@ -164,6 +179,7 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("GET", "/api/v1/catalog/entities") => get(catalog::list),
         ("GET", "/api/v1/catalog/facets") => get(catalog::facets),
         ("GET", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => get(catalog::show),
+        ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => put(catalog::put),
         ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => delete(catalog::remove),
         ("GET", "/api/v1/clusters/{name}/workloads") => get(clusters::workloads),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::handler"),

@@ -9,7 +9,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use parkway_core::{audit, catalog, cluster, identity};
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -63,6 +62,8 @@ impl ApiError {
             ApiError::Catalog(catalog::Error::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Catalog(catalog::Error::NotFound(_)) => StatusCode::NOT_FOUND,
             ApiError::Catalog(catalog::Error::BadRequest(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Catalog(catalog::Error::Denied(Denied::Unauthenticated)) => StatusCode::UNAUTHORIZED,
+            ApiError::Catalog(catalog::Error::Denied(_)) => StatusCode::FORBIDDEN,
             ApiError::Catalog(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Identity(Id::Database(_) | Id::Audit(_))
@@ -88,6 +89,28 @@ impl ApiError {
     }
 }
 
+/// The body of every error answer, as the OpenAPI document describes it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `unauthenticated`, `forbidden`, `bad_request`, `invalid`,
+    /// `not_found`, `conflict`, `too_large`, `unsupported_media_type`, `rate_limited`,
+    /// `internal`.
+    pub code: String,
+    /// For people: what was wrong and, where it helps, what to do.
+    pub message: String,
+    /// Invalid descriptors: the file they came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Invalid descriptors: every problem, with its line and column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<catalog::Problem>>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -97,12 +120,18 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        let mut body = json!({ "error": { "code": self.code(), "message": message } });
+        let mut detail = ErrorDetail {
+            code: self.code().to_owned(),
+            message,
+            file: None,
+            problems: None,
+        };
         // An invalid import lists every problem with its position, for tools.
         if let ApiError::Catalog(catalog::Error::Invalid { file, problems }) = &self {
-            body["error"]["file"] = json!(file);
-            body["error"]["problems"] = json!(problems);
+            detail.file = Some(file.clone());
+            detail.problems = Some(problems.clone());
         }
+        let body = ErrorBody { error: detail };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod router;
 pub mod security;
 pub mod serve;

@@ -68,8 +68,29 @@ pub fn build(state: AppState, request_timeout: Duration) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// Server functions get the same context as pages (CONVENTIONS rule 4).
-async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+/// Largest server-function body: room for an 8 MiB import, URL-encoded, so an
+/// oversized paste reaches the import's own precise size check.
+pub const SERVER_FN_BODY_LIMIT: usize = 3 * parkway_core::catalog::store::MAX_IMPORT_BYTES;
+
+/// Server functions get the same context as pages (CONVENTIONS rule 4). Their body is
+/// read here, with a limit (server functions would read any size), and a body over it
+/// is answered as the functions' own error type, so forms show why.
+async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, SERVER_FN_BODY_LIMIT).await else {
+        let error = parkway_app::serverfns::AppError::Invalid {
+            field: "request".into(),
+            reason: format!(
+                "the form is over {} MiB; an import may be at most {} MiB (use the CLI or the API for bigger catalogs, split into several sources)",
+                SERVER_FN_BODY_LIMIT / 1_048_576,
+                parkway_core::catalog::store::MAX_IMPORT_BYTES / 1_048_576
+            ),
+        };
+        return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(error)).into_response();
+    };
+    let request = Request::from_parts(parts, Body::from(bytes));
     let context = state.server_context();
-    handle_server_fns_with_context(move || provide_context(context.clone()), request).await
+    handle_server_fns_with_context(move || provide_context(context.clone()), request)
+        .await
+        .into_response()
 }

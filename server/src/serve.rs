@@ -60,6 +60,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         clusters: running.clusters.clone(),
         sync: running.sync.clone(),
         demo: Arc::new(demo),
+        catalog_facets: Default::default(),
     };
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     let app = router::build(state, config.request_timeout())

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use parkway_app::auth::server::ServerContext;
-use parkway_core::cluster::{Clusters, sync::SyncStatus};
+use parkway_core::{
+    catalog::facets::FacetCache,
+    cluster::{Clusters, sync::SyncStatus},
+};
 use sqlx::PgPool;
 
 use crate::{auth::AuthSettings, clusters::DemoClusters, metrics::Metrics};
@@ -24,6 +27,8 @@ pub struct AppState {
     pub sync: Arc<SyncStatus>,
     /// The built-in demo endpoints, when serving them (outage simulation).
     pub demo: Arc<DemoClusters>,
+    /// This replica's facet counts, reloaded when the catalog changes.
+    pub catalog_facets: FacetCache,
 }
 
 impl AppState {
@@ -33,6 +38,7 @@ impl AppState {
             pool: self.pool.clone(),
             sign_in: self.auth.sign_in.mode(),
             clusters: self.clusters.clone(),
+            catalog_facets: self.catalog_facets.clone(),
         }
     }
 }

@@ -24,12 +24,25 @@ use common::{Answer, ORIGIN};
 /// A descriptor the import endpoint accepts (and the entity endpoint then finds).
 const MATRIX_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: matrix-team}\nspec: {type: team, children: []}\n";
 
-/// An entity the removal endpoints may delete.
-const DOOMED_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: matrix-doomed}\nspec: {type: team, children: []}\n";
+/// An entity the removal endpoints may delete: owned by `matrix-team`, the team every
+/// documented caller belongs to (so team owners may change it).
+const DOOMED_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: matrix-doomed}\nspec: {type: service, lifecycle: production, owner: matrix-team}\n";
+
+/// What the entity endpoint's `PUT` writes (also `matrix-team`'s).
+const PUT_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: matrix-put}\nspec: {type: service, lifecycle: production, owner: matrix-team}\n";
+
+/// The team `matrix-team`, then `extra` (which may refer to it) as its own source.
+async fn seed_catalog(pool: &PgPool, extra: Option<(&str, &str)>) {
+    for (source, text) in [("matrix-entity", MATRIX_DESCRIPTOR)].into_iter().chain(extra) {
+        parkway_core::catalog::store::import(pool, source, "matrix.yaml", text, "system:test", None)
+            .await
+            .ok();
+    }
+}
 
 /// The body's media type for `path`.
 fn content_type(path: &str) -> &'static str {
-    if path.starts_with("/api/v1/catalog/import") {
+    if path.starts_with("/api/v1/catalog/") {
         "application/yaml"
     } else {
         "application/json"
@@ -45,32 +58,21 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
             Some(MATRIX_DESCRIPTOR),
         ),
         "/api/v1/catalog/entities/{kind}/{namespace}/{name}" if endpoint.method == Method::DELETE => {
-            parkway_core::catalog::store::import(
-                pool,
-                "matrix-doomed",
-                "doomed.yaml",
-                DOOMED_DESCRIPTOR,
-                "system:test",
-                None,
-            )
-            .await
-            .ok();
+            seed_catalog(pool, Some(("matrix-doomed", DOOMED_DESCRIPTOR))).await;
             (
-                "/api/v1/catalog/entities/group/default/matrix-doomed".to_owned(),
+                "/api/v1/catalog/entities/component/default/matrix-doomed".to_owned(),
                 None,
             )
         }
-        "/api/v1/catalog/entities/{kind}/{namespace}/{name}" => {
-            parkway_core::catalog::store::import(
-                pool,
-                "matrix-entity",
-                "matrix.yaml",
-                MATRIX_DESCRIPTOR,
-                "system:test",
-                None,
+        "/api/v1/catalog/entities/{kind}/{namespace}/{name}" if endpoint.method == Method::PUT => {
+            seed_catalog(pool, None).await;
+            (
+                "/api/v1/catalog/entities/component/default/matrix-put".to_owned(),
+                Some(PUT_DESCRIPTOR),
             )
-            .await
-            .ok();
+        }
+        "/api/v1/catalog/entities/{kind}/{namespace}/{name}" => {
+            seed_catalog(pool, None).await;
             (
                 "/api/v1/catalog/entities/group/default/matrix-team".to_owned(),
                 None,
@@ -155,7 +157,7 @@ async fn every_api_endpoint_enforces_its_documented_access(pool: PgPool) {
     let nobody = common::session_cookie(&pool, &[]).await;
     for endpoint in ENDPOINTS {
         let what = format!("{} {}", endpoint.method, endpoint.path);
-        let documented = common::person(&pool, &[endpoint.role]).await;
+        let documented = common::person_in_teams(&pool, &[endpoint.role], &["matrix-team"]).await;
         let (path, body) = concrete(&pool, endpoint, documented).await;
         let json = content_type(&path);
 
@@ -219,7 +221,7 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
     for access in SERVER_FNS {
         let action = Action::from_str(access.action).expect("a known action");
         let role = Role::from_str(access.role).expect("a known role");
-        let documented = common::person(&pool, &[role]).await;
+        let documented = common::person_in_teams(&pool, &[role], &["matrix-team"]).await;
         // Arguments that point at things the documented caller may act on.
         let sample = match access.path {
             "/fn/revoke_token" => {
@@ -234,30 +236,12 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                     .expect("token");
                 format!("id={}", token.info.id)
             }
-            "/fn/remove_catalog_entity" => {
-                parkway_core::catalog::store::import(
-                    &pool,
-                    "matrix-doomed",
-                    "doomed.yaml",
-                    DOOMED_DESCRIPTOR,
-                    "system:test",
-                    None,
-                )
-                .await
-                .ok();
+            "/fn/remove_catalog_entity" | "/fn/catalog_descriptor" => {
+                seed_catalog(&pool, Some(("matrix-doomed", DOOMED_DESCRIPTOR))).await;
                 access.sample.to_owned()
             }
-            "/fn/catalog_entity" => {
-                parkway_core::catalog::store::import(
-                    &pool,
-                    "matrix-fn",
-                    "matrix.yaml",
-                    MATRIX_DESCRIPTOR,
-                    "system:test",
-                    None,
-                )
-                .await
-                .ok();
+            "/fn/catalog_entity" | "/fn/save_catalog_entity" => {
+                seed_catalog(&pool, None).await;
                 access.sample.to_owned()
             }
             "/fn/cluster_workloads" => {

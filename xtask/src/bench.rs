@@ -357,6 +357,59 @@ fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> Result<(f64, 
     ))
 }
 
+/// The plans of the catalog page's queries, as the server runs them (custom plans for
+/// the actual filters), so a sequential scan cannot hide.
+fn explain_hot_queries(url: &str) -> Result<()> {
+    const COLUMNS: &str = "key, kind, namespace, name, title, description, spec_type, lifecycle, tier, owner, business_unit, tags";
+    let queries = [
+        (
+            "unfiltered page",
+            format!("select {COLUMNS} from catalog_entities e order by e.name, e.key limit 51"),
+        ),
+        (
+            "filtered page",
+            format!(
+                "select {COLUMNS} from catalog_entities e where e.kind = 'component' and e.owner = 'group:default/team-7' \
+                 and e.lifecycle = 'production' order by e.name, e.key limit 51"
+            ),
+        ),
+        (
+            "typo corrections",
+            "select word from catalog_words where word % 'invocie' order by similarity(word, 'invocie') desc, word limit 4".to_owned(),
+        ),
+        (
+            "text search page",
+            format!(
+                "select * from (select {COLUMNS}, ts_rank(e.search, t.query) as rank from catalog_entities e, \
+                 to_tsquery('english', '(invocie:* | invoice)') as t(query) where e.search @@ t.query) m \
+                 order by rank desc, name, key limit 51"
+            ),
+        ),
+        (
+            "text search facet keys",
+            "select e.key from catalog_entities e, to_tsquery('english', '(invocie:* | invoice)') as t(query) where e.search @@ t.query".to_owned(),
+        ),
+    ];
+    println!();
+    for (label, sql) in queries {
+        let plan = cmd::output(Command::new("psql").args([
+            url,
+            "-Atc",
+            &format!("explain (analyze, buffers off, costs off) {sql}"),
+        ]))?;
+        let seq = if plan.contains("Seq Scan") {
+            "  (sequential scan)"
+        } else {
+            ""
+        };
+        println!("plan: {label}{seq}");
+        for line in plan.lines() {
+            println!("    {line}");
+        }
+    }
+    Ok(())
+}
+
 /// The catalog at 50,000 entities and ~200,000 relations: import time per 10,000
 /// entities, page latency (one connection: server time) and throughput (64
 /// connections) for the main views, server memory. Release build, scratch database.
@@ -452,6 +505,7 @@ pub fn catalog() -> Result<()> {
             }
         );
     }
+    explain_hot_queries(&url)?;
     let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {

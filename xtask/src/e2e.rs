@@ -52,7 +52,7 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .env("PARKWAY_CLUSTER_SYNC_SECONDS", "2")
         .env(
             "PARKWAY_ROLE_MAPPINGS",
-            "parkway-admins=platform-admin,team-search=developer",
+            "parkway-admins=platform-admin,team-search=developer,parkway-team-owners=team-owner",
         )
         .env_remove("PARKWAY_DEV_SIGN_IN")
         .stdin(Stdio::null())

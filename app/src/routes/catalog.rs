@@ -2,8 +2,10 @@
 //! share), with facet counts, typo-tolerant search and cursor pages. Plain links and
 //! GET forms: it works before (and without) the WebAssembly.
 
+pub mod edit;
 pub mod entity;
 pub mod graph;
+pub mod import;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -49,6 +51,30 @@ fn catalog_url(params: &CatalogParams, change: Option<(&str, &str)>) -> String {
     }
 }
 
+/// Why descriptors were refused: the summary, then one `file:line:column — field —
+/// reason` per line, as a list a screen reader announces.
+#[component]
+fn Problems(id: &'static str, error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let text = e.for_field("descriptors").unwrap_or_else(|| e.to_string());
+            let mut lines = text.lines().map(str::to_owned);
+            let summary = lines.next().unwrap_or_default();
+            let problems: Vec<String> = lines.collect();
+            view! {
+                <div id=id role="alert" data-testid="problems" class="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+                    <p class="font-semibold">{summary}</p>
+                    {(!problems.is_empty()).then(|| view! {
+                        <ul class="mt-2 list-disc space-y-1 pl-5 font-mono text-xs">
+                            {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                        </ul>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
 #[component]
 pub fn CatalogPage() -> impl IntoView {
     let query = use_query_map();
@@ -91,7 +117,8 @@ fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
     if view.total == 0 && !filtered {
         return view! {
             <EmptyState icon=Icon::Catalog title="The catalog is empty">
-                <p>"Entities appear once their catalog-info.yaml descriptors are imported — the same files Backstage uses — through the API (POST /api/v1/catalog/import) or the CLI (parkway catalog import FILE…)."</p>
+                <p>"Entities appear once their catalog-info.yaml descriptors are imported — the same files Backstage uses — from the import page, the API (POST /api/v1/catalog/import) or the CLI (parkway catalog import FILE…)."</p>
+                {view.can_import.then(|| view! { <a href="/catalog/import" class=format!("{PRIMARY} mt-4")>"Import descriptors"</a> })}
             </EmptyState>
         }
         .into_any();
@@ -161,9 +188,12 @@ fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
                     <button type="submit" class=PRIMARY>"Search"</button>
                     {filtered.then(|| view! { <a href="/catalog" class=SECONDARY>"Clear all"</a> })}
                 </form>
-                <h2 id="results-title" class="mt-6 text-sm text-slate-600 dark:text-slate-300" data-testid="result-count">
-                    {format!("{} {}", view.total, if view.total == 1 { "entity" } else { "entities" })}
-                </h2>
+                <div class="mt-6 flex items-center justify-between gap-3">
+                    <h2 id="results-title" class="text-sm text-slate-600 dark:text-slate-300" data-testid="result-count">
+                        {format!("{} {}", view.total, if view.total == 1 { "entity" } else { "entities" })}
+                    </h2>
+                    {view.can_import.then(|| view! { <a href="/catalog/import" class=SECONDARY>"Import descriptors"</a> })}
+                </div>
                 {if view.rows.is_empty() {
                     view! { <p class="mt-3 text-sm text-slate-600 dark:text-slate-300">"Nothing matches. Remove a filter or try other words."</p> }.into_any()
                 } else {

@@ -1,10 +1,14 @@
 //! The catalog: listing with facets, and one entity with its relations and runtime.
 
 mod catalog_entity;
+mod edit_catalog_entity;
+mod import_catalog;
 mod list_catalog;
 mod remove_catalog_entity;
 
 pub use catalog_entity::*;
+pub use edit_catalog_entity::*;
+pub use import_catalog::*;
 pub use list_catalog::*;
 pub use remove_catalog_entity::*;
 
@@ -68,6 +72,8 @@ pub struct CatalogView {
     pub total: i64,
     pub next_cursor: Option<String>,
     pub facets: Vec<FacetGroup>,
+    /// Whether the viewer may import descriptors (shows the import link).
+    pub can_import: bool,
 }
 
 /// The filters a catalog URL carries.
@@ -131,6 +137,44 @@ pub struct EntityView {
     pub kubernetes_id: String,
     pub runtime: Vec<RuntimeCluster>,
     pub owned: Vec<OwnedRow>,
-    /// Whether the viewer may remove it (shown for orphans).
-    pub can_remove: bool,
+    /// Groups: the health of the components and resources they own (a business unit:
+    /// everything under it).
+    pub rollup: Option<HealthRollup>,
+    /// Business units: the same per team.
+    pub teams: Vec<TeamRollup>,
+    /// Whether the viewer may edit and remove it (their team's, or a platform admin).
+    pub can_edit: bool,
+    /// Whether the viewer may import descriptors.
+    pub can_import: bool,
+}
+
+/// Health of what a team or business unit owns: entities per state and replicas.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthRollup {
+    pub entities: i64,
+    pub healthy: i64,
+    pub degraded: i64,
+    pub down: i64,
+    pub not_running: i64,
+    pub ready: i64,
+    pub wanted: i64,
+    /// The worst state present: `healthy`, `degraded`, `down` or `not running`.
+    pub state: String,
+}
+
+/// One team of a business unit, with its roll-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRollup {
+    pub team: RefLink,
+    pub health: HealthRollup,
+}
+
+/// What an import from the browser changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub source: String,
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: usize,
+    pub orphaned: Vec<String>,
 }

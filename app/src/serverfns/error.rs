@@ -61,7 +61,7 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use parkway_core::{audit, cluster, identity};
+    use parkway_core::{audit, catalog, cluster, identity};
 
     use super::AppError;
 
@@ -83,6 +83,26 @@ mod server {
                 },
                 identity::Error::Conflict(message) => AppError::Conflict(message),
                 identity::Error::NotFound(what) => AppError::NotFound(format!("{what} not found")),
+                other => internal(other),
+            }
+        }
+    }
+
+    /// Descriptor problems go to the `descriptors` field, one `file:line:column — field
+    /// — reason` per line.
+    impl From<catalog::Error> for AppError {
+        fn from(err: catalog::Error) -> Self {
+            match err {
+                catalog::Error::Invalid { .. } | catalog::Error::TooLarge { .. } => AppError::Invalid {
+                    field: "descriptors".to_owned(),
+                    reason: err.to_string(),
+                },
+                catalog::Error::NotFound(what) => AppError::NotFound(format!("{what} not found")),
+                catalog::Error::BadRequest(reason) => AppError::Invalid {
+                    field: "request".to_owned(),
+                    reason,
+                },
+                catalog::Error::Denied(denied) => denied.into(),
                 other => internal(other),
             }
         }

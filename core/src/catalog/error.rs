@@ -17,6 +17,9 @@ pub enum Error {
     /// A query parameter that cannot be used, e.g. a cursor from elsewhere.
     #[error("{0}")]
     BadRequest(String),
+    /// The caller may not make this change (ownership decided it).
+    #[error(transparent)]
+    Denied(#[from] crate::identity::Denied),
     #[error("could not write the audit trail: {0}")]
     Audit(#[from] audit::Error),
     #[error("database error: {0}")]

@@ -274,7 +274,7 @@ impl Entity {
 }
 
 /// One thing wrong with a descriptor: where, which field, why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     pub line: usize,
     pub column: usize,

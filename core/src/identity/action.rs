@@ -30,16 +30,20 @@ pub enum Action {
     /// Import catalog descriptors (creating, updating and orphaning entities).
     #[serde(rename = "catalog.import")]
     ImportCatalog,
-    /// Remove catalog entities (orphans, mostly).
+    /// Edit and remove any catalog entity.
     #[serde(rename = "catalog.edit")]
     EditCatalog,
+    /// Edit the catalog entities one's own team owns (and keep them owned by a team
+    /// of one's own); anything else needs `catalog.edit`.
+    #[serde(rename = "catalog.edit-team")]
+    EditTeamCatalog,
     /// Stop and restart the built-in demo clusters (outage simulation).
     #[serde(rename = "demo-cluster.control")]
     ControlDemoClusters,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -50,6 +54,7 @@ impl Action {
         Action::ViewClusters,
         Action::ImportCatalog,
         Action::EditCatalog,
+        Action::EditTeamCatalog,
         Action::ControlDemoClusters,
     ];
 
@@ -66,6 +71,7 @@ impl Action {
             Action::ViewClusters => "cluster.view",
             Action::ImportCatalog => "catalog.import",
             Action::EditCatalog => "catalog.edit",
+            Action::EditTeamCatalog => "catalog.edit-team",
             Action::ControlDemoClusters => "demo-cluster.control",
         }
     }

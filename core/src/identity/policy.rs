@@ -58,6 +58,11 @@ pub enum Resource {
     Clusters,
     /// The service catalog as a whole.
     Catalog,
+    /// One catalog entity; `team_owned` when a team the caller belongs to owns it both
+    /// before and after the change.
+    CatalogEntity {
+        team_owned: bool,
+    },
 }
 
 impl Resource {
@@ -99,9 +104,8 @@ pub const fn grants(role: Role) -> &'static [Action] {
     use Action::*;
     const EVERYONE: &[Action] = &[ViewPortal, ManageOwnTokens];
     match role {
-        Role::Developer | Role::TeamOwner | Role::CoeEditor | Role::SecurityApprover | Role::Leader => {
-            EVERYONE
-        }
+        Role::Developer | Role::CoeEditor | Role::SecurityApprover | Role::Leader => EVERYONE,
+        Role::TeamOwner => &[ViewPortal, ManageOwnTokens, EditTeamCatalog],
         Role::PlatformAdmin => &[
             ViewPortal,
             ManageOwnTokens,
@@ -113,6 +117,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ViewClusters,
             ImportCatalog,
             EditCatalog,
+            EditTeamCatalog,
             ControlDemoClusters,
         ],
     }
@@ -135,6 +140,8 @@ pub fn authorize(principal: Option<&Principal>, action: Action, resource: Resour
         (Action::ManageOwnTokens, Resource::TokensOf { owner }) if owner != principal.user_id => {
             Action::ManageAllTokens
         }
+        // Another team's entity (or none's) needs the broader grant.
+        (Action::EditTeamCatalog, Resource::CatalogEntity { team_owned: false }) => Action::EditCatalog,
         _ => action,
     };
     if let Some(scopes) = &principal.scopes
@@ -258,6 +265,25 @@ mod tests {
             authorize(Some(&narrow), Action::ViewAudit, Resource::AuditLog),
             Err(Denied::Forbidden { .. })
         ));
+    }
+
+    #[test]
+    fn team_owners_edit_their_teams_entities_and_nothing_else() {
+        let owner = principal(&[Role::TeamOwner]);
+        let ours = Resource::CatalogEntity { team_owned: true };
+        let theirs = Resource::CatalogEntity { team_owned: false };
+        assert_eq!(authorize(Some(&owner), Action::EditTeamCatalog, ours), Ok(()));
+        assert!(matches!(
+            authorize(Some(&owner), Action::EditTeamCatalog, theirs),
+            Err(Denied::Forbidden {
+                action: Action::EditCatalog,
+                ..
+            })
+        ));
+        let developer = principal(&[Role::Developer]);
+        assert!(authorize(Some(&developer), Action::EditTeamCatalog, ours).is_err());
+        let admin = principal(&[Role::PlatformAdmin]);
+        assert_eq!(authorize(Some(&admin), Action::EditTeamCatalog, theirs), Ok(()));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use parkway_core::{
     catalog::{
         EntityKind, EntityRef, Error as CatalogError,
         query::{self, EntityFilter, Facets, Page},
-        store::{self, ImportOutcome, StoredEntity},
+        store::{self, ImportOutcome, PutResult, StoredEntity},
     },
     identity::{Action, Resource, authorize},
 };
@@ -45,12 +45,7 @@ pub async fn import(
 ) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
     let who = principal(&caller);
     authorize(who, Action::ImportCatalog, Resource::Catalog)?;
-    let media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::trim)
-        .unwrap_or_default();
+    let media = media_type(&headers);
     if !YAML_TYPES.contains(&media) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "the body must be descriptors as application/yaml, not `{media}`"
@@ -84,6 +79,71 @@ fn entity_key(kind: &str, namespace: &str, name: &str) -> ApiResult<String> {
     .key())
 }
 
+/// Media types a single descriptor may come as (JSON is read as the YAML it is).
+const DESCRIPTOR_TYPES: [&str; 5] = [
+    "application/yaml",
+    "application/x-yaml",
+    "text/yaml",
+    "text/x-yaml",
+    "application/json",
+];
+
+/// The media type of a request body, without parameters.
+fn media_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default()
+}
+
+/// `PUT /api/v1/catalog/entities/{kind}/{namespace}/{name}` with one descriptor
+/// (`application/yaml` or `application/json`): replaces the entity, or creates it.
+/// Team owners may change what their team owns and keep it their team's; anything
+/// else needs `catalog.edit`. Audited with before and after.
+pub async fn put(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath((kind, namespace, name)): ApiPath<(String, String, String)>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<StoredEntity>)> {
+    let who = principal(&caller);
+    // Whether the caller may edit anything at all; ownership is decided with the row locked.
+    authorize(
+        who,
+        Action::EditTeamCatalog,
+        Resource::CatalogEntity { team_owned: true },
+    )?;
+    let media = media_type(&headers);
+    if !DESCRIPTOR_TYPES.contains(&media) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body must be one descriptor as application/yaml or application/json, not `{media}`"
+        )));
+    }
+    let key = entity_key(&kind, &namespace, &name)?;
+    let body = body?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
+    let teams = store::teams_of(&state.pool, who).await?;
+    let actor = who.map(|p| p.handle.clone()).unwrap_or_default();
+    let (result, entity) = store::put(
+        &state.pool,
+        &key,
+        text,
+        &actor,
+        request_id(&headers),
+        store::edit_allowed(who, &teams),
+    )
+    .await?;
+    let status = match result {
+        PutResult::Created => StatusCode::CREATED,
+        PutResult::Replaced => StatusCode::OK,
+    };
+    Ok((status, Json(entity)))
+}
+
 /// `DELETE /api/v1/catalog/entities/{kind}/{namespace}/{name}`: remove an entity (an
 /// orphan, typically); audited with what it was.
 pub async fn remove(
@@ -93,10 +153,22 @@ pub async fn remove(
     ApiPath((kind, namespace, name)): ApiPath<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let who = principal(&caller);
-    authorize(who, Action::EditCatalog, Resource::Catalog)?;
+    authorize(
+        who,
+        Action::EditTeamCatalog,
+        Resource::CatalogEntity { team_owned: true },
+    )?;
     let key = entity_key(&kind, &namespace, &name)?;
+    let teams = store::teams_of(&state.pool, who).await?;
     let actor = who.map(|p| p.handle.clone()).unwrap_or_default();
-    store::delete(&state.pool, &key, &actor, request_id(&headers)).await?;
+    store::delete(
+        &state.pool,
+        &key,
+        &actor,
+        request_id(&headers),
+        store::edit_allowed(who, &teams),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -155,7 +227,14 @@ pub async fn list(
     };
     let limit = params.limit.unwrap_or(50);
     Ok(Json(
-        query::list(&state.pool, &filter, limit, params.cursor.as_deref()).await?,
+        query::list(
+            &state.pool,
+            &state.catalog_facets,
+            &filter,
+            limit,
+            params.cursor.as_deref(),
+        )
+        .await?,
     ))
 }
 
@@ -166,5 +245,7 @@ pub async fn facets(
     ApiQuery(filter): ApiQuery<EntityFilter>,
 ) -> ApiResult<Json<Facets>> {
     authorize(principal(&caller), Action::ViewPortal, Resource::Catalog)?;
-    Ok(Json(query::facets(&state.pool, &filter).await?))
+    Ok(Json(
+        query::facets(&state.pool, &state.catalog_facets, &filter).await?,
+    ))
 }

@@ -71,6 +71,7 @@ fn build(
         clusters,
         sync: Arc::new(SyncStatus::default()),
         demo: Arc::new(demo),
+        catalog_facets: Default::default(),
     };
     router::build(state, request_timeout)
 }
@@ -81,6 +82,11 @@ pub fn app(pool: PgPool, request_timeout: Duration) -> Router {
 
 /// A person holding exactly `roles` (through one test group each).
 pub async fn person(pool: &PgPool, roles: &[Role]) -> uuid::Uuid {
+    person_in_teams(pool, roles, &[]).await
+}
+
+/// A person holding `roles` and belonging to `teams` (groups `team-<name>`).
+pub async fn person_in_teams(pool: &PgPool, roles: &[Role], teams: &[&str]) -> uuid::Uuid {
     let pairs: Vec<(String, Role)> = roles.iter().map(|r| (format!("test-{r}"), *r)).collect();
     role_mappings::seed(pool, &pairs, "system:test")
         .await
@@ -91,7 +97,11 @@ pub async fn person(pool: &PgPool, roles: &[Role]) -> uuid::Uuid {
         subject: subject.clone(),
         email: Some(format!("{subject}@example.com")),
         display_name: format!("Test {}", roles.first().map_or("nobody", |r| r.as_str())),
-        groups: pairs.into_iter().map(|(g, _)| g).collect(),
+        groups: pairs
+            .into_iter()
+            .map(|(g, _)| g)
+            .chain(teams.iter().map(|t| format!("team-{t}")))
+            .collect(),
     };
     let mut conn = pool.acquire().await.expect("connection");
     users::upsert_person(&mut conn, &identity, "team-")
@@ -101,7 +111,12 @@ pub async fn person(pool: &PgPool, roles: &[Role]) -> uuid::Uuid {
 
 /// A `Cookie` header value for a fresh session of a person holding `roles`.
 pub async fn session_cookie(pool: &PgPool, roles: &[Role]) -> String {
-    let user = person(pool, roles).await;
+    team_session_cookie(pool, roles, &[]).await
+}
+
+/// Like [`session_cookie`], for a member of `teams`.
+pub async fn team_session_cookie(pool: &PgPool, roles: &[Role], teams: &[&str]) -> String {
+    let user = person_in_teams(pool, roles, teams).await;
     let policy = sessions::SessionPolicy {
         idle: Duration::from_secs(3600),
         absolute: Duration::from_secs(7200),

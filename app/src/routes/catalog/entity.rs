@@ -10,11 +10,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::graph::RelationGraph;
 use crate::components::badges::{DemoBadge, EnvironmentBadge, StatePill};
 use crate::components::form::{CARD, TABLE, TD, TH};
-use crate::components::form::{DANGER, FormError};
+use crate::components::form::{DANGER, FormError, SECONDARY};
 use crate::components::layout::FOCUS_RING;
 use crate::components::page::Crumb;
 use crate::serverfns::AppError;
-use crate::serverfns::catalog::{EntityView, RefLink, RemoveCatalogEntity, RuntimeCluster, catalog_entity};
+use crate::serverfns::catalog::{
+    EntityView, HealthRollup, RefLink, RemoveCatalogEntity, RuntimeCluster, TeamRollup, catalog_entity,
+};
 
 const LINK: &str = "font-medium text-emerald-800 underline-offset-2 hover:underline dark:text-emerald-300";
 const CHIP: &str = "inline-flex items-center rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-200";
@@ -98,7 +100,12 @@ fn Entity(e: EntityView, tab: String) -> impl IntoView {
                 {heading}
                 {e.orphaned.then(|| view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">"orphaned: its source no longer lists it"</span> })}
             </h1>
-            {(e.orphaned && e.can_remove).then(|| view! { <RemoveOrphan link=e.link.clone() /> })}
+            {e.can_edit.then(|| view! {
+                <div class="mt-3 flex flex-wrap items-center gap-3">
+                    <a href=format!("{}/edit", e.link.href) class=SECONDARY>"Edit descriptor"</a>
+                    {e.orphaned.then(|| view! { <RemoveOrphan link=e.link.clone() /> })}
+                </div>
+            })}
             {e.description.clone().map(|d| view! { <p class="mt-2 max-w-3xl text-slate-600 dark:text-slate-300">{d}</p> })}
             <dl class="mt-4 flex flex-wrap gap-x-8 gap-y-2 text-sm">
                 {e.owner.clone().map(|o| view! { <div><dt class="text-slate-500 dark:text-slate-400">"Owner"</dt><dd><a href=o.href class=format!("{LINK} rounded {FOCUS_RING}")>{o.label}</a></dd></div> })}
@@ -162,6 +169,8 @@ fn Overview(e: EntityView) -> impl IntoView {
                 }).collect_view()}
             </section>
         </div>
+        {e.rollup.clone().map(|r| view! { <RollupCard rollup=r unit=!e.teams.is_empty() /> })}
+        {(!e.teams.is_empty()).then(|| view! { <TeamsTable teams=e.teams.clone() /> })}
         {(!e.owned.is_empty()).then(|| view! {
             <section class=CARD aria-labelledby="owned-title">
                 <h2 id="owned-title" class="text-lg font-semibold text-slate-900 dark:text-white">{format!("Owns {} entities", e.owned.len())}</h2>
@@ -184,6 +193,76 @@ fn Overview(e: EntityView) -> impl IntoView {
                 </div>
             </section>
         })}
+    }
+}
+
+/// Entities per state and replicas, summed over every cluster's snapshot.
+#[component]
+fn RollupCard(rollup: HealthRollup, unit: bool) -> impl IntoView {
+    let tile = |label: &'static str, value: i64, tone: &'static str| {
+        view! {
+            <div class="rounded-lg border border-slate-200 px-4 py-3 dark:border-slate-800">
+                <dt class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</dt>
+                <dd class=format!("mt-1 text-2xl font-semibold tabular-nums {tone}")>{value}</dd>
+            </div>
+        }
+    };
+    let title = if unit {
+        "Health across the business unit"
+    } else {
+        "Health of what the team runs"
+    };
+    view! {
+        <section class=CARD aria-labelledby="rollup-title" data-testid="rollup">
+            <div class="flex flex-wrap items-center gap-3">
+                <h2 id="rollup-title" class="text-lg font-semibold text-slate-900 dark:text-white">{title}</h2>
+                <StatePill state=rollup.state.clone() />
+            </div>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+                {format!("{} components and resources; {} of {} replicas ready in every cluster (from the latest snapshots).", rollup.entities, rollup.ready, rollup.wanted)}
+            </p>
+            <dl class="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-4">
+                {tile("Healthy", rollup.healthy, "text-emerald-700 dark:text-emerald-300")}
+                {tile("Degraded", rollup.degraded, "text-amber-700 dark:text-amber-300")}
+                {tile("Down", rollup.down, "text-red-700 dark:text-red-300")}
+                {tile("Not running", rollup.not_running, "text-slate-700 dark:text-slate-300")}
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn TeamsTable(teams: Vec<TeamRollup>) -> impl IntoView {
+    view! {
+        <section class=CARD aria-labelledby="teams-title">
+            <h2 id="teams-title" class="text-lg font-semibold text-slate-900 dark:text-white">{format!("{} owners", teams.len())}</h2>
+            <div class="mt-3 overflow-x-auto">
+                <table class=TABLE data-testid="unit-teams">
+                    <thead><tr>
+                        <th scope="col" class=TH>"Owner"</th>
+                        <th scope="col" class=TH>"Entities"</th>
+                        <th scope="col" class=TH>"Healthy"</th>
+                        <th scope="col" class=TH>"Degraded"</th>
+                        <th scope="col" class=TH>"Down"</th>
+                        <th scope="col" class=TH>"Not running"</th>
+                        <th scope="col" class=TH>"Replicas ready"</th>
+                    </tr></thead>
+                    <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                        {teams.into_iter().map(|t| view! {
+                            <tr>
+                                <td class=TD><span class="flex items-center gap-2"><a href=t.team.href class=format!("{LINK} rounded {FOCUS_RING}")>{t.team.label}</a><StatePill state=t.health.state.clone() /></span></td>
+                                <td class=format!("{TD} tabular-nums")>{t.health.entities}</td>
+                                <td class=format!("{TD} tabular-nums")>{t.health.healthy}</td>
+                                <td class=format!("{TD} tabular-nums")>{t.health.degraded}</td>
+                                <td class=format!("{TD} tabular-nums")>{t.health.down}</td>
+                                <td class=format!("{TD} tabular-nums")>{t.health.not_running}</td>
+                                <td class=format!("{TD} tabular-nums")>{format!("{}/{}", t.health.ready, t.health.wanted)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
     }
 }
 
@@ -261,7 +340,7 @@ fn RemoveOrphan(link: RefLink) -> impl IntoView {
         .collect();
     let part = move |i: usize| parts.get(i).cloned().unwrap_or_default();
     view! {
-        <ActionForm action=remove attr:class="mt-3 flex items-center gap-3">
+        <ActionForm action=remove attr:class="flex items-center gap-3">
             <input type="hidden" name="kind" value=part(0) />
             <input type="hidden" name="namespace" value=part(1) />
             <input type="hidden" name="name" value=part(2) />

@@ -7,14 +7,14 @@ use crate::serverfns::AppError;
 /// One entity: header facts, relations, what it owns (groups) and its runtime.
 #[server(prefix = "/fn", endpoint = "catalog_entity", input = GetUrl)]
 pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Result<EntityView, AppError> {
-    use super::{OwnedRow, RefLink, RelationGroup, RuntimeCluster};
+    use super::{HealthRollup, OwnedRow, RefLink, RelationGroup, RuntimeCluster, TeamRollup};
     use crate::serverfns::{
         clusters::{WorkloadRow, age},
         identity::when,
     };
     use leptos::serde_json::Value;
     use parkway_core::{
-        catalog::{EntityKind, store},
+        catalog::{EntityKind, rollup::Rollup, store},
         cluster::{snapshot, view},
         identity::{Action, Resource, authorize},
     };
@@ -69,33 +69,90 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
         } else {
             Vec::new()
         };
-        let owned = if kind_parsed == EntityKind::Group {
-            let owned_keys: Vec<String> = entity
-                .relations
+        let is_group = kind_parsed == EntityKind::Group;
+        let is_unit = is_group && entity.spec_type.as_deref() == Some("business-unit");
+        let runnables = if is_group {
+            let (owner, unit) = if is_unit {
+                (None, Some(key.as_str()))
+            } else {
+                (Some(key.as_str()), None)
+            };
+            store::runnables(&ctx.pool, owner, unit).await?
+        } else {
+            Vec::new()
+        };
+        let owned_keys: Vec<String> = entity
+            .relations
+            .iter()
+            .filter(|r| r.type_ == "ownerOf")
+            .map(|r| r.target.clone())
+            .collect();
+        let id_of = |k: &str| {
+            runnables
                 .iter()
-                .filter(|r| r.type_ == "ownerOf")
-                .map(|r| r.target.clone())
-                .collect();
-            let ids: Vec<String> = owned_keys.iter().map(|k| RefLink::from_key(k).label).collect();
-            let health = snapshot::health_by_id(&ctx.pool, &ids)
+                .find(|r| r.key == k)
+                .map_or_else(|| RefLink::from_key(k).label, |r| r.kubernetes_id.clone())
+        };
+        let mut ids: Vec<String> = owned_keys.iter().map(|k| id_of(k)).collect();
+        ids.extend(runnables.iter().map(|r| r.kubernetes_id.clone()));
+        ids.sort();
+        ids.dedup();
+        let health = if is_group {
+            snapshot::health_by_id(&ctx.pool, &ids)
                 .await
-                .map_err(crate::serverfns::error::internal)?;
-            owned_keys
+                .map_err(crate::serverfns::error::internal)?
+        } else {
+            Default::default()
+        };
+        let replicas = |id: &str| health.get(id).map(|(ready, wanted, _)| (*ready, *wanted));
+        let owned = owned_keys
+            .iter()
+            .map(|k| OwnedRow {
+                replicas: replicas(&id_of(k)),
+                lifecycle: None,
+                link: RefLink::from_key(k),
+            })
+            .collect();
+        let mut rollup = Rollup::default();
+        let mut per_team: std::collections::BTreeMap<String, Rollup> = Default::default();
+        for r in &runnables {
+            rollup.add(replicas(&r.kubernetes_id));
+            if let Some(owner) = &r.owner {
+                per_team
+                    .entry(owner.clone())
+                    .or_default()
+                    .add(replicas(&r.kubernetes_id));
+            }
+        }
+        let view_of = |r: &Rollup| HealthRollup {
+            entities: r.entities,
+            healthy: r.healthy,
+            degraded: r.degraded,
+            down: r.down,
+            not_running: r.not_running,
+            ready: r.ready,
+            wanted: r.wanted,
+            state: r.state().as_str().to_owned(),
+        };
+        let teams = if is_unit {
+            per_team
                 .iter()
-                .map(|k| {
-                    let link = RefLink::from_key(k);
-                    OwnedRow {
-                        replicas: health
-                            .get(&link.label)
-                            .map(|(ready, wanted, _)| (*ready, *wanted)),
-                        lifecycle: None,
-                        link,
-                    }
+                .map(|(team, r)| TeamRollup {
+                    team: RefLink::from_key(team),
+                    health: view_of(r),
                 })
                 .collect()
         } else {
             Vec::new()
         };
+        let rollup = (is_group && rollup.entities > 0).then(|| view_of(&rollup));
+        let my_teams = store::teams_of(&ctx.pool, who.as_ref()).await?;
+        let can_edit = store::edit_allowed(who.as_ref(), &my_teams)(&store::EditOwners {
+            before: entity.owner.clone(),
+            exists: true,
+            after: entity.owner.clone(),
+        })
+        .is_ok();
         let links = entity
             .body
             .pointer("/metadata/links")
@@ -131,7 +188,10 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
             kubernetes_id,
             runtime,
             owned,
-            can_remove: authorize(who.as_ref(), Action::EditCatalog, Resource::Catalog).is_ok(),
+            rollup,
+            teams,
+            can_edit,
+            can_import: authorize(who.as_ref(), Action::ImportCatalog, Resource::Catalog).is_ok(),
         })
     })
     .await

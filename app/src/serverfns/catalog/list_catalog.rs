@@ -29,18 +29,15 @@ pub async fn list_catalog(
             q: some(&params.q),
         };
         let cursor = (!cursor.is_empty()).then_some(cursor.as_str());
-        let page = query::list(&ctx.pool, &filter, 50, cursor)
+        let (page, facets) = query::page(&ctx.pool, &ctx.catalog_facets, &filter, 50, cursor)
             .await
             .map_err(|e| match e {
                 parkway_core::catalog::Error::BadRequest(message) => AppError::Invalid {
                     field: "cursor".into(),
                     reason: message,
                 },
-                other => crate::serverfns::error::internal(other),
+                other => other.into(),
             })?;
-        let facets = query::facets(&ctx.pool, &filter)
-            .await
-            .map_err(crate::serverfns::error::internal)?;
         let by_key = |values: &[(String, i64)]| -> Vec<(String, String, i64)> {
             values
                 .iter()
@@ -56,6 +53,7 @@ pub async fn list_catalog(
             values,
         };
         Ok(CatalogView {
+            can_import: authorize(who.as_ref(), Action::ImportCatalog, Resource::Catalog).is_ok(),
             total: facets.total,
             next_cursor: page.next_cursor,
             facets: vec![

@@ -11,7 +11,11 @@ pub async fn remove_catalog_entity(kind: String, namespace: String, name: String
     };
     crate::serverfns::error::respond(async move {
         let (who, ctx) = crate::serverfns::identity::caller()?;
-        authorize(who.as_ref(), Action::EditCatalog, Resource::Catalog)?;
+        authorize(
+            who.as_ref(),
+            Action::EditTeamCatalog,
+            Resource::CatalogEntity { team_owned: true },
+        )?;
         let kind: EntityKind = kind.parse().map_err(|reason: String| AppError::Invalid {
             field: "kind".into(),
             reason,
@@ -22,18 +26,16 @@ pub async fn remove_catalog_entity(kind: String, namespace: String, name: String
             namespace.to_lowercase(),
             name.to_lowercase()
         );
-        let actor = who.map(|p| p.handle).unwrap_or_default();
+        let teams = store::teams_of(&ctx.pool, who.as_ref()).await?;
+        let actor = who.as_ref().map(|p| p.handle.clone()).unwrap_or_default();
         store::delete(
             &ctx.pool,
             &key,
             &actor,
             crate::auth::server::request_id().as_deref(),
+            store::edit_allowed(who.as_ref(), &teams),
         )
-        .await
-        .map_err(|e| match e {
-            parkway_core::catalog::Error::NotFound(what) => AppError::NotFound(format!("{what} not found")),
-            other => crate::serverfns::error::internal(other),
-        })?;
+        .await?;
         leptos_axum::redirect("/catalog");
         Ok(())
     })
