@@ -75,7 +75,7 @@ describe('catalog changes', () => {
       area.dispatchEvent(new Event('input', { bubbles: true }));
     });
     await page.getByRole('button', { name: 'Import' }).click();
-    await page.getByTestId('problems').filter({ hasText: 'is 20000000 bytes; an import may be at most 8388608 bytes' }).waitFor();
+    await page.getByTestId('problems').filter({ hasText: 'the form is over 2 MiB' }).waitFor();
 
     await page.goto('/catalog');
     assert.equal(await page.getByTestId('result-count').innerText(), before, 'nothing was imported');

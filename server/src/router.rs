@@ -53,6 +53,7 @@ pub fn build(state: AppState, request_timeout: Duration) -> Router {
             state.clone(),
             auth::middleware::authenticate,
         ))
+        .layer(middleware::from_fn(limit_server_fn_bodies))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
@@ -68,27 +69,35 @@ pub fn build(state: AppState, request_timeout: Duration) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// Largest server-function body: room for an 8 MiB import, URL-encoded, so an
-/// oversized paste reaches the import's own precise size check.
-pub const SERVER_FN_BODY_LIMIT: usize = 3 * parkway_core::catalog::store::MAX_IMPORT_BYTES;
+/// Largest server-function body: axum's default, which server functions apply.
+/// Browser imports are therefore smaller than API and CLI ones (8 MiB).
+pub const SERVER_FN_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// Server functions get the same context as pages (CONVENTIONS rule 4). Their body is
-/// read here, with a limit (server functions would read any size), and a body over it
-/// is answered as the functions' own error type, so forms show why.
-async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, SERVER_FN_BODY_LIMIT).await else {
+/// Server functions refuse a body over the limit with an opaque deserialization
+/// error; answer it first, in their own error type, so a form can say why and what
+/// to do instead.
+async fn limit_server_fn_bodies(request: Request<Body>, next: middleware::Next) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if request.uri().path().starts_with("/fn/") && declared.is_some_and(|n| n > SERVER_FN_BODY_LIMIT) {
         let error = parkway_app::serverfns::AppError::Invalid {
             field: "request".into(),
             reason: format!(
-                "the form is over {} MiB; an import may be at most {} MiB (use the CLI or the API for bigger catalogs, split into several sources)",
+                "the form is over {} MiB, the most a browser form may send; import bigger files with the CLI or the API (up to {} MiB each), or split them",
                 SERVER_FN_BODY_LIMIT / 1_048_576,
                 parkway_core::catalog::store::MAX_IMPORT_BYTES / 1_048_576
             ),
         };
         return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(error)).into_response();
-    };
-    let request = Request::from_parts(parts, Body::from(bytes));
+    }
+    next.run(request).await
+}
+
+/// Server functions get the same context as pages (CONVENTIONS rule 4).
+async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> axum::response::Response {
     let context = state.server_context();
     handle_server_fns_with_context(move || provide_context(context.clone()), request)
         .await
