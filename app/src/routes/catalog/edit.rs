@@ -32,13 +32,14 @@ pub fn EditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let text = descriptor.await?;
                 Ok::<_, AppError>(view! {
-                    <section class=CARD aria-labelledby="descriptor-label">
+                    <section class=CARD aria-labelledby="edit-title">
+                        <h2 id="edit-title" class="sr-only">"Edit form"</h2>
                         <ActionForm action=save attr:class="space-y-4">
                             <input type="hidden" name="kind" value=part("kind") />
                             <input type="hidden" name="namespace" value=part("namespace") />
                             <input type="hidden" name="name" value=part("name") />
                             <div>
-                                <label id="descriptor-label" for="descriptor" class=LABEL>"Descriptor (YAML or JSON)"</label>
+                                <label for="descriptor" class=LABEL>"Descriptor (YAML or JSON)"</label>
                                 <textarea id="descriptor" name="descriptor" rows="24" spellcheck="false" aria-describedby="descriptor-problems"
                                     class=format!("{INPUT} font-mono text-xs")>{text}</textarea>
                             </div>

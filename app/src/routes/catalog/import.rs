@@ -27,7 +27,7 @@ pub fn ImportPage() -> impl IntoView {
             trail=TRAIL
         />
         <section class=CARD aria-labelledby="import-title">
-            <h2 id="import-title" class="sr-only">"Descriptors"</h2>
+            <h2 id="import-title" class="sr-only">"Import form"</h2>
             <ActionForm action=import attr:class="space-y-4">
                 <div class="grid gap-4 sm:grid-cols-2">
                     <div>
