@@ -335,6 +335,32 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
                 None
             }
         };
+        // Required fields are checked even when the metadata is wrong, so one pass
+        // reports every problem of the document.
+        if let (Some(kind), Some(spec)) = (kind, spec) {
+            let spec_pos = doc.key_pos("spec").unwrap_or(spec.pos);
+            for field in required_strings(kind) {
+                match spec.get(field) {
+                    None => checker.problem(
+                        spec_pos,
+                        &format!("spec.{field}"),
+                        format!("required for a {kind}"),
+                    ),
+                    Some(node) => {
+                        checker.string(node, &format!("spec.{field}"));
+                    }
+                }
+            }
+            for field in required_lists(kind) {
+                if spec.get(field).is_none() {
+                    checker.problem(
+                        spec_pos,
+                        &format!("spec.{field}"),
+                        format!("required for a {kind} (an empty list is fine)"),
+                    );
+                }
+            }
+        }
         let (
             Some(kind),
             Some(Metadata {
@@ -350,28 +376,6 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
         else {
             continue;
         };
-        let spec_pos = doc.key_pos("spec").unwrap_or(spec.pos);
-        for field in required_strings(kind) {
-            match spec.get(field) {
-                None => checker.problem(
-                    spec_pos,
-                    &format!("spec.{field}"),
-                    format!("required for a {kind}"),
-                ),
-                Some(node) => {
-                    checker.string(node, &format!("spec.{field}"));
-                }
-            }
-        }
-        for field in required_lists(kind) {
-            if spec.get(field).is_none() {
-                checker.problem(
-                    spec_pos,
-                    &format!("spec.{field}"),
-                    format!("required for a {kind} (an empty list is fine)"),
-                );
-            }
-        }
         let mut refs = Vec::new();
         for rf in ref_fields(kind) {
             let Some(node) = spec.get(rf.field) else { continue };
@@ -531,6 +535,9 @@ spec:
                 "c.yaml:1:13 — apiVersion — `backstage.io/v2` is not supported: expected backstage.io/v1alpha1 or backstage.io/v1beta1",
                 "c.yaml:4:9 — metadata.name — `-bad-` is not valid: 1–63 characters of [a-zA-Z0-9], separated by `-`, `_` or `.`",
                 "c.yaml:5:10 — metadata.tags[0] — `Java` is not a valid tag: lower-case words of [a-z0-9:+#] joined by `-`",
+                // A bad header does not hide what is wrong in the spec.
+                "c.yaml:6:1 — spec.lifecycle — required for a Component",
+                "c.yaml:8:10 — spec.owner — expected a string, found a list",
             ]
         );
     }
