@@ -100,7 +100,8 @@ describe('catalog changes', () => {
     await result.getByRole('link', { name: 'component:default/gift-cards' }).click();
     await page.waitForURL('**/catalog/component/default/gift-cards');
     await page.getByText('Sells and redeems gift cards.').waitFor();
-    assert.deepEqual(problems, []);
+    // The refused imports (422, 413) are expected; nothing else may fail.
+    assert.deepEqual(problems.filter((p) => !/status of (413|422)/.test(p)), []);
     await context.close();
   });
 
