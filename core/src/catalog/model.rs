@@ -49,6 +49,17 @@ impl EntityKind {
     pub fn key_name(self) -> String {
         self.as_str().to_ascii_lowercase()
     }
+
+    /// The key of the entity of this kind that a page URL's namespace and name point
+    /// at (keys compare case-insensitively).
+    pub fn key(self, namespace: &str, name: &str) -> String {
+        format!(
+            "{}:{}/{}",
+            self.key_name(),
+            namespace.to_lowercase(),
+            name.to_lowercase()
+        )
+    }
 }
 
 impl fmt::Display for EntityKind {

@@ -23,12 +23,7 @@ pub async fn catalog_entity(kind: String, namespace: String, name: String) -> Re
         authorize(who.as_ref(), Action::ViewPortal, Resource::Catalog)?;
         let not_found = || AppError::NotFound(format!("no {kind} `{namespace}/{name}` in the catalog"));
         let kind_parsed: EntityKind = kind.parse().map_err(|_| not_found())?;
-        let key = format!(
-            "{}:{}/{}",
-            kind_parsed.key_name(),
-            namespace.to_lowercase(),
-            name.to_lowercase()
-        );
+        let key = kind_parsed.key(&namespace, &name);
         let entity = store::get(&ctx.pool, &key)
             .await
             .map_err(crate::serverfns::error::internal)?

@@ -9,12 +9,7 @@ fn entity_key(kind: &str, namespace: &str, name: &str) -> Result<String, AppErro
     let kind: parkway_core::catalog::EntityKind = kind
         .parse()
         .map_err(|_| AppError::NotFound(format!("no {kind} `{namespace}/{name}` in the catalog")))?;
-    Ok(format!(
-        "{}:{}/{}",
-        kind.key_name(),
-        namespace.to_lowercase(),
-        name.to_lowercase()
-    ))
+    Ok(kind.key(namespace, name))
 }
 
 /// An entity's descriptor as YAML, for editing; refused unless the caller may edit it.

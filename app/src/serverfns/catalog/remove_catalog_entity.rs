@@ -20,12 +20,7 @@ pub async fn remove_catalog_entity(kind: String, namespace: String, name: String
             field: "kind".into(),
             reason,
         })?;
-        let key = format!(
-            "{}:{}/{}",
-            kind.key_name(),
-            namespace.to_lowercase(),
-            name.to_lowercase()
-        );
+        let key = kind.key(&namespace, &name);
         let teams = store::teams_of(&ctx.pool, who.as_ref()).await?;
         let actor = who.as_ref().map(|p| p.handle.clone()).unwrap_or_default();
         store::delete(
