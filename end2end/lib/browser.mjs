@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: Debian's Chromium through playwright-core
 // (never a downloaded browser), against the server xtask started.
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -101,6 +102,19 @@ export async function sameDocument(page) {
 /** Waits until the WebAssembly has hydrated the page. */
 export async function hydrated(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20_000 });
+}
+
+/** Opens a page the signed-in person may not see and checks the refusal twice: in the
+ *  server-rendered HTML (what a reader without JavaScript gets, with its status) and
+ *  on screen once the WebAssembly has hydrated (hydration re-renders the error
+ *  boundary, so reading the screen before that would race). */
+export async function assertRefusedPage(page, path, status, reason) {
+  const response = await page.goto(path);
+  assert.equal(response.status(), status, `${path}: status`);
+  assert.match(await response.text(), reason, `${path}: server-rendered refusal`);
+  await hydrated(page);
+  await page.locator('main').getByText(reason).first().waitFor();
+  assert.match(await page.locator('h1').first().innerText(), /You don.t have access|Sign in to see this page|Not found/);
 }
 
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ARTIFACTS, accessibilityViolations, browser, hydrated, watchForErrors } from '../lib/browser.mjs';
+import { ARTIFACTS, accessibilityViolations, assertRefusedPage, browser, hydrated, watchForErrors } from '../lib/browser.mjs';
 
 let chrome;
 before(async () => {
@@ -136,9 +136,7 @@ describe('catalog changes', () => {
     await page.goto('/catalog/component/default/billing-api');
     await page.getByRole('heading', { level: 1 }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Edit descriptor' }).count(), 0);
-    const refused = await page.goto('/catalog/component/default/billing-api/edit');
-    assert.equal(refused.status(), 403);
-    assert.match(await page.locator('main').innerText(), /catalog\.edit/);
+    await assertRefusedPage(page, '/catalog/component/default/billing-api/edit', 403, /catalog\.edit/);
     // The refused save (422) and the refused edit page (403) are expected.
     assert.deepEqual(problems.filter((p) => !/status of (403|422)/.test(p)), []);
     await context.close();
