@@ -2,7 +2,7 @@
 
 use parkway_core::catalog::{
     facets::FacetCache,
-    query::{self, EntityFilter},
+    query::{self, EntityFilter, Sort},
     store,
 };
 use sqlx::PgPool;
@@ -271,4 +271,164 @@ async fn search_pages_follow_relevance_without_gaps_or_repeats(pool: PgPool) {
     }
     let expected: Vec<String> = all.items.iter().map(|e| e.key.clone()).collect();
     assert_eq!(walked, expected);
+}
+
+/// The searchable text lives in its own table: an edit must move what a search finds,
+/// and a deletion must leave nothing behind for a search to stumble on.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn search_follows_edits_and_deletions(pool: PgPool) {
+    seeded(&pool).await;
+    let cache = FacetCache::default();
+    let search = |q: &str| EntityFilter {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    let key = "component:default/checkout-service";
+    let found = |page: &query::Page| page.items.iter().any(|e| e.key == key);
+    let (before, _) = query::page(&pool, &cache, &search("authorisations"), 50, None)
+        .await
+        .expect("searches");
+    assert!(found(&before));
+
+    let stored = store::get(&pool, key).await.expect("reads").expect("exists");
+    let edited = store::descriptor_yaml(&stored.body).replace(
+        "Takes the basket to a paid order; retries card authorisations.",
+        "Settles baskets through the zephyr gateway.",
+    );
+    store::put(&pool, key, &edited, "system:test", None, |_| Ok(()))
+        .await
+        .expect("saves");
+    let (old_words, _) = query::page(&pool, &cache, &search("authorisations"), 50, None)
+        .await
+        .expect("searches");
+    assert!(!found(&old_words), "the old description is no longer searchable");
+    let (new_words, facets) = query::page(&pool, &cache, &search("zephir"), 50, None)
+        .await
+        .expect("searches");
+    assert!(found(&new_words), "the new description is, typo and all");
+    assert_eq!(facets.total, 1);
+
+    store::delete(&pool, key, "system:test", None, |_| Ok(()))
+        .await
+        .expect("deletes");
+    let (gone, facets) = query::page(&pool, &cache, &search("zephyr"), 50, None)
+        .await
+        .expect("searches");
+    assert!(gone.items.is_empty());
+    assert_eq!(facets.total, 0);
+    let (searchable, entities): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from catalog_search), (select count(*) from catalog_entities)",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    assert_eq!(searchable, entities);
+}
+
+/// Walks every page of `filter` three entities at a time, following the cursors.
+async fn walk(pool: &PgPool, cache: &FacetCache, filter: &EntityFilter) -> Vec<String> {
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = query::list(pool, cache, filter, 3, cursor.as_deref())
+            .await
+            .expect("pages");
+        walked.extend(page.items.iter().map(|e| e.key.clone()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return walked,
+        }
+    }
+}
+
+/// Edits an entity's description, which makes it the most recently updated.
+async fn touch(pool: &PgPool, key: &str, description: &str) {
+    let stored = store::get(pool, key).await.expect("reads").expect("exists");
+    let old = stored.description.clone().expect("has a description");
+    let edited = store::descriptor_yaml(&stored.body).replace(&old, description);
+    store::put(pool, key, &edited, "system:test", None, |_| Ok(()))
+        .await
+        .expect("saves");
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn every_order_pages_without_gaps_or_repeats(pool: PgPool) {
+    seeded(&pool).await;
+    touch(
+        &pool,
+        "component:default/checkout-service",
+        "Checkout, edited first.",
+    )
+    .await;
+    touch(
+        &pool,
+        "api:default/checkout-api",
+        "Places checkout orders, edited last.",
+    )
+    .await;
+    let cache = FacetCache::default();
+    let ordered = |sort: Sort, q: Option<&str>| EntityFilter {
+        sort: Some(sort),
+        q: q.map(str::to_owned),
+        ..Default::default()
+    };
+
+    // Recently updated: the last edit, then the first, then the import (one
+    // transaction, one time) by key, descending.
+    let recent = query::list(&pool, &cache, &ordered(Sort::Updated, None), 200, None)
+        .await
+        .expect("lists");
+    let keys: Vec<&str> = recent.items.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(
+        keys[..2],
+        ["api:default/checkout-api", "component:default/checkout-service"]
+    );
+    assert!(
+        recent
+            .items
+            .windows(2)
+            .all(|w| w[0].updated_at >= w[1].updated_at)
+    );
+    let mut rest: Vec<&str> = keys[2..].to_vec();
+    rest.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(keys[2..], rest[..]);
+    assert_eq!(walk(&pool, &cache, &ordered(Sort::Updated, None)).await, keys);
+
+    // The same orders over search hits, and relevance still the default there.
+    for sort in [Sort::Name, Sort::Updated, Sort::Relevance] {
+        let filter = ordered(sort, Some("checkout"));
+        let all = query::list(&pool, &cache, &filter, 200, None)
+            .await
+            .expect("searches");
+        assert!(all.items.len() >= 4, "{sort:?}: {:?}", names(&all));
+        let expected: Vec<String> = all.items.iter().map(|e| e.key.clone()).collect();
+        assert_eq!(walk(&pool, &cache, &filter).await, expected, "{sort:?}");
+        match sort {
+            Sort::Name => assert!(all.items.windows(2).all(|w| w[0].name <= w[1].name)),
+            Sort::Updated => assert_eq!(all.items[0].key, "api:default/checkout-api"),
+            Sort::Relevance => {
+                let default = query::list(&pool, &cache, &ordered(sort, Some("checkout")), 200, None)
+                    .await
+                    .expect("searches");
+                let unsorted = EntityFilter {
+                    q: Some("checkout".into()),
+                    ..Default::default()
+                };
+                let implicit = query::list(&pool, &cache, &unsorted, 200, None)
+                    .await
+                    .expect("searches");
+                assert_eq!(default, implicit);
+            }
+        }
+    }
+
+    // A cursor continues only the order it came from.
+    let by_name = query::list(&pool, &cache, &ordered(Sort::Name, None), 2, None)
+        .await
+        .expect("lists");
+    let cursor = by_name.next_cursor.expect("more pages");
+    let err = query::list(&pool, &cache, &ordered(Sort::Updated, None), 2, Some(&cursor))
+        .await
+        .expect_err("another order's cursor");
+    assert!(err.to_string().contains("continues the `name` order"), "{err}");
 }

@@ -43,6 +43,37 @@ describe('catalog', () => {
     await context.close();
   });
 
+  test('the order is chosen by link, kept by filters and pages, and shows when each entity changed', async () => {
+    const context = await chrome.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const problems = watchForErrors(page);
+    await page.goto('/catalog?q=checkout');
+    await hydrated(page);
+    const order = page.getByRole('navigation', { name: 'Order' });
+    assert.equal(await order.getByRole('link', { name: 'Best match' }).getAttribute('aria-current'), 'true');
+    await order.getByRole('link', { name: 'Recently updated' }).click();
+    await page.waitForURL(/q=checkout&sort=updated$/);
+    const table = page.getByTestId('catalog-table');
+    await table.getByRole('columnheader', { name: 'Updated' }).waitFor();
+    assert.match(await table.locator('tbody tr').first().innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    // A facet keeps the order; so does a new search.
+    await page.getByRole('region', { name: 'Kind' }).getByRole('link', { name: /^component\s+\d+$/ }).click();
+    await page.waitForURL(/kind=component.*sort=updated/);
+    await page.getByLabel('Search names, titles, descriptions and tags').fill('payments');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/q=payments/);
+    assert.match(page.url(), /sort=updated/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'catalog-sorted.png'), fullPage: true });
+    assert.deepEqual(await accessibilityViolations(page), []);
+    // Without words there is nothing to be relevant to: name is the default.
+    await page.goto('/catalog');
+    await hydrated(page);
+    assert.equal(await order.getByRole('link', { name: 'Best match' }).count(), 0);
+    assert.equal(await order.getByRole('link', { name: 'Name' }).getAttribute('aria-current'), 'true');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('filtering by owner and lifecycle updates the URL and the results', async () => {
     for (const colorScheme of ['light', 'dark']) {
       const context = await chrome.newContext({ bypassCSP: true, colorScheme });

@@ -10,7 +10,7 @@ use axum::{
 };
 use parkway_core::catalog::{
     Problem,
-    query::{EntitySummary, Facets, Page},
+    query::{EntitySummary, Facets, Page, Sort},
     store::{ImportOutcome, Relation, StoredEntity},
 };
 use utoipa::openapi::{
@@ -82,7 +82,15 @@ fn query_parameters(e: &Endpoint) -> Vec<utoipa::openapi::path::Parameter> {
     match (e.method.clone(), e.path) {
         (Method::GET, "/api/v1/catalog/entities") => filters()
             .chain([
-                query("cursor", "`next_cursor` of the previous page.", string_schema()),
+                query(
+                    "sort",
+                    "`name`, `updated` (most recently changed first) or `relevance` (the default when `q` has words; otherwise `name`).",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(Sort::ALL.map(Sort::as_str)))
+                        .into(),
+                ),
+                query("cursor", "`next_cursor` of the previous page, in the same order.", string_schema()),
                 query(
                     "limit",
                     "Page size, 1 to 200 (default 50).",
@@ -364,6 +372,7 @@ mod tests {
                 "tier",
                 "tag",
                 "q",
+                "sort",
                 "cursor",
                 "limit"
             ]

@@ -15,7 +15,7 @@ use sqlx::{
 
 mod common;
 
-const ACME: &str = include_str!("../../core/tests/fixtures/acme.yaml");
+use common::{ACME, bad_inputs};
 
 fn import_request(source: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
     Request::post(format!("/api/v1/catalog/import?source={source}"))
@@ -30,44 +30,6 @@ async fn entity_count(pool: &PgPool) -> i64 {
         .fetch_one(pool)
         .await
         .expect("counts")
-}
-
-/// Each bad input, the status it must get, and words its message must contain.
-fn bad_inputs() -> Vec<(&'static str, String, u16, &'static str)> {
-    let nested = format!(
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: deep}}\nspec: {}\n",
-        "[".repeat(50) + &"]".repeat(50)
-    );
-    vec![
-        (
-            "invalid YAML",
-            "apiVersion: [unclosed\n".to_owned(),
-            422,
-            "(yaml)",
-        ),
-        (
-            "wrong apiVersion",
-            ACME.replacen("backstage.io/v1alpha1", "backstage.io/v9", 1),
-            422,
-            "`backstage.io/v9` is not supported",
-        ),
-        (
-            "duplicate entities",
-            format!("{ACME}---\n{}", ACME.split("---\n").last().unwrap_or_default()),
-            422,
-            "is defined twice in this import",
-        ),
-        ("deep nesting", nested, 422, "nested deeper than 32 levels"),
-        (
-            "reference to nothing",
-            ACME.replace(
-                "dependsOn: [resource:checkout-db]",
-                "dependsOn: [resource:ghost-db]",
-            ),
-            422,
-            "`resource:default/ghost-db` does not exist",
-        ),
-    ]
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
@@ -147,12 +109,12 @@ async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
     .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
-    let get = |path: &'static str| {
-        let (app, developer) = (app.clone(), developer.clone());
+    let get = |path: &str| {
+        let (app, developer, path) = (app.clone(), developer.clone(), path.to_owned());
         async move {
             common::send(
                 &app,
-                Request::get(path)
+                Request::get(path.as_str())
                     .header("authorization", format!("Bearer {developer}"))
                     .body(Body::empty())
                     .expect("request"),
@@ -169,6 +131,35 @@ async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
     assert_eq!(facets["total"], 2);
     let bad = get("/api/v1/catalog/entities?cursor=nonsense").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let recent = get("/api/v1/catalog/entities?sort=updated&limit=2").await;
+    assert_eq!(recent.status, StatusCode::OK, "{}", recent.body);
+    assert!(
+        recent.json()["items"][0]["updated_at"].is_string(),
+        "{}",
+        recent.body
+    );
+    let by_name_cursor = page["next_cursor"].as_str().expect("cursor").to_owned();
+    let mixed = get(&format!("/api/v1/catalog/entities?kind=component&lifecycle=production&limit=1&sort=updated&cursor={by_name_cursor}")).await;
+    assert_eq!(mixed.status, StatusCode::BAD_REQUEST, "{}", mixed.body);
+    assert!(
+        mixed.body.contains("continues the `name` order, not `updated`"),
+        "{}",
+        mixed.body
+    );
+    let unknown_order = get("/api/v1/catalog/entities?sort=newest").await;
+    assert_eq!(
+        unknown_order.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        unknown_order.body
+    );
+    assert!(
+        unknown_order
+            .body
+            .contains("sort: `newest` is not an order; use name, updated or relevance"),
+        "{}",
+        unknown_order.body
+    );
     let remove = |token: String| {
         let app = app.clone();
         async move {

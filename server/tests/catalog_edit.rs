@@ -18,7 +18,8 @@ mod common;
 
 use common::{Answer, ORIGIN};
 
-const ACME: &str = include_str!("../../core/tests/fixtures/acme.yaml");
+use common::ACME;
+use parkway_app::routes::encode;
 const FRAUD_API: &str = "/api/v1/catalog/entities/api/default/fraud-api";
 
 fn fraud_api(owner: &str, description: &str) -> String {
@@ -373,10 +374,14 @@ async fn the_import_form_refuses_oversized_pastes_precisely(pool: PgPool) {
         "{three}"
     );
 
-    // Problems come back listed, and nothing was imported.
-    let bad = post("source=pasted&descriptors=kind%3A%20%5Bunclosed%0A".into()).await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-    assert!(bad.body.contains("pasted:"), "{}", bad.body);
+    // Every other kind of bad input the API refuses, pasted into the form: the same
+    // precise problems, listed with the pasted source's positions, and nothing imported.
+    for (what, text, status, words) in common::bad_inputs() {
+        let bad = post(format!("source=pasted&descriptors={}", encode(&text))).await;
+        assert_eq!(bad.status.as_u16(), status, "{what}: {}", bad.body);
+        assert!(bad.body.contains(words), "{what}: {}", bad.body);
+        assert!(bad.body.contains("pasted:"), "{what}: {}", bad.body);
+    }
     let count = sqlx::query_scalar!("select count(*) as \"n!\" from catalog_entities")
         .fetch_one(&pool)
         .await

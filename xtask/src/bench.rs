@@ -379,8 +379,8 @@ fn explain_hot_queries(url: &str) -> Result<()> {
         ),
         (
             "text search hits (ranked once, shared by the page and its facet counts)",
-            "select e.key, e.name, ts_rank(e.search, t.query) from catalog_entities e, \
-             to_tsquery('english', '(invocie:* | invoice)') as t(query) where e.search @@ t.query"
+            "select s.entity_id, ts_rank(s.search, t.query) from catalog_search s, \
+             to_tsquery('english', '(invocie:* | invoice)') as t(query) where s.search @@ t.query"
                 .to_owned(),
         ),
         (

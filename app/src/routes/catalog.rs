@@ -31,6 +31,7 @@ fn catalog_url(params: &CatalogParams, change: Option<(&str, &str)>) -> String {
         ("tier", params.tier.as_str()),
         ("tag", params.tag.as_str()),
         ("q", params.q.as_str()),
+        ("sort", params.sort.as_str()),
     ];
     if let Some((name, value)) = change {
         for pair in &mut pairs {
@@ -89,6 +90,7 @@ pub fn CatalogPage() -> impl IntoView {
                 tier: get("tier"),
                 tag: get("tag"),
                 q: get("q"),
+                sort: get("sort"),
             }
         })
     };
@@ -113,7 +115,26 @@ pub fn CatalogPage() -> impl IntoView {
 
 #[component]
 fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
-    let filtered = params != CatalogParams::default();
+    let filtered = CatalogParams {
+        sort: String::new(),
+        ..params.clone()
+    } != CatalogParams::default();
+    let searching = !params.q.trim().is_empty();
+    let by_updated = params.sort == "updated";
+    // The orders offered: relevance only when there are words to be relevant to.
+    let orders: Vec<(&str, &str)> = [
+        ("relevance", "Best match"),
+        ("name", "Name"),
+        ("updated", "Recently updated"),
+    ]
+    .into_iter()
+    .filter(|(value, _)| searching || *value != "relevance")
+    .collect();
+    let chosen = match params.sort.as_str() {
+        "" | "relevance" if !searching => "name".to_owned(),
+        "" => "relevance".to_owned(),
+        other => other.to_owned(),
+    };
     if view.total == 0 && !filtered {
         return view! {
             <EmptyState icon=Icon::Catalog title="The catalog is empty">
@@ -130,6 +151,7 @@ fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
         ("lifecycle", params.lifecycle.clone()),
         ("tier", params.tier.clone()),
         ("tag", params.tag.clone()),
+        ("sort", params.sort.clone()),
     ];
     let next = view.next_cursor.clone().map(|c| {
         let base = catalog_url(&params, None);
@@ -188,10 +210,23 @@ fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
                     <button type="submit" class=PRIMARY>"Search"</button>
                     {filtered.then(|| view! { <a href="/catalog" class=SECONDARY>"Clear all"</a> })}
                 </form>
-                <div class="mt-6 flex items-center justify-between gap-3">
+                <div class="mt-6 flex flex-wrap items-center justify-between gap-3">
                     <h2 id="results-title" class="text-sm text-slate-600 dark:text-slate-300" data-testid="result-count">
                         {format!("{} {}", view.total, if view.total == 1 { "entity" } else { "entities" })}
                     </h2>
+                    <nav aria-label="Order" class="ml-auto flex items-center gap-1 text-sm">
+                        <span class="mr-1 text-slate-500 dark:text-slate-400">"Order:"</span>
+                        {orders.into_iter().map(|(value, label)| {
+                            let on = chosen == value;
+                            let href = catalog_url(&params, Some(("sort", value)));
+                            let class = if on {
+                                format!("rounded px-2 py-1 bg-emerald-50 font-semibold text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100 {FOCUS_RING}")
+                            } else {
+                                format!("rounded px-2 py-1 text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800 {FOCUS_RING}")
+                            };
+                            view! { <a href=href class=class aria-current=on.then_some("true")>{label}</a> }
+                        }).collect_view()}
+                    </nav>
                     {view.can_import.then(|| view! { <a href="/catalog/import" class=SECONDARY>"Import descriptors"</a> })}
                 </div>
                 {if view.rows.is_empty() {
@@ -207,24 +242,26 @@ fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
                                     <th scope="col" class=TH>"Lifecycle"</th>
                                     <th scope="col" class=TH>"Tier"</th>
                                     <th scope="col" class=TH>"Tags"</th>
+                                    {by_updated.then(|| view! { <th scope="col" class=TH>"Updated"</th> })}
                                 </tr></thead>
                                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                                     {view.rows.into_iter().map(|row| view! {
                                         <tr>
                                             <td class=TD>
-                                                <a href=row.link.href.clone() class=format!("{LINK} rounded {FOCUS_RING}")>{row.link.label.clone()}</a>
+                                                <a href=row.link.href.clone() class=format!("{LINK} whitespace-nowrap rounded {FOCUS_RING}")>{row.link.label.clone()}</a>
                                                 {row.orphaned.then(|| view! { <span class="ml-2 text-xs font-medium text-amber-700 dark:text-amber-300">"orphaned"</span> })}
                                                 {row.description.map(|d| view! { <p class="mt-0.5 max-w-md text-xs text-slate-500 dark:text-slate-400">{d}</p> })}
                                             </td>
                                             <td class=TD>{row.link.kind.clone()}</td>
                                             <td class=TD>{row.owner.map(|o| view! { <a href=o.href class=format!("{LINK} rounded {FOCUS_RING}")>{o.label}</a> })}</td>
                                             <td class=TD>{row.lifecycle.unwrap_or_default()}</td>
-                                            <td class=TD>{row.tier.unwrap_or_default()}</td>
+                                            <td class=format!("{TD} whitespace-nowrap")>{row.tier.unwrap_or_default()}</td>
                                             <td class=TD>
                                                 <span class="flex flex-wrap gap-1">
                                                     {row.tags.into_iter().map(|t| view! { <span class=CHIP>{t}</span> }).collect_view()}
                                                 </span>
                                             </td>
+                                            {by_updated.then(|| view! { <td class=format!("{TD} whitespace-nowrap tabular-nums")>{row.updated.clone()}</td> })}
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

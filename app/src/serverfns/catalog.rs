@@ -55,6 +55,8 @@ pub struct CatalogRow {
     pub tier: Option<String>,
     pub tags: Vec<String>,
     pub orphaned: bool,
+    /// When an import or edit last changed it, `YYYY-MM-DD HH:MM UTC`.
+    pub updated: String,
 }
 
 /// One facet: the query parameter it sets and its values with counts.
@@ -86,6 +88,8 @@ pub struct CatalogParams {
     pub tier: String,
     pub tag: String,
     pub q: String,
+    /// `name`, `updated`, `relevance`, or empty for the default order.
+    pub sort: String,
 }
 
 /// The entity's workloads in one cluster.

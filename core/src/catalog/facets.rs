@@ -45,13 +45,34 @@ impl Values {
     }
 }
 
+/// An entity a text search matched, and how well.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    pub rank: f32,
+}
+
+/// A hit that passed the facet filters, with what orders it on the page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked<'a> {
+    pub key: &'a str,
+    pub name: &'a str,
+    pub rank: f32,
+    /// Last change, microseconds since the epoch.
+    pub updated: i64,
+}
+
 /// kind, owner, business unit, lifecycle, tier.
 type Row = [u32; DIMENSIONS];
 
 /// One entity's facet columns, as loaded from the database.
 #[derive(Debug, Clone, Default)]
 pub struct FacetSource {
+    pub id: i64,
     pub key: String,
+    pub name: String,
+    /// Last change, microseconds since the epoch (exact, unlike a float of seconds).
+    pub updated: i64,
     pub kind: String,
     pub owner: Option<String>,
     pub business_unit: Option<String>,
@@ -71,7 +92,12 @@ pub struct FacetIndex {
     tag_ids: Vec<u32>,
     /// The counts without any filter, the catalog's front page, computed once.
     unfiltered: Facets,
-    keys: HashMap<Box<str>, u32>,
+    /// Row of each entity id (what a text search returns).
+    rows_by_id: HashMap<i64, u32>,
+    /// Key and name of each row: what orders search hits and names the page's rows.
+    keys: Vec<Box<str>>,
+    names: Vec<Box<str>>,
+    updated: Vec<i64>,
     dimensions: [Values; DIMENSIONS],
     tags: Values,
 }
@@ -125,7 +151,10 @@ impl FacetIndex {
                 index.tag_ids.push(id);
             }
             index.tag_start.push(index.tag_ids.len() as u32);
-            index.keys.insert(s.key.into(), index.rows.len() as u32);
+            index.rows_by_id.insert(s.id, index.rows.len() as u32);
+            index.keys.push(s.key.into());
+            index.names.push(s.name.into());
+            index.updated.push(s.updated);
             index.rows.push(values);
         }
         index.unfiltered = index.count_rows(&EntityFilter::default(), None);
@@ -195,35 +224,42 @@ impl FacetIndex {
         refused
     }
 
-    /// The items whose entity passes every facet filter of `filter` (the text part
-    /// aside); items whose key the index does not know are dropped.
-    pub fn matching<T>(&self, filter: &EntityFilter, items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    /// The hits whose entity passes every facet filter of `filter` (the text part
+    /// aside). Ids this index does not know (written after it was loaded) are dropped.
+    pub fn passing(&self, filter: &EntityFilter, hits: &[Hit]) -> Vec<Ranked<'_>> {
         let selection = self.selection(filter);
-        items
-            .into_iter()
-            .filter(|item| {
-                self.keys
-                    .get(key(item))
-                    .is_some_and(|i| self.refused(*i as usize, &selection) == 0)
+        hits.iter()
+            .filter_map(|hit| {
+                let row = *self.rows_by_id.get(&hit.id)? as usize;
+                (self.refused(row, &selection) == 0).then(|| Ranked {
+                    key: &self.keys[row],
+                    name: &self.names[row],
+                    rank: hit.rank,
+                    updated: self.updated[row],
+                })
             })
             .collect()
     }
 
     /// Counts under `filter` (already normalised). `text_matches`, when the filter has
-    /// words, are the keys of the entities the text search found.
-    pub fn count(&self, filter: &EntityFilter, text_matches: Option<&[String]>) -> Facets {
-        if text_matches.is_none() && *filter == EntityFilter::default() {
+    /// words, are the entities the text search found.
+    pub fn count(&self, filter: &EntityFilter, text_matches: Option<&[Hit]>) -> Facets {
+        let unordered = EntityFilter {
+            sort: None,
+            ..filter.clone()
+        };
+        if text_matches.is_none() && unordered == EntityFilter::default() {
             return self.unfiltered.clone();
         }
         self.count_rows(filter, text_matches)
     }
 
-    fn count_rows(&self, filter: &EntityFilter, text_matches: Option<&[String]>) -> Facets {
+    fn count_rows(&self, filter: &EntityFilter, text_matches: Option<&[Hit]>) -> Facets {
         let selection = self.selection(filter);
-        let allowed: Option<Vec<bool>> = text_matches.map(|keys| {
+        let allowed: Option<Vec<bool>> = text_matches.map(|hits| {
             let mut allowed = vec![false; self.rows.len()];
-            for key in keys {
-                if let Some(i) = self.keys.get(key.as_str()) {
+            for hit in hits {
+                if let Some(i) = self.rows_by_id.get(&hit.id) {
                     allowed[*i as usize] = true;
                 }
             }
@@ -323,7 +359,7 @@ async fn load(pool: &PgPool) -> Result<FacetIndex> {
         .await?;
     let rows = sqlx::query_as!(
         FacetSource,
-        r#"select key, kind, owner, business_unit, lifecycle, tier, tags as "tags!" from catalog_entities"#
+        r#"select id, key, name, (extract(epoch from updated_at) * 1000000)::bigint as "updated!", kind, owner, business_unit, lifecycle, tier, tags as "tags!" from catalog_entities"#
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -336,8 +372,17 @@ mod tests {
     use super::*;
 
     fn entity(key: &str, kind: &str, owner: &str, lifecycle: &str, tags: &[&str]) -> FacetSource {
+        let (id, name) = match key {
+            "component:default/a" => (1, "a"),
+            "component:default/b" => (2, "b"),
+            "component:default/c" => (3, "c"),
+            _ => (4, "d"),
+        };
         FacetSource {
+            id,
             key: key.into(),
+            name: name.into(),
+            updated: id * 1_000,
             kind: kind.into(),
             owner: Some(owner.into()),
             business_unit: None,
@@ -425,18 +470,49 @@ mod tests {
 
     #[test]
     fn text_matches_limit_every_count() {
-        let keys = vec![
-            "component:default/b".to_owned(),
-            "api:default/d".to_owned(),
-            "gone:x/y".to_owned(),
-        ];
-        let f = index().count(&EntityFilter::default(), Some(&keys));
+        // b, d, and an entity written after the index was loaded.
+        let hits = [2, 4, 99].map(|id| Hit { id, rank: 0.5 });
+        let f = index().count(&EntityFilter::default(), Some(&hits));
         assert_eq!(f.total, 2);
         assert_eq!(f.kind, vec![("api".into(), 1), ("component".into(), 1)]);
         let tagged = EntityFilter {
             tag: Some("web".into()),
             ..Default::default()
         };
-        assert_eq!(index().count(&tagged, Some(&keys)).total, 1);
+        assert_eq!(index().count(&tagged, Some(&hits)).total, 1);
+    }
+
+    #[test]
+    fn passing_hits_keep_their_rank_and_meet_the_facet_filters() {
+        let index = index();
+        let hits = [
+            Hit { id: 3, rank: 0.9 },
+            Hit { id: 1, rank: 0.2 },
+            Hit { id: 4, rank: 0.7 },
+            Hit { id: 99, rank: 1.0 },
+        ];
+        let production_components = EntityFilter {
+            kind: Some("component".into()),
+            lifecycle: Some("production".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            index.passing(&production_components, &hits),
+            vec![
+                Ranked {
+                    key: "component:default/c",
+                    name: "c",
+                    rank: 0.9,
+                    updated: 3_000,
+                },
+                Ranked {
+                    key: "component:default/a",
+                    name: "a",
+                    rank: 0.2,
+                    updated: 1_000,
+                },
+            ]
+        );
+        assert_eq!(index.passing(&EntityFilter::default(), &hits).len(), 3);
     }
 }

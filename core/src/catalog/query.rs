@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::error::{Error, Result};
-use super::facets::{FacetCache, FacetIndex};
+use super::facets::{FacetCache, FacetIndex, Hit, Ranked};
 
 /// Filters, as query parameters and page URLs carry them. Empty strings mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +20,50 @@ pub struct EntityFilter {
     pub tag: Option<String>,
     /// Words to search for in name, title, description and tags.
     pub q: Option<String>,
+    /// The order of the listing (facet counts ignore it).
+    pub sort: Option<Sort>,
+}
+
+/// The order of a listing. Each has its own keyset cursor, so a cursor only continues
+/// the order it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// By name, then key: the default without words.
+    Name,
+    /// Most recently imported or edited first.
+    Updated,
+    /// Best match first, then by name: the default when searching. Without words to
+    /// match it is the same as `name`.
+    Relevance,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Relevance, Sort::Name, Sort::Updated];
+
+    /// As URLs spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::Updated => "updated",
+            Sort::Relevance => "relevance",
+        }
+    }
+}
+
+impl std::str::FromStr for Sort {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Sort::ALL
+            .into_iter()
+            .find(|sort| sort.as_str() == s)
+            .ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "sort: `{s}` is not an order; use name, updated or relevance"
+                ))
+            })
+    }
 }
 
 impl EntityFilter {
@@ -39,6 +83,17 @@ impl EntityFilter {
             tier: Self::clean(&self.tier),
             tag: Self::clean(&self.tag),
             q: Self::clean(&self.q),
+            sort: self.sort,
+        }
+    }
+
+    /// The order a page is listed in: the one asked for, else relevance when there
+    /// are words to match, else name.
+    fn order(&self, searching: bool) -> Sort {
+        match (self.sort, searching) {
+            (Some(Sort::Relevance), false) | (None, false) => Sort::Name,
+            (None, true) => Sort::Relevance,
+            (Some(sort), _) => sort,
         }
     }
 }
@@ -59,6 +114,9 @@ pub struct EntitySummary {
     pub business_unit: Option<String>,
     pub tags: Vec<String>,
     pub orphaned: bool,
+    /// When an import or edit last changed it.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -68,7 +126,7 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// A transaction planned for the actual filters: the queries below use
+/// A transaction planned for the actual filters: the listing by name uses
 /// `$n is null or …` for optional filters, which a cached generic plan cannot fold
 /// away (it would scan for every filter combination).
 async fn planned_transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
@@ -105,7 +163,7 @@ fn search_words(q: &str) -> Vec<String> {
 /// one of the catalog words most similar to it (trigram similarity against the small
 /// `catalog_words` table, so `invocie` also looks for `invoice`). `None` when the
 /// search has no words at all.
-async fn text_query(conn: &mut sqlx::PgConnection, q: &str) -> Result<Option<String>> {
+async fn text_query(pool: &PgPool, q: &str) -> Result<Option<String>> {
     let words = search_words(q);
     if words.is_empty() {
         return Ok(None);
@@ -122,7 +180,7 @@ async fn text_query(conn: &mut sqlx::PgConnection, q: &str) -> Result<Option<Str
         &words,
         MAX_CORRECTIONS,
     )
-    .fetch_all(&mut *conn)
+    .fetch_all(pool)
     .await?;
     let clauses: Vec<String> = words
         .iter()
@@ -143,40 +201,105 @@ async fn text_query(conn: &mut sqlx::PgConnection, q: &str) -> Result<Option<Str
 /// Largest page.
 pub const MAX_LIMIT: i64 = 200;
 
-fn encode_cursor(rank: f32, name: &str, key: &str) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::json!([rank, name, key]).to_string())
+/// Where a page ended, in the terms of its order: what the next page starts after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "lowercase")]
+enum Position {
+    Name {
+        name: String,
+        key: String,
+    },
+    /// `at`: microseconds since the epoch, exact (a float would round).
+    Updated {
+        at: i64,
+        key: String,
+    },
+    Relevance {
+        rank: f32,
+        name: String,
+        key: String,
+    },
 }
 
-fn decode_cursor(cursor: &str) -> Result<(f32, String, String)> {
-    let bad = || Error::BadRequest("cursor: not a cursor this API returned; start again without it".into());
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    serde_json::from_slice::<(f32, String, String)>(&bytes).map_err(|_| bad())
+impl Position {
+    fn sort(&self) -> Sort {
+        match self {
+            Position::Name { .. } => Sort::Name,
+            Position::Updated { .. } => Sort::Updated,
+            Position::Relevance { .. } => Sort::Relevance,
+        }
+    }
+
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(cursor: &str) -> Result<Self> {
+        let bad =
+            || Error::BadRequest("cursor: not a cursor this API returned; start again without it".into());
+        let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+        serde_json::from_slice(&bytes).map_err(|_| bad())
+    }
+
+    /// Where a hit sits in `sort`'s order.
+    fn of(sort: Sort, hit: &Ranked<'_>) -> Self {
+        let (name, key) = (hit.name.to_owned(), hit.key.to_owned());
+        match sort {
+            Sort::Name => Position::Name { name, key },
+            Sort::Updated => Position::Updated { at: hit.updated, key },
+            Sort::Relevance => Position::Relevance {
+                rank: hit.rank,
+                name,
+                key,
+            },
+        }
+    }
+
+    /// The position as a hit, to compare hits against in [`ordering`].
+    fn as_ranked(&self) -> Ranked<'_> {
+        match self {
+            Position::Name { name, key } => Ranked {
+                key,
+                name,
+                rank: 0.0,
+                updated: 0,
+            },
+            Position::Updated { at, key } => Ranked {
+                key,
+                name: "",
+                rank: 0.0,
+                updated: *at,
+            },
+            Position::Relevance { rank, name, key } => Ranked {
+                key,
+                name,
+                rank: *rank,
+                updated: 0,
+            },
+        }
+    }
 }
 
-/// An entity the searched words match.
-struct Hit {
-    key: String,
-    name: String,
-    rank: f32,
-}
-
-/// Every entity the words of `q` match, with its relevance: one index scan, shared by
-/// the page and its facet counts. `None` when `q` has no words to search for.
+/// Every entity the words of `q` match, with its relevance: one index scan of the
+/// narrow `catalog_search` table, shared by the page and its facet counts. `None` when
+/// `q` has no words to search for.
+///
+/// No custom plan here (unlike the filtered listing): the query has one shape, the
+/// GIN index is always the way in, and planning a prefix search per request cost more
+/// than running it.
 async fn text_hits(pool: &PgPool, q: &str) -> Result<Option<Vec<Hit>>> {
-    let mut tx = planned_transaction(pool).await?;
-    let Some(text) = text_query(&mut tx, q).await? else {
+    let Some(text) = text_query(pool, q).await? else {
         return Ok(None);
     };
     let hits = sqlx::query_as!(
         Hit,
-        r#"select e.key, e.name, ts_rank(e.search, t.query) as "rank!"
-           from catalog_entities e, to_tsquery('english', $1) as t(query)
-           where e.search @@ t.query"#,
+        r#"select s.entity_id as id, ts_rank(s.search, t.query) as "rank!"
+           from catalog_search s, to_tsquery('english', $1) as t(query)
+           where s.search @@ t.query"#,
         text
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
-    tx.commit().await?;
     Ok(Some(hits))
 }
 
@@ -185,7 +308,7 @@ async fn summaries(pool: &PgPool, keys: &[String]) -> Result<Vec<EntitySummary>>
     let mut rows = sqlx::query_as!(
         EntitySummary,
         r#"select key, kind, namespace, name, title, description, spec_type, lifecycle, tier, owner,
-                  business_unit, tags, orphaned_at is not null as "orphaned!"
+                  business_unit, tags, orphaned_at is not null as "orphaned!", updated_at
            from catalog_entities where key = any($1)"#,
         keys
     )
@@ -197,91 +320,172 @@ async fn summaries(pool: &PgPool, keys: &[String]) -> Result<Vec<EntitySummary>>
     Ok(rows)
 }
 
-type Cursor = Option<(f32, String, String)>;
+/// Search hits in `sort`'s order, the same orders the SQL listings use; each ends
+/// with the key, so it is total and cursors never skip or repeat.
+fn ordering(sort: Sort) -> impl Fn(&Ranked<'_>, &Ranked<'_>) -> std::cmp::Ordering {
+    move |a, b| match sort {
+        Sort::Name => a.name.cmp(b.name).then_with(|| a.key.cmp(b.key)),
+        Sort::Updated => b.updated.cmp(&a.updated).then_with(|| b.key.cmp(a.key)),
+        Sort::Relevance => b
+            .rank
+            .total_cmp(&a.rank)
+            .then_with(|| a.name.cmp(b.name))
+            .then_with(|| a.key.cmp(b.key)),
+    }
+}
 
-/// A page of search hits: the facet filters applied through the index, ordered by
-/// relevance then name, after `cursor`.
+/// A page of search hits: the facet filters applied through the index, in `sort`'s
+/// order, after `cursor`. Only the page's own rows are sorted: a broad search's
+/// thousands of hits are partitioned around the page's end first.
 async fn ranked_page(
     pool: &PgPool,
     index: &FacetIndex,
     f: &EntityFilter,
-    hits: Vec<Hit>,
+    hits: &[Hit],
+    sort: Sort,
     limit: i64,
-    cursor: Cursor,
+    cursor: Option<Position>,
 ) -> Result<Page> {
-    let mut hits = index.matching(f, hits, |h| h.key.as_str());
-    hits.sort_by(|a, b| {
-        b.rank
-            .total_cmp(&a.rank)
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.key.cmp(&b.key))
-    });
-    let after = |h: &Hit| match &cursor {
-        None => true,
-        Some((rank, name, key)) => {
-            h.rank < *rank
-                || (h.rank == *rank && (h.name.as_str(), h.key.as_str()) > (name.as_str(), key.as_str()))
-        }
-    };
-    let chosen: Vec<&Hit> = hits
-        .iter()
-        .filter(|h| after(h))
-        .take(limit as usize + 1)
+    let limit = limit as usize;
+    let order = ordering(sort);
+    let after = cursor.as_ref().map(Position::as_ranked);
+    let mut chosen: Vec<Ranked<'_>> = index
+        .passing(f, hits)
+        .into_iter()
+        .filter(|h| {
+            after
+                .as_ref()
+                .is_none_or(|a| order(a, h) == std::cmp::Ordering::Less)
+        })
         .collect();
-    let more = chosen.len() as i64 > limit;
-    let chosen = &chosen[..chosen.len().min(limit as usize)];
-    let keys: Vec<String> = chosen.iter().map(|h| h.key.clone()).collect();
+    if chosen.len() > limit + 1 {
+        chosen.select_nth_unstable_by(limit, &order);
+        chosen.truncate(limit + 1);
+    }
+    chosen.sort_unstable_by(&order);
+    let more = chosen.len() > limit;
+    chosen.truncate(limit);
+    let keys: Vec<String> = chosen.iter().map(|h| h.key.to_owned()).collect();
     let items = summaries(pool, &keys).await?;
     let next_cursor = more
-        .then(|| chosen.last().map(|h| encode_cursor(h.rank, &h.name, &h.key)))
+        .then(|| chosen.last().map(|h| Position::of(sort, h).encode()))
         .flatten();
     Ok(Page { items, next_cursor })
 }
 
-/// A page without words: straight from the indexes, by name.
-async fn named_page(pool: &PgPool, f: &EntityFilter, limit: i64, cursor: Cursor) -> Result<Page> {
-    let (after_name, after_key) = cursor.map(|(_, n, k)| (n, k)).unzip();
+/// A page without words: straight from the indexes, by name or by last change.
+async fn listed_page(
+    pool: &PgPool,
+    f: &EntityFilter,
+    sort: Sort,
+    limit: i64,
+    cursor: Option<Position>,
+) -> Result<Page> {
     let mut tx = planned_transaction(pool).await?;
-    let mut items = sqlx::query_as!(
-        EntitySummary,
-        r#"select key, kind, namespace, name, title, description, spec_type, lifecycle, tier, owner,
-                  business_unit, tags, orphaned_at is not null as "orphaned!"
-           from catalog_entities e
-           where ($1::text is null or e.kind = $1)
-             and ($2::text is null or e.owner = $2)
-             and ($3::text is null or e.business_unit = $3)
-             and ($4::text is null or e.lifecycle = $4)
-             and ($5::text is null or e.tier = $5)
-             and ($6::text is null or e.tags @> array[$6])
-             and ($7::text is null or (e.name, e.key) > ($7, $8::text))
-           order by e.name, e.key
-           limit $9"#,
-        f.kind,
-        f.owner,
-        f.business_unit,
-        f.lifecycle,
-        f.tier,
-        f.tag,
-        after_name,
-        after_key,
-        limit + 1,
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut items = if sort == Sort::Updated {
+        let (after_at, after_key) = match cursor {
+            Some(Position::Updated { at, key }) => (Some(at), Some(key)),
+            _ => (None, None),
+        };
+        sqlx::query_as!(
+            EntitySummary,
+            r#"select key, kind, namespace, name, title, description, spec_type, lifecycle, tier, owner,
+                      business_unit, tags, orphaned_at is not null as "orphaned!", updated_at
+               from catalog_entities e
+               where ($1::text is null or e.kind = $1)
+                 and ($2::text is null or e.owner = $2)
+                 and ($3::text is null or e.business_unit = $3)
+                 and ($4::text is null or e.lifecycle = $4)
+                 and ($5::text is null or e.tier = $5)
+                 and ($6::text is null or e.tags @> array[$6])
+                 and ($7::bigint is null
+                      or (e.updated_at, e.key) < (timestamptz 'epoch' + $7 * interval '1 microsecond', $8::text))
+               order by e.updated_at desc, e.key desc
+               limit $9"#,
+            f.kind,
+            f.owner,
+            f.business_unit,
+            f.lifecycle,
+            f.tier,
+            f.tag,
+            after_at,
+            after_key,
+            limit + 1,
+        )
+        .fetch_all(&mut *tx)
+        .await?
+    } else {
+        let (after_name, after_key) = match cursor {
+            Some(Position::Name { name, key }) => (Some(name), Some(key)),
+            _ => (None, None),
+        };
+        sqlx::query_as!(
+            EntitySummary,
+            r#"select key, kind, namespace, name, title, description, spec_type, lifecycle, tier, owner,
+                      business_unit, tags, orphaned_at is not null as "orphaned!", updated_at
+               from catalog_entities e
+               where ($1::text is null or e.kind = $1)
+                 and ($2::text is null or e.owner = $2)
+                 and ($3::text is null or e.business_unit = $3)
+                 and ($4::text is null or e.lifecycle = $4)
+                 and ($5::text is null or e.tier = $5)
+                 and ($6::text is null or e.tags @> array[$6])
+                 and ($7::text is null or (e.name, e.key) > ($7, $8::text))
+               order by e.name, e.key
+               limit $9"#,
+            f.kind,
+            f.owner,
+            f.business_unit,
+            f.lifecycle,
+            f.tier,
+            f.tag,
+            after_name,
+            after_key,
+            limit + 1,
+        )
+        .fetch_all(&mut *tx)
+        .await?
+    };
     tx.commit().await?;
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let next_cursor = more
-        .then(|| items.last().map(|e| encode_cursor(0.0, &e.name, &e.key)))
+        .then(|| {
+            items.last().map(|e| {
+                let key = e.key.clone();
+                match sort {
+                    Sort::Updated => Position::Updated {
+                        at: e.updated_at.timestamp_micros(),
+                        key,
+                    },
+                    _ => Position::Name {
+                        name: e.name.clone(),
+                        key,
+                    },
+                }
+                .encode()
+            })
+        })
         .flatten();
     Ok(Page { items, next_cursor })
 }
 
-fn cursor_of(cursor: Option<&str>) -> Result<Cursor> {
-    cursor.map(decode_cursor).transpose()
+/// The cursor, if any, checked against the order it must continue.
+fn cursor_of(cursor: Option<&str>, sort: Sort) -> Result<Option<Position>> {
+    let Some(position) = cursor.map(Position::decode).transpose()? else {
+        return Ok(None);
+    };
+    if position.sort() != sort {
+        return Err(Error::BadRequest(format!(
+            "cursor: it continues the `{}` order, not `{}`; start again without it",
+            position.sort().as_str(),
+            sort.as_str()
+        )));
+    }
+    Ok(Some(position))
 }
 
-/// One page, sorted by name (or by relevance when searching).
+/// One page, in the filter's order (by name, or by relevance when searching).
 pub async fn list(
     pool: &PgPool,
     cache: &FacetCache,
@@ -289,16 +493,7 @@ pub async fn list(
     limit: i64,
     cursor: Option<&str>,
 ) -> Result<Page> {
-    let f = filter.normalised();
-    let limit = limit.clamp(1, MAX_LIMIT);
-    let cursor = cursor_of(cursor)?;
-    match &f.q {
-        Some(q) => match text_hits(pool, q).await? {
-            Some(hits) => ranked_page(pool, &*cache.index(pool).await?, &f, hits, limit, cursor).await,
-            None => named_page(pool, &f, limit, cursor).await,
-        },
-        None => named_page(pool, &f, limit, cursor).await,
-    }
+    Ok(page_of(pool, cache, filter, limit, cursor, false).await?.0)
 }
 
 /// A catalog page's entities and facet counts together: a search scans its matches
@@ -310,21 +505,41 @@ pub async fn page(
     limit: i64,
     cursor: Option<&str>,
 ) -> Result<(Page, Facets)> {
+    let (page, facets) = page_of(pool, cache, filter, limit, cursor, true).await?;
+    Ok((page, facets.unwrap_or_default()))
+}
+
+async fn page_of(
+    pool: &PgPool,
+    cache: &FacetCache,
+    filter: &EntityFilter,
+    limit: i64,
+    cursor: Option<&str>,
+    with_facets: bool,
+) -> Result<(Page, Option<Facets>)> {
     let f = filter.normalised();
     let limit = limit.clamp(1, MAX_LIMIT);
-    let cursor = cursor_of(cursor)?;
-    let index = cache.index(pool).await?;
     let hits = match &f.q {
         Some(q) => text_hits(pool, q).await?,
         None => None,
     };
+    let sort = f.order(hits.is_some());
+    let cursor = cursor_of(cursor, sort)?;
     match hits {
         Some(hits) => {
-            let keys: Vec<String> = hits.iter().map(|h| h.key.clone()).collect();
-            let facets = index.count(&f, Some(&keys));
-            Ok((ranked_page(pool, &index, &f, hits, limit, cursor).await?, facets))
+            let index = cache.index(pool).await?;
+            let facets = with_facets.then(|| index.count(&f, Some(&hits)));
+            let page = ranked_page(pool, &index, &f, &hits, sort, limit, cursor).await?;
+            Ok((page, facets))
         }
-        None => Ok((named_page(pool, &f, limit, cursor).await?, index.count(&f, None))),
+        None => {
+            let facets = if with_facets {
+                Some(cache.index(pool).await?.count(&f, None))
+            } else {
+                None
+            };
+            Ok((listed_page(pool, &f, sort, limit, cursor).await?, facets))
+        }
     }
 }
 
@@ -346,9 +561,7 @@ pub async fn facets(pool: &PgPool, cache: &FacetCache, filter: &EntityFilter) ->
     let f = filter.normalised();
     let index = cache.index(pool).await?;
     let matches = match &f.q {
-        Some(q) => text_hits(pool, q)
-            .await?
-            .map(|hits| hits.into_iter().map(|h| h.key).collect::<Vec<_>>()),
+        Some(q) => text_hits(pool, q).await?,
         None => None,
     };
     Ok(index.count(&f, matches.as_deref()))
@@ -367,11 +580,51 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
-        let c = encode_cursor(0.123_456_7, "svc", "component:default/svc");
-        assert_eq!(
-            decode_cursor(&c).expect("ours"),
-            (0.123_456_7, "svc".into(), "component:default/svc".into())
+        for position in [
+            Position::Relevance {
+                rank: 0.123_456_7,
+                name: "svc".into(),
+                key: "component:default/svc".into(),
+            },
+            Position::Updated {
+                at: 1_795_000_000_123_456,
+                key: "component:default/svc".into(),
+            },
+        ] {
+            let sort = position.sort();
+            assert_eq!(
+                cursor_of(Some(&position.encode()), sort).expect("ours"),
+                Some(position)
+            );
+        }
+        assert!(Position::decode("bm90IGEgY3Vyc29y").is_err());
+    }
+
+    #[test]
+    fn a_cursor_only_continues_its_own_order() {
+        let by_name = Position::Name {
+            name: "svc".into(),
+            key: "component:default/svc".into(),
+        }
+        .encode();
+        let err = cursor_of(Some(&by_name), Sort::Updated).expect_err("another order");
+        assert!(
+            err.to_string()
+                .contains("continues the `name` order, not `updated`"),
+            "{err}"
         );
-        assert!(decode_cursor("bm90IGEgY3Vyc29y").is_err());
+    }
+
+    #[test]
+    fn the_default_order_follows_the_words() {
+        let mut f = EntityFilter::default();
+        assert_eq!(f.order(false), Sort::Name);
+        assert_eq!(f.order(true), Sort::Relevance);
+        f.sort = Some(Sort::Relevance);
+        assert_eq!(f.order(false), Sort::Name, "nothing to be relevant to");
+        f.sort = Some(Sort::Updated);
+        assert_eq!(f.order(true), Sort::Updated);
+        assert!("newest".parse::<Sort>().is_err());
+        assert_eq!("updated".parse::<Sort>().ok(), Some(Sort::Updated));
     }
 }

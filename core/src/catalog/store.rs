@@ -1,6 +1,6 @@
 //! Catalog storage: imports applied whole or not at all, lookups, and listing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -171,11 +171,21 @@ async fn upsert(
         .await?;
     }
     let changed: Vec<String> = outcome.created.iter().chain(&outcome.updated).cloned().collect();
+    // The searchable text lives in its own narrow table (see its migration).
+    sqlx::query!(
+        "insert into catalog_search (entity_id, search)
+         select id, to_tsvector('english', search_text) from catalog_entities where key = any($1)
+         on conflict on constraint catalog_search_pkey do update set search = excluded.search",
+        &changed
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::query!("delete from catalog_relations where origin = any($1)", &changed)
         .execute(&mut *tx)
         .await?;
+    let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
     let (mut sources, mut types, mut targets, mut origins) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for e in entities.iter().filter(|e| changed.contains(&e.key())) {
+    for e in entities.iter().filter(|e| changed.contains(e.key().as_str())) {
         for (a, t, b) in e.relation_pairs() {
             sources.push(a);
             types.push(t.as_str().to_owned());

@@ -7,7 +7,7 @@ use axum::{
 use parkway_core::{
     catalog::{
         EntityKind, EntityRef, Error as CatalogError,
-        query::{self, EntityFilter, Facets, Page},
+        query::{self, EntityFilter, Facets, Page, Sort},
         store::{self, ImportOutcome, PutResult, StoredEntity},
     },
     identity::{Action, Resource, authorize},
@@ -205,11 +205,13 @@ pub struct ListParams {
     tier: Option<String>,
     tag: Option<String>,
     q: Option<String>,
+    /// `name`, `updated` or `relevance`; parsed here so a wrong value gets the list.
+    sort: Option<String>,
     cursor: Option<String>,
     limit: Option<i64>,
 }
 
-/// `GET /api/v1/catalog/entities?kind=&owner=&business_unit=&lifecycle=&tier=&tag=&q=&cursor=&limit=`
+/// `GET /api/v1/catalog/entities?kind=&owner=&business_unit=&lifecycle=&tier=&tag=&q=&sort=&cursor=&limit=`
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -224,6 +226,7 @@ pub async fn list(
         tier: params.tier,
         tag: params.tag,
         q: params.q,
+        sort: params.sort.as_deref().map(str::parse::<Sort>).transpose()?,
     };
     let limit = params.limit.unwrap_or(50);
     Ok(Json(

@@ -184,3 +184,44 @@ pub async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Answer {
     }
     send(app, request.body(Body::empty()).expect("request")).await
 }
+
+/// The realistic descriptors every catalog test starts from.
+pub const ACME: &str = include_str!("../../../core/tests/fixtures/acme.yaml");
+
+/// Each bad input, the status it must get, and words its message must contain.
+pub fn bad_inputs() -> Vec<(&'static str, String, u16, &'static str)> {
+    let nested = format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: deep}}\nspec: {}\n",
+        "[".repeat(50) + &"]".repeat(50)
+    );
+    vec![
+        (
+            "invalid YAML",
+            "apiVersion: [unclosed\n".to_owned(),
+            422,
+            "(yaml)",
+        ),
+        (
+            "wrong apiVersion",
+            ACME.replacen("backstage.io/v1alpha1", "backstage.io/v9", 1),
+            422,
+            "`backstage.io/v9` is not supported",
+        ),
+        (
+            "duplicate entities",
+            format!("{ACME}---\n{}", ACME.split("---\n").last().unwrap_or_default()),
+            422,
+            "is defined twice in this import",
+        ),
+        ("deep nesting", nested, 422, "nested deeper than 32 levels"),
+        (
+            "reference to nothing",
+            ACME.replace(
+                "dependsOn: [resource:checkout-db]",
+                "dependsOn: [resource:ghost-db]",
+            ),
+            422,
+            "`resource:default/ghost-db` does not exist",
+        ),
+    ]
+}

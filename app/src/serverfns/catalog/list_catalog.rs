@@ -27,6 +27,13 @@ pub async fn list_catalog(
             tier: some(&params.tier),
             tag: some(&params.tag),
             q: some(&params.q),
+            sort: some(&params.sort)
+                .map(|s| s.parse::<query::Sort>())
+                .transpose()
+                .map_err(|e| AppError::Invalid {
+                    field: "sort".into(),
+                    reason: e.to_string().trim_start_matches("sort: ").to_owned(),
+                })?,
         };
         let cursor = (!cursor.is_empty()).then_some(cursor.as_str());
         let (page, facets) = query::page(&ctx.pool, &ctx.catalog_facets, &filter, 50, cursor)
@@ -34,7 +41,7 @@ pub async fn list_catalog(
             .map_err(|e| match e {
                 parkway_core::catalog::Error::BadRequest(message) => AppError::Invalid {
                     field: "cursor".into(),
-                    reason: message,
+                    reason: message.trim_start_matches("cursor: ").to_owned(),
                 },
                 other => other.into(),
             })?;
@@ -77,6 +84,7 @@ pub async fn list_catalog(
                     tier: e.tier,
                     tags: e.tags,
                     orphaned: e.orphaned,
+                    updated: e.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 })
                 .collect(),
         })
