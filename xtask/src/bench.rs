@@ -374,6 +374,10 @@ fn explain_hot_queries(url: &str) -> Result<()> {
             ),
         ),
         (
+            "recently updated page",
+            format!("select {COLUMNS} from catalog_entities e order by e.updated_at desc, e.key desc limit 51"),
+        ),
+        (
             "typo corrections",
             "select word from catalog_words where word % 'invocie' order by similarity(word, 'invocie') desc, word limit 4".to_owned(),
         ),
@@ -475,6 +479,7 @@ pub fn catalog() -> Result<()> {
             "catalog, filtered (kind + lifecycle + owner)",
             "/catalog?kind=component&lifecycle=production&owner=group%3Adefault%2Fteam-7",
         ),
+        ("catalog, recently updated first", "/catalog?sort=updated"),
         (
             "catalog, text search with a typo (\"invocie\": 5,023 hits)",
             "/catalog?q=invocie",
