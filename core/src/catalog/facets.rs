@@ -290,18 +290,30 @@ impl FacetIndex {
                 }
             }
         }
-        let ranked = |values: &Values, counts: &[i64]| -> Vec<(String, i64)> {
-            let mut list: Vec<(String, i64)> = counts
+        // The most frequent values, plus the chosen one wherever it ranks (even at 0),
+        // so a reader always sees, and can undo, what they picked.
+        let ranked = |values: &Values, counts: &[i64], chosen: Wanted| -> Vec<(String, i64)> {
+            let mut list: Vec<(u32, i64)> = counts
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| **n > 0)
-                .map(|(id, n)| (values.names[id].to_string(), *n))
+                .map(|(id, n)| (id as u32, *n))
                 .collect();
-            list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            list.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| values.names[a.0 as usize].cmp(&values.names[b.0 as usize]))
+            });
             list.truncate(MAX_VALUES);
-            list
+            if let Wanted::Is(id) = chosen
+                && !list.iter().any(|(v, _)| *v == id)
+            {
+                list.push((id, counts[id as usize]));
+            }
+            list.into_iter()
+                .map(|(id, n)| (values.names[id as usize].to_string(), n))
+                .collect()
         };
-        let mut lists = (0..DIMENSIONS).map(|d| ranked(&self.dimensions[d], &counts[d]));
+        let mut lists = (0..DIMENSIONS).map(|d| ranked(&self.dimensions[d], &counts[d], selection.wanted[d]));
         Facets {
             total,
             kind: lists.next().unwrap_or_default(),
@@ -309,7 +321,7 @@ impl FacetIndex {
             business_unit: lists.next().unwrap_or_default(),
             lifecycle: lists.next().unwrap_or_default(),
             tier: lists.next().unwrap_or_default(),
-            tag: ranked(&self.tags, &tag_counts),
+            tag: ranked(&self.tags, &tag_counts, selection.tag),
         }
     }
 }
@@ -466,6 +478,45 @@ mod tests {
         assert_eq!(f.total, 0);
         assert!(f.kind.is_empty());
         assert_eq!(of(&f.lifecycle, "production"), Some(3));
+    }
+
+    #[test]
+    fn a_chosen_value_is_listed_even_beyond_the_top_values() {
+        // MAX_VALUES busy owners with two components each, and one quiet owner with one.
+        let mut sources: Vec<FacetSource> = (0..MAX_VALUES as i64 * 2)
+            .map(|i| FacetSource {
+                id: i,
+                key: format!("component:default/busy-{i}"),
+                name: format!("busy-{i}"),
+                kind: "component".into(),
+                owner: Some(format!("group:default/busy-{}", i / 2)),
+                ..Default::default()
+            })
+            .collect();
+        sources.push(FacetSource {
+            id: 1_000,
+            key: "component:default/quiet".into(),
+            name: "quiet".into(),
+            kind: "component".into(),
+            owner: Some("group:default/quiet".into()),
+            lifecycle: Some("experimental".into()),
+            ..Default::default()
+        });
+        let index = FacetIndex::build(1, sources);
+        let owners = |filter: EntityFilter| index.count(&filter, None).owner;
+        assert_eq!(owners(EntityFilter::default()).len(), MAX_VALUES);
+        assert_eq!(of(&owners(EntityFilter::default()), "group:default/quiet"), None);
+        let quiet = EntityFilter {
+            owner: Some("group:default/quiet".into()),
+            ..Default::default()
+        };
+        assert_eq!(of(&owners(quiet.clone()), "group:default/quiet"), Some(1));
+        // Other filters may leave it nothing; it stays listed, at 0, to be undone.
+        let production = EntityFilter {
+            lifecycle: Some("production".into()),
+            ..quiet
+        };
+        assert_eq!(of(&owners(production), "group:default/quiet"), Some(0));
     }
 
     #[test]
