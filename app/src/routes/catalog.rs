@@ -52,6 +52,11 @@ fn catalog_url(params: &CatalogParams, change: Option<(&str, &str)>) -> String {
     }
 }
 
+/// "1 entity", "3 entities".
+fn entities(n: i64) -> String {
+    format!("{n} {}", if n == 1 { "entity" } else { "entities" })
+}
+
 /// Why descriptors were refused: the summary, then one `file:line:column — field —
 /// reason` per line, as a list a screen reader announces.
 #[component]
@@ -212,7 +217,7 @@ fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
                 </form>
                 <div class="mt-6 flex flex-wrap items-center justify-between gap-3">
                     <h2 id="results-title" class="text-sm text-slate-600 dark:text-slate-300" data-testid="result-count">
-                        {format!("{} {}", view.total, if view.total == 1 { "entity" } else { "entities" })}
+                        {entities(view.total)}
                     </h2>
                     <nav aria-label="Order" class="ml-auto flex items-center gap-1 text-sm">
                         <span class="mr-1 text-slate-500 dark:text-slate-400">"Order:"</span>
@@ -278,4 +283,14 @@ fn Catalog(view: CatalogView, params: CatalogParams) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_entity_is_singular() {
+        assert_eq!(super::entities(1), "1 entity");
+        assert_eq!(super::entities(0), "0 entities");
+        assert_eq!(super::entities(12), "12 entities");
+    }
 }

@@ -173,7 +173,7 @@ fn Overview(e: EntityView) -> impl IntoView {
         {(!e.teams.is_empty()).then(|| view! { <TeamsTable teams=e.teams.clone() /> })}
         {(!e.owned.is_empty()).then(|| view! {
             <section class=CARD aria-labelledby="owned-title">
-                <h2 id="owned-title" class="text-lg font-semibold text-slate-900 dark:text-white">{format!("Owns {} entities", e.owned.len())}</h2>
+                <h2 id="owned-title" class="text-lg font-semibold text-slate-900 dark:text-white">{format!("Owns {}", super::entities(e.owned.len() as i64))}</h2>
                 <div class="mt-3 overflow-x-auto">
                     <table class=TABLE>
                         <thead><tr><th scope="col" class=TH>"Entity"</th><th scope="col" class=TH>"Kind"</th><th scope="col" class=TH>"Replicas ready (all clusters)"</th></tr></thead>
