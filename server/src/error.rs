@@ -61,7 +61,7 @@ impl ApiError {
             ApiError::Catalog(catalog::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Catalog(catalog::Error::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Catalog(catalog::Error::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::Catalog(catalog::Error::BadRequest(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Catalog(catalog::Error::BadRequest { .. }) => StatusCode::BAD_REQUEST,
             ApiError::Catalog(catalog::Error::Denied(Denied::Unauthenticated)) => StatusCode::UNAUTHORIZED,
             ApiError::Catalog(catalog::Error::Denied(_)) => StatusCode::FORBIDDEN,
             ApiError::Catalog(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -388,3 +388,40 @@ async fn the_import_form_refuses_oversized_pastes_precisely(pool: PgPool) {
         .expect("counts");
     assert_eq!(count, 0);
 }
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_catalog_page_names_the_parameter_it_cannot_use(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let reader = common::session_cookie(&pool, &[Role::Developer]).await;
+    let get = |query: &str| {
+        // The page sends every parameter, empty ones included.
+        let fields = ["kind", "owner", "business_unit", "lifecycle", "tier", "tag", "q"]
+            .map(|name| format!("params[{name}]="))
+            .join("&");
+        let path = format!("/fn/list_catalog?{fields}&{query}");
+        let (app, reader) = (app.clone(), reader.clone());
+        async move { call(&app, Method::GET, &path, &reader, "", String::new()).await }
+    };
+
+    let fine = get("params[sort]=updated").await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.body);
+
+    let order = get("params[sort]=newest").await;
+    assert_eq!(order.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", order.body);
+    assert!(
+        order.body.contains(
+            r#""field":"sort","reason":"`newest` is not an order; use name, updated or relevance""#
+        ),
+        "{}",
+        order.body
+    );
+    let cursor = get("params[sort]=&cursor=nonsense").await;
+    assert_eq!(cursor.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", cursor.body);
+    assert!(
+        cursor
+            .body
+            .contains(r#""field":"cursor","reason":"not a cursor this API returned"#),
+        "{}",
+        cursor.body
+    );
+}

@@ -98,8 +98,8 @@ mod server {
                     reason: err.to_string(),
                 },
                 catalog::Error::NotFound(what) => AppError::NotFound(format!("{what} not found")),
-                catalog::Error::BadRequest(reason) => AppError::Invalid {
-                    field: "request".to_owned(),
+                catalog::Error::BadRequest { field, reason } => AppError::Invalid {
+                    field: field.to_owned(),
                     reason,
                 },
                 catalog::Error::Denied(denied) => denied.into(),

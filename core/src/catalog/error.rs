@@ -14,9 +14,10 @@ pub enum Error {
     TooLarge { file: String, size: usize, max: usize },
     #[error("{0} not found")]
     NotFound(String),
-    /// A query parameter that cannot be used, e.g. a cursor from elsewhere.
-    #[error("{0}")]
-    BadRequest(String),
+    /// A query parameter that cannot be used, e.g. a cursor from elsewhere; `field`
+    /// names it, so a form can show the reason beside it.
+    #[error("{field}: {reason}")]
+    BadRequest { field: &'static str, reason: String },
     /// The caller may not make this change (ownership decided it).
     #[error(transparent)]
     Denied(#[from] crate::identity::Denied),

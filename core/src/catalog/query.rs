@@ -58,10 +58,9 @@ impl std::str::FromStr for Sort {
         Sort::ALL
             .into_iter()
             .find(|sort| sort.as_str() == s)
-            .ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "sort: `{s}` is not an order; use name, updated or relevance"
-                ))
+            .ok_or_else(|| Error::BadRequest {
+                field: "sort",
+                reason: format!("`{s}` is not an order; use name, updated or relevance"),
             })
     }
 }
@@ -235,8 +234,10 @@ impl Position {
     }
 
     fn decode(cursor: &str) -> Result<Self> {
-        let bad =
-            || Error::BadRequest("cursor: not a cursor this API returned; start again without it".into());
+        let bad = || Error::BadRequest {
+            field: "cursor",
+            reason: "not a cursor this API returned; start again without it".into(),
+        };
         let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
         serde_json::from_slice(&bytes).map_err(|_| bad())
     }
@@ -452,18 +453,13 @@ async fn listed_page(
     let next_cursor = more
         .then(|| {
             items.last().map(|e| {
-                let key = e.key.clone();
-                match sort {
-                    Sort::Updated => Position::Updated {
-                        at: e.updated_at.timestamp_micros(),
-                        key,
-                    },
-                    _ => Position::Name {
-                        name: e.name.clone(),
-                        key,
-                    },
-                }
-                .encode()
+                let last = Ranked {
+                    key: &e.key,
+                    name: &e.name,
+                    rank: 0.0,
+                    updated: e.updated_at.timestamp_micros(),
+                };
+                Position::of(sort, &last).encode()
             })
         })
         .flatten();
@@ -476,11 +472,14 @@ fn cursor_of(cursor: Option<&str>, sort: Sort) -> Result<Option<Position>> {
         return Ok(None);
     };
     if position.sort() != sort {
-        return Err(Error::BadRequest(format!(
-            "cursor: it continues the `{}` order, not `{}`; start again without it",
-            position.sort().as_str(),
-            sort.as_str()
-        )));
+        return Err(Error::BadRequest {
+            field: "cursor",
+            reason: format!(
+                "it continues the `{}` order, not `{}`; start again without it",
+                position.sort().as_str(),
+                sort.as_str()
+            ),
+        });
     }
     Ok(Some(position))
 }

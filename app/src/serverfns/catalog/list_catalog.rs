@@ -27,24 +27,10 @@ pub async fn list_catalog(
             tier: some(&params.tier),
             tag: some(&params.tag),
             q: some(&params.q),
-            sort: some(&params.sort)
-                .map(|s| s.parse::<query::Sort>())
-                .transpose()
-                .map_err(|e| AppError::Invalid {
-                    field: "sort".into(),
-                    reason: e.to_string().trim_start_matches("sort: ").to_owned(),
-                })?,
+            sort: some(&params.sort).map(|s| s.parse::<query::Sort>()).transpose()?,
         };
         let cursor = (!cursor.is_empty()).then_some(cursor.as_str());
-        let (page, facets) = query::page(&ctx.pool, &ctx.catalog_facets, &filter, 50, cursor)
-            .await
-            .map_err(|e| match e {
-                parkway_core::catalog::Error::BadRequest(message) => AppError::Invalid {
-                    field: "cursor".into(),
-                    reason: message.trim_start_matches("cursor: ").to_owned(),
-                },
-                other => other.into(),
-            })?;
+        let (page, facets) = query::page(&ctx.pool, &ctx.catalog_facets, &filter, 50, cursor).await?;
         let by_key = |values: &[(String, i64)]| -> Vec<(String, String, i64)> {
             values
                 .iter()
