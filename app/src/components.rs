@@ -6,4 +6,6 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod page;
+pub mod style;
+pub mod table;
 pub mod theme_toggle;

@@ -54,25 +54,3 @@ pub const SECTIONS: &[Section] = &[
         summary: "Clusters, identity-provider group mappings, API tokens and the tamper-evident audit log.",
     },
 ];
-
-/// Percent-encodes a query-string value.
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(
-            super::encode("/admin/audit?actor=a b&x=1"),
-            "%2Fadmin%2Faudit%3Factor%3Da%20b%26x%3D1"
-        );
-    }
-}

@@ -1,7 +1,9 @@
-//! Server functions: every one is a public HTTP endpoint under `/fn/`, so every one
-//! takes the caller from the request, calls `authorize`, then calls `parkway-core`.
-//! [`SERVER_FNS`] documents each one's action and least role; the server's route ×
-//! role matrix test walks it.
+//! Server functions: every one is a public HTTP endpoint under `/fn/`, and every one
+//! is an adapter, like a REST handler: it reads its arguments, calls one operation in
+//! `parkway_core::<area>::ops` with the request's context ([`error::ctx`]), and maps
+//! the result into the view types the page renders. Authorization and every other
+//! rule live in the operation. [`SERVER_FNS`] documents each one's action and least
+//! role; the server's route × role matrix test walks it.
 
 pub mod audit;
 pub mod catalog;
@@ -10,16 +12,18 @@ mod error;
 pub mod identity;
 
 pub use error::AppError;
+#[cfg(feature = "ssr")]
+pub(crate) use error::{ctx, respond};
+use parkway_types::{Action, Role};
 
 /// One server function and who may call it (for the route × role matrix).
 #[derive(Debug, Clone, Copy)]
 pub struct ServerFnAccess {
     /// Full path, `/fn/<endpoint>`.
     pub path: &'static str,
-    /// `parkway_core::identity::Action` name.
-    pub action: &'static str,
+    pub action: Action,
     /// The least role documented to pass.
-    pub role: &'static str,
+    pub role: Role,
     /// A valid url-encoded argument body for the matrix test.
     pub sample: &'static str,
 }
@@ -27,92 +31,92 @@ pub struct ServerFnAccess {
 pub const SERVER_FNS: &[ServerFnAccess] = &[
     ServerFnAccess {
         path: "/fn/list_audit_events",
-        action: "audit.view",
-        role: "platform-admin",
+        action: Action::ViewAudit,
+        role: Role::PlatformAdmin,
         sample: "",
     },
     ServerFnAccess {
         path: "/fn/list_role_mappings",
-        action: "role-mapping.view",
-        role: "platform-admin",
+        action: Action::ViewRoleMappings,
+        role: Role::PlatformAdmin,
         sample: "",
     },
     ServerFnAccess {
         path: "/fn/add_role_mapping",
-        action: "role-mapping.edit",
-        role: "platform-admin",
+        action: Action::EditRoleMappings,
+        role: Role::PlatformAdmin,
         sample: "group=matrix-group&role=leader",
     },
     ServerFnAccess {
         path: "/fn/remove_role_mapping",
-        action: "role-mapping.edit",
-        role: "platform-admin",
+        action: Action::EditRoleMappings,
+        role: Role::PlatformAdmin,
         sample: "id=0",
     },
     ServerFnAccess {
         path: "/fn/list_catalog",
-        action: "portal.view",
-        role: "developer",
+        action: Action::ViewPortal,
+        role: Role::Developer,
         sample: "",
     },
     ServerFnAccess {
         path: "/fn/catalog_entity",
-        action: "portal.view",
-        role: "developer",
+        action: Action::ViewPortal,
+        role: Role::Developer,
         sample: "kind=group&namespace=default&name=matrix-team",
     },
     ServerFnAccess {
         path: "/fn/remove_catalog_entity",
-        action: "catalog.edit-team",
-        role: "team-owner",
+        action: Action::EditTeamCatalog,
+        role: Role::TeamOwner,
         sample: "kind=component&namespace=default&name=matrix-doomed",
     },
     ServerFnAccess {
         path: "/fn/catalog_descriptor",
-        action: "catalog.edit-team",
-        role: "team-owner",
+        action: Action::EditTeamCatalog,
+        role: Role::TeamOwner,
         sample: "kind=component&namespace=default&name=matrix-doomed",
     },
     ServerFnAccess {
         path: "/fn/save_catalog_entity",
-        action: "catalog.edit-team",
-        role: "team-owner",
+        action: Action::EditTeamCatalog,
+        role: Role::TeamOwner,
         sample: "kind=component&namespace=default&name=matrix-saved&descriptor=apiVersion%3A%20backstage.io%2Fv1alpha1%0Akind%3A%20Component%0Ametadata%3A%20%7Bname%3A%20matrix-saved%7D%0Aspec%3A%20%7Btype%3A%20service%2C%20lifecycle%3A%20production%2C%20owner%3A%20matrix-team%7D%0A",
     },
     ServerFnAccess {
         path: "/fn/import_catalog",
-        action: "catalog.import",
-        role: "platform-admin",
+        action: Action::ImportCatalog,
+        role: Role::PlatformAdmin,
         sample: "source=matrix-ui&descriptors=apiVersion%3A%20backstage.io%2Fv1alpha1%0Akind%3A%20Group%0Ametadata%3A%20%7Bname%3A%20matrix-ui%7D%0Aspec%3A%20%7Btype%3A%20team%2C%20children%3A%20%5B%5D%7D%0A",
     },
     ServerFnAccess {
         path: "/fn/list_clusters",
-        action: "cluster.view",
-        role: "platform-admin",
+        action: Action::ViewClusters,
+        role: Role::PlatformAdmin,
         sample: "",
     },
     ServerFnAccess {
         path: "/fn/cluster_workloads",
-        action: "cluster.view",
-        role: "platform-admin",
+        action: Action::ViewClusters,
+        role: Role::PlatformAdmin,
         sample: "name=matrix-cluster",
     },
     ServerFnAccess {
         path: "/fn/list_tokens",
-        action: "token.own",
-        role: "developer",
+        action: Action::ManageOwnTokens,
+        role: Role::Developer,
         sample: "",
     },
     ServerFnAccess {
         path: "/fn/create_token",
-        action: "token.own",
-        role: "developer",
+        action: Action::ManageOwnTokens,
+        role: Role::Developer,
         sample: "name=matrix&expires=7d",
     },
     ServerFnAccess {
         path: "/fn/revoke_token",
-        action: "token.own",
-        role: "developer",
+        action: Action::ManageOwnTokens,
+        role: Role::Developer,
         sample: "id=00000000-0000-0000-0000-000000000000",
     },
 ];

@@ -33,7 +33,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <meta name="description" content="Parkway, the internal developer portal for the Kubernetes paved road." />
+                <meta
+                    name="description"
+                    content="Parkway, the internal developer portal for the Kubernetes paved road."
+                />
                 <script nonce=nonce inner_html=THEME_SCRIPT></script>
                 <link rel="stylesheet" href="/pkg/parkway.css" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
@@ -85,23 +88,49 @@ pub fn App() -> impl IntoView {
     let session = SharedValue::new(load_session).into_inner();
     provide_context(session);
     view! {
-        <Title formatter=|text: String| if text.is_empty() { "Parkway".to_owned() } else { format!("{text} · Parkway") } />
+        <Title formatter=|text: String| {
+            if text.is_empty() { "Parkway".to_owned() } else { format!("{text} · Parkway") }
+        } />
         <Router>
             <Layout>
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("") view=routes::home::HomePage />
                     <Route path=path!("catalog") view=routes::catalog::CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("catalog/import") view=routes::catalog::import::ImportPage />
-                    <Route path=path!("catalog/:kind/:namespace/:name") view=routes::catalog::entity::EntityPage ssr=SsrMode::Async />
-                    <Route path=path!("catalog/:kind/:namespace/:name/edit") view=routes::catalog::edit::EditPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("catalog/:kind/:namespace/:name")
+                        view=routes::catalog::entity::EntityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("catalog/:kind/:namespace/:name/edit")
+                        view=routes::catalog::edit::EditPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("guardrails") view=routes::guardrails::GuardrailsPage />
                     <Route path=path!("onboarding") view=routes::onboarding::OnboardingPage />
                     <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />
                     <Route path=path!("admin") view=routes::admin::AdminPage />
-                    <Route path=path!("admin/roles") view=routes::admin::roles::RoleMappingsPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/clusters") view=routes::admin::clusters::ClustersPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/clusters/:name") view=routes::admin::clusters::ClusterPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/audit") view=routes::admin::audit::AuditPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("admin/roles")
+                        view=routes::admin::roles::RoleMappingsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("admin/clusters")
+                        view=routes::admin::clusters::ClustersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("admin/clusters/:name")
+                        view=routes::admin::clusters::ClusterPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("admin/audit")
+                        view=routes::admin::audit::AuditPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("tokens") view=routes::tokens::TokensPage ssr=SsrMode::Async />
                     <Route path=path!("sign-in") view=routes::sign_in::SignInPage />
                 </Routes>

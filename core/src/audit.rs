@@ -11,6 +11,8 @@
 
 mod error;
 pub mod model;
+pub mod ops;
+mod pages;
 pub mod query;
 pub mod store;
 

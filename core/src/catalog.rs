@@ -1,11 +1,14 @@
 //! The service catalog: Backstage-compatible descriptors ([`yaml`], [`validate`]),
-//! the entity model and its relations ([`model`]).
+//! the entity model ([`model`]), storage ([`store`]), listing and search ([`query`])
+//! with per-replica facet counts ([`facets`]), the use cases both doors call
+//! ([`ops`]), and what the pages receive ([`pages`]).
 
 pub mod error;
 pub mod facets;
 pub mod model;
+pub mod ops;
+pub mod pages;
 pub mod query;
-pub mod rollup;
 pub mod store;
 pub mod validate;
 pub mod yaml;

@@ -7,6 +7,8 @@ pub mod apply;
 pub mod cache;
 pub mod error;
 pub mod model;
+pub mod ops;
+mod pages;
 pub mod projection;
 pub mod registry;
 pub mod snapshot;
@@ -14,6 +16,6 @@ pub mod sync;
 pub mod view;
 
 pub use cache::{CacheOptions, ClusterCache, ClusterState, Clusters, LiveStatus};
-pub use error::ClusterError;
+pub use error::{ClusterError, Result};
 pub use model::{Health, PolicyFinding, WorkloadKind, WorkloadSummary};
 pub use registry::{ClusterConfig, Environment, Source};

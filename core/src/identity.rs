@@ -8,17 +8,16 @@
 //! their provider groups map to [`Role`]s through mappings a platform admin keeps
 //! ([`role_mappings`]). Machines use API tokens ([`tokens`]) scoped to actions.
 
-pub mod action;
 mod error;
+pub mod ops;
+mod pages;
 pub mod policy;
-pub mod role;
 pub mod role_mappings;
 pub mod secret;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
 
-pub use action::Action;
 pub use error::{Error, Result};
+pub use parkway_types::{Action, Role, UnknownAction, UnknownRole};
 pub use policy::{Denied, Principal, PrincipalKind, Resource, authorize};
-pub use role::{Role, UnknownRole};

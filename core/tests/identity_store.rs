@@ -37,7 +37,7 @@ async fn people_are_created_once_and_teams_follow_their_groups(pool: PgPool) {
     .await
     .expect("created");
     assert_eq!(
-        users::teams_of(&mut conn, first).await.expect("teams"),
+        users::teams_of(&mut *conn, first).await.expect("teams"),
         ["payments", "search"]
     );
     let again = users::upsert_person(&mut conn, &ada(&["team-search"]), "team-")
@@ -45,7 +45,7 @@ async fn people_are_created_once_and_teams_follow_their_groups(pool: PgPool) {
         .expect("updated");
     assert_eq!(first, again, "the same person, not a second one");
     assert_eq!(
-        users::teams_of(&mut conn, first).await.expect("teams"),
+        users::teams_of(&mut *conn, first).await.expect("teams"),
         ["search"],
         "left payments"
     );

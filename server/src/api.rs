@@ -1,8 +1,10 @@
 //! The REST API under `/api/v1`. The route table [`ENDPOINTS`] is data: the router is
 //! built from it (a route cannot exist without an entry), and the route × role matrix
-//! test walks it. Each handler still calls `authorize` itself, with the resource it
-//! acts on; the table records the action and the least role that passes, for people
-//! and for the test.
+//! test walks it. Handlers are adapters: they read their input (path, query, body),
+//! call one operation in `parkway_core::<area>::ops` with the request's [`Op`]
+//! context, and map its result. Authorization and every other rule live in the
+//! operation, shared with the pages' server functions; the table records the action
+//! and the least role that passes, for people and for the test.
 
 mod audit;
 mod catalog;
@@ -11,14 +13,25 @@ mod me;
 mod role_mappings;
 mod tokens;
 
+use std::convert::Infallible;
+
 use axum::{
-    Extension, Router,
-    http::{HeaderMap, Method},
+    Router,
+    body::Bytes,
+    extract::{FromRequestParts, rejection::BytesRejection},
+    http::{HeaderMap, Method, header, request::Parts},
     routing::{MethodRouter, delete, get, post, put},
 };
-use parkway_core::identity::{Action, Principal, Role};
+use parkway_core::{
+    Ctx,
+    identity::{Action, Principal, Role},
+    types::EntityRef,
+};
 
-use crate::state::AppState;
+use crate::{
+    error::{ApiError, ApiPath, ApiResult},
+    state::AppState,
+};
 
 /// One REST route and who may call it.
 #[derive(Debug, Clone)]
@@ -174,7 +187,7 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("GET", "/api/v1/audit/export") => get(audit::export),
         ("GET", "/api/v1/clusters") => get(clusters::list),
         ("POST", "/api/v1/catalog/import") => post(catalog::import).layer(
-            axum::extract::DefaultBodyLimit::max(parkway_core::catalog::store::MAX_IMPORT_BYTES),
+            axum::extract::DefaultBodyLimit::max(parkway_core::catalog::ops::MAX_IMPORT_BYTES),
         ),
         ("GET", "/api/v1/catalog/entities") => get(catalog::list),
         ("GET", "/api/v1/catalog/facets") => get(catalog::facets),
@@ -193,24 +206,65 @@ pub fn router() -> Router<AppState> {
     })
 }
 
-/// The authenticated caller, if any (set by the authentication middleware).
-pub type Caller = Option<Extension<Principal>>;
+/// The request's operation context: the services, the caller the authentication
+/// middleware found (if any) and the request id, for one call of a core operation.
+pub struct Op(pub Ctx);
 
-pub fn principal(caller: &Caller) -> Option<&Principal> {
-    caller.as_ref().map(|Extension(p)| p)
+impl FromRequestParts<AppState> for Op {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        Ok(Op(Ctx::new(
+            state.services.clone(),
+            parts.extensions.get::<Principal>().cloned(),
+            request_id(&parts.headers).map(str::to_owned),
+        )))
+    }
 }
 
 pub fn request_id(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok())
 }
 
-/// `value` percent-encoded for use as one path segment.
-pub fn path_segment(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+/// The entity a `/{kind}/{namespace}/{name}` path names, read by the one parser
+/// pages use too.
+pub struct EntityPath(pub EntityRef);
+
+impl FromRequestParts<AppState> for EntityPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ApiPath((kind, namespace, name)) =
+            ApiPath::<(String, String, String)>::from_request_parts(parts, state).await?;
+        Ok(EntityPath(EntityRef::from_path(&kind, &namespace, &name)?))
+    }
 }
+
+/// The media type of a request body, without parameters.
+fn media_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default()
+}
+
+/// A text body of one of the `accepted` media types (`what` says what it must be).
+pub fn text_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    accepted: &[&str],
+    what: &str,
+) -> ApiResult<String> {
+    let media = media_type(headers);
+    if !accepted.contains(&media) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body must be {what}, not `{media}`"
+        )));
+    }
+    String::from_utf8(body?.to_vec()).map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))
+}
+
+/// `value` percent-encoded for use as one path segment.
+pub use parkway_core::types::url::encode as path_segment;

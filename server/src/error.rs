@@ -1,22 +1,28 @@
 //! The one error type of the REST API and the authentication layer, and how each case
 //! becomes an HTTP answer: a status and a JSON body `{"error": {"code", "message"}}`
-//! whose message is safe to show. Unexpected errors are logged once, here, and shown
-//! only as a generic message.
+//! whose message is safe to show. What operations refuse arrives as a [`Failure`]
+//! (the table shared with the server functions); the rest are refusals only an HTTP
+//! door makes (credentials, origin, media types, bodies that do not parse).
 
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use parkway_core::{audit, catalog, cluster, identity};
+use parkway_core::{
+    ErrorKind, Failure, audit, catalog, cluster, identity,
+    types::{Problem, RefError, UnknownSort},
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error(transparent)]
-    Denied(#[from] identity::Denied),
+    /// What an operation refused or failed with.
+    #[error("{0}")]
+    Op(Failure),
     /// A credential was presented but is not valid (unknown, expired, revoked token).
     #[error("{0}")]
     BadCredentials(&'static str),
+    /// A request this door cannot read (a body that is not UTF-8).
     #[error("{0}")]
     BadRequest(String),
     /// A body or query that did not parse; `status` comes from axum's rejection.
@@ -28,66 +34,62 @@ pub enum ApiError {
     RateLimited(u64),
     #[error("{0}")]
     HeadersTooLarge(String),
-    #[error(transparent)]
-    Identity(#[from] identity::Error),
-    #[error(transparent)]
-    Audit(#[from] audit::Error),
-    #[error(transparent)]
-    Cluster(#[from] cluster::ClusterError),
-    #[error(transparent)]
-    Catalog(#[from] catalog::Error),
     /// The body's media type is not one the endpoint reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
 }
 
+/// The kind an axum rejection's status stands for.
+fn kind_of(status: StatusCode) -> ErrorKind {
+    ErrorKind::ALL
+        .into_iter()
+        .find(|kind| kind.status() == status.as_u16())
+        .unwrap_or(ErrorKind::BadRequest)
+}
+
 impl ApiError {
-    pub fn status(&self) -> StatusCode {
-        use identity::{Denied, Error as Id};
+    /// The error as callers see it; every case decides its kind here.
+    pub fn failure(&self) -> Failure {
         match self {
-            ApiError::Denied(Denied::Unauthenticated) | ApiError::BadCredentials(_) => {
-                StatusCode::UNAUTHORIZED
+            ApiError::Op(failure) => failure.clone(),
+            ApiError::BadCredentials(message) => Failure::new(ErrorKind::Unauthenticated, *message),
+            ApiError::BadRequest(message) => Failure::new(ErrorKind::BadRequest, message.clone()),
+            ApiError::Rejected { status, message } => Failure::new(kind_of(*status), message.clone()),
+            ApiError::CrossSite(message) => Failure::new(ErrorKind::Forbidden, message.clone()),
+            ApiError::RateLimited(_) => Failure::new(ErrorKind::RateLimited, self.to_string()),
+            ApiError::HeadersTooLarge(message) => Failure::new(ErrorKind::HeadersTooLarge, message.clone()),
+            ApiError::UnsupportedMediaType(message) => {
+                Failure::new(ErrorKind::UnsupportedMediaType, message.clone())
             }
-            ApiError::Denied(_) | ApiError::CrossSite(_) => StatusCode::FORBIDDEN,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Rejected { status, .. } => *status,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::Identity(Id::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Identity(Id::Conflict(_)) => StatusCode::CONFLICT,
-            ApiError::Identity(Id::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::Audit(audit::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Cluster(cluster::ClusterError::UnknownCluster(_)) => StatusCode::NOT_FOUND,
-            ApiError::Catalog(catalog::Error::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Catalog(catalog::Error::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Catalog(catalog::Error::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::Catalog(catalog::Error::BadRequest { .. }) => StatusCode::BAD_REQUEST,
-            ApiError::Catalog(catalog::Error::Denied(Denied::Unauthenticated)) => StatusCode::UNAUTHORIZED,
-            ApiError::Catalog(catalog::Error::Denied(_)) => StatusCode::FORBIDDEN,
-            ApiError::Catalog(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Identity(Id::Database(_) | Id::Audit(_))
-            | ApiError::Audit(_)
-            | ApiError::Cluster(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn code(&self) -> &'static str {
-        match self.status() {
-            StatusCode::UNAUTHORIZED => "unauthenticated",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::BAD_REQUEST => "bad_request",
-            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
-            StatusCode::UNPROCESSABLE_ENTITY => "invalid",
-            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            StatusCode::CONFLICT => "conflict",
-            StatusCode::NOT_FOUND => "not_found",
-            _ => "internal",
-        }
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.failure().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
+
+/// Every domain error reaches the API through the shared [`Failure`] conversion.
+macro_rules! through_failure {
+    ($($error:ty),*) => {$(
+        impl From<$error> for ApiError {
+            fn from(err: $error) -> Self {
+                ApiError::Op(Failure::from(err))
+            }
+        }
+    )*};
+}
+
+through_failure!(
+    Failure,
+    identity::Denied,
+    identity::Error,
+    audit::Error,
+    cluster::ClusterError,
+    catalog::Error,
+    RefError,
+    UnknownSort
+);
 
 /// The body of every error answer, as the OpenAPI document describes it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -103,36 +105,35 @@ pub struct ErrorDetail {
     pub code: String,
     /// For people: what was wrong and, where it helps, what to do.
     pub message: String,
+    /// The parameter or field at fault, where one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// Invalid descriptors: the file they came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Invalid descriptors: every problem, with its line and column.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<Vec<catalog::Problem>>,
+    pub problems: Option<Vec<Problem>>,
+}
+
+impl From<Failure> for ErrorBody {
+    fn from(failure: Failure) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: failure.kind.code().to_owned(),
+                message: failure.to_string(),
+                field: failure.field,
+                file: failure.file,
+                problems: (!failure.problems.is_empty()).then_some(failure.problems),
+            },
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-            "internal error: the details are in the server log".to_owned()
-        } else {
-            self.to_string()
-        };
-        let mut detail = ErrorDetail {
-            code: self.code().to_owned(),
-            message,
-            file: None,
-            problems: None,
-        };
-        // An invalid import lists every problem with its position, for tools.
-        if let ApiError::Catalog(catalog::Error::Invalid { file, problems }) = &self {
-            detail.file = Some(file.clone());
-            detail.problems = Some(problems.clone());
-        }
-        let body = ErrorBody { error: detail };
-        let mut response = (status, Json(body)).into_response();
+        let mut response = (status, Json(ErrorBody::from(self.failure()))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -170,7 +171,8 @@ rejections!(
     axum::extract::rejection::BytesRejection,
     axum::extract::rejection::JsonRejection,
     axum::extract::rejection::QueryRejection,
-    axum::extract::rejection::PathRejection
+    axum::extract::rejection::PathRejection,
+    axum::extract::rejection::FormRejection
 );
 
 /// `Json<T>` answering bad bodies in the API's error shape.
@@ -187,3 +189,8 @@ pub struct ApiQuery<T>(pub T);
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
+
+/// `Form<T>` answering bad form bodies in the API's error shape.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Form), rejection(ApiError))]
+pub struct ApiForm<T>(pub T);

@@ -22,10 +22,9 @@ use utoipa::openapi::{
 };
 
 use crate::{
-    api::{Caller, ENDPOINTS, Endpoint, principal},
+    api::{ENDPOINTS, Endpoint, Op},
     error::{ApiResult, ErrorBody, ErrorDetail},
 };
-use parkway_core::identity::{Action, Resource, authorize};
 
 /// The catalog filters, shared by the listing and the facets.
 const FILTERS: [(&str, &str); 7] = [
@@ -314,8 +313,8 @@ fn build() -> OpenApi {
 }
 
 /// `GET /api/v1/openapi.json`.
-pub async fn serve(caller: Caller) -> ApiResult<(StatusCode, Json<&'static OpenApi>)> {
-    authorize(principal(&caller), Action::ViewPortal, Resource::Portal)?;
+pub async fn serve(Op(ctx): Op) -> ApiResult<(StatusCode, Json<&'static OpenApi>)> {
+    parkway_core::identity::ops::portal(&ctx)?;
     Ok((StatusCode::OK, Json(document())))
 }
 

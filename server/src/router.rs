@@ -83,14 +83,15 @@ async fn limit_server_fn_bodies(request: Request<Body>, next: middleware::Next) 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if request.uri().path().starts_with("/fn/") && declared.is_some_and(|n| n > SERVER_FN_BODY_LIMIT) {
-        let error = parkway_app::serverfns::AppError::Invalid {
-            field: "request".into(),
-            reason: format!(
+        let error = parkway_app::serverfns::AppError::from(parkway_core::Failure::at(
+            parkway_core::ErrorKind::TooLarge,
+            "request",
+            format!(
                 "the form is over {} MiB, the most a browser form may send; import bigger files with the CLI or the API (up to {} MiB each), or split them",
                 SERVER_FN_BODY_LIMIT / 1_048_576,
-                parkway_core::catalog::store::MAX_IMPORT_BYTES / 1_048_576
+                parkway_core::catalog::ops::MAX_IMPORT_BYTES / 1_048_576
             ),
-        };
+        ));
         return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(error)).into_response();
     }
     next.run(request).await

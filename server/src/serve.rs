@@ -54,13 +54,15 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let running = clusters::start(&pool, configs, options, cli.clusters.sync_every()).await?;
     let state = AppState {
         leptos_options,
-        pool: pool.clone(),
+        services: parkway_core::Services {
+            pool: pool.clone(),
+            clusters: running.clusters.clone(),
+            catalog_facets: Default::default(),
+        },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
-        clusters: running.clusters.clone(),
         sync: running.sync.clone(),
         demo: Arc::new(demo),
-        catalog_facets: Default::default(),
     };
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     let app = router::build(state, config.request_timeout())

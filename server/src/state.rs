@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use parkway_app::auth::server::ServerContext;
 use parkway_core::{
-    catalog::facets::FacetCache,
+    Services,
     cluster::{Clusters, sync::SyncStatus},
 };
 use sqlx::PgPool;
@@ -18,27 +18,38 @@ use crate::{auth::AuthSettings, clusters::DemoClusters, metrics::Metrics};
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: PgPool,
+    /// The pool, the cluster caches and the catalog facets, as operations get them.
+    pub services: Services,
     pub metrics: Arc<Metrics>,
     pub auth: Arc<AuthSettings>,
-    /// Every registered cluster's watch caches.
-    pub clusters: Clusters,
     /// This replica's part in the cluster sync (leader or not).
     pub sync: Arc<SyncStatus>,
     /// The built-in demo endpoints, when serving them (outage simulation).
     pub demo: Arc<DemoClusters>,
-    /// This replica's facet counts, reloaded when the catalog changes.
-    pub catalog_facets: FacetCache,
+}
+
+impl FromRef<AppState> for PgPool {
+    fn from_ref(state: &AppState) -> Self {
+        state.services.pool.clone()
+    }
+}
+
+impl FromRef<AppState> for Clusters {
+    fn from_ref(state: &AppState) -> Self {
+        state.services.clusters.clone()
+    }
 }
 
 impl AppState {
+    pub fn pool(&self) -> &PgPool {
+        &self.services.pool
+    }
+
     /// What pages and server functions get from context.
     pub fn server_context(&self) -> ServerContext {
         ServerContext {
-            pool: self.pool.clone(),
+            services: self.services.clone(),
             sign_in: self.auth.sign_in.mode(),
-            clusters: self.clusters.clone(),
-            catalog_facets: self.catalog_facets.clone(),
         }
     }
 }

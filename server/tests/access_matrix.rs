@@ -3,7 +3,7 @@
 //! role (403), refuses roles below the documented one (403), and lets the documented
 //! role through. A server function missing from the table fails the test.
 
-use std::{collections::BTreeSet, str::FromStr, time::Duration};
+use std::{collections::BTreeSet, time::Duration};
 
 use axum::{
     Router,
@@ -219,8 +219,7 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
     let nobody = common::session_cookie(&pool, &[]).await;
     let form = "application/x-www-form-urlencoded";
     for access in SERVER_FNS {
-        let action = Action::from_str(access.action).expect("a known action");
-        let role = Role::from_str(access.role).expect("a known role");
+        let (action, role) = (access.action, access.role);
         let documented = common::person_in_teams(&pool, &[role], &["matrix-team"]).await;
         // Arguments that point at things the documented caller may act on.
         let sample = match access.path {

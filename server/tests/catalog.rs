@@ -64,8 +64,9 @@ async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
     let answer = common::send(&app, import_request("acme", &admin, "application/json", ACME)).await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let answer = common::send(&app, import_request("", &admin, "application/yaml", ACME)).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
     assert!(answer.body.contains("source: required"), "{}", answer.body);
+    assert_eq!(answer.json()["error"]["field"], "source");
     assert_eq!(entity_count(&pool).await, 0);
 
     let developer = common::service_token(&pool, Role::Developer, &[]).await;

@@ -19,7 +19,7 @@ mod common;
 use common::{Answer, ORIGIN};
 
 use common::ACME;
-use parkway_app::routes::encode;
+use parkway_core::types::url::encode;
 const FRAUD_API: &str = "/api/v1/catalog/entities/api/default/fraud-api";
 
 fn fraud_api(owner: &str, description: &str) -> String {
@@ -407,7 +407,7 @@ async fn the_catalog_page_names_the_parameter_it_cannot_use(pool: PgPool) {
     assert_eq!(fine.status, StatusCode::OK, "{}", fine.body);
 
     let order = get("params[sort]=newest").await;
-    assert_eq!(order.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", order.body);
+    assert_eq!(order.status, StatusCode::BAD_REQUEST, "{}", order.body);
     assert!(
         order.body.contains(
             r#""field":"sort","reason":"`newest` is not an order; use name, updated or relevance""#
@@ -416,12 +416,171 @@ async fn the_catalog_page_names_the_parameter_it_cannot_use(pool: PgPool) {
         order.body
     );
     let cursor = get("params[sort]=&cursor=nonsense").await;
-    assert_eq!(cursor.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", cursor.body);
+    assert_eq!(cursor.status, StatusCode::BAD_REQUEST, "{}", cursor.body);
     assert!(
         cursor
             .body
             .contains(r#""field":"cursor","reason":"not a cursor this API returned"#),
         "{}",
         cursor.body
+    );
+}
+
+/// The same mistake gets the same status and message from the REST API and from the
+/// pages' server functions: they call one operation and share one error table.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn both_doors_refuse_alike_and_record_the_same_actor(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let admin = common::session_cookie(&pool, &[Role::PlatformAdmin]).await;
+    let form = "application/x-www-form-urlencoded";
+    let message = |answer: &Answer| -> String {
+        let json = answer.json();
+        match json["error"]["message"].as_str() {
+            Some(rest) => rest.to_owned(),
+            None => match json["field"].as_str() {
+                Some(field) => format!("{field}: {}", json["reason"].as_str().unwrap_or_default()),
+                None => json["reason"].as_str().unwrap_or_default().to_owned(),
+            },
+        }
+    };
+    let unknown_kind = [
+        call(
+            &app,
+            Method::GET,
+            "/api/v1/catalog/entities/widget/default/x",
+            &admin,
+            "",
+            String::new(),
+        )
+        .await,
+        call(
+            &app,
+            Method::DELETE,
+            "/api/v1/catalog/entities/widget/default/x",
+            &admin,
+            "",
+            String::new(),
+        )
+        .await,
+        call(
+            &app,
+            Method::GET,
+            "/fn/catalog_entity?kind=widget&namespace=default&name=x",
+            &admin,
+            "",
+            String::new(),
+        )
+        .await,
+        call(
+            &app,
+            Method::POST,
+            "/fn/remove_catalog_entity",
+            &admin,
+            form,
+            "kind=widget&namespace=default&name=x".into(),
+        )
+        .await,
+    ];
+    for answer in &unknown_kind {
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+        assert!(
+            message(answer).starts_with("unknown kind `widget`: expected one of Domain, System, Component"),
+            "{}",
+            answer.body
+        );
+    }
+    let fields = ["kind", "owner", "business_unit", "lifecycle", "tier", "tag", "q"]
+        .map(|name| format!("params[{name}]="))
+        .join("&");
+    let bad_order = [
+        call(
+            &app,
+            Method::GET,
+            "/api/v1/catalog/entities?sort=newest",
+            &admin,
+            "",
+            String::new(),
+        )
+        .await,
+        call(
+            &app,
+            Method::GET,
+            &format!("/fn/list_catalog?{fields}&params[sort]=newest"),
+            &admin,
+            "",
+            String::new(),
+        )
+        .await,
+    ];
+    for answer in &bad_order {
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+        assert_eq!(
+            message(answer),
+            "sort: `newest` is not an order; use name, updated or relevance"
+        );
+    }
+    let no_source = [
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/catalog/import?source=",
+            &admin,
+            "application/yaml",
+            ACME.into(),
+        )
+        .await,
+        call(
+            &app,
+            Method::POST,
+            "/fn/import_catalog",
+            &admin,
+            form,
+            format!("source=&descriptors={}", encode(ACME)),
+        )
+        .await,
+    ];
+    for answer in &no_source {
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+        assert!(message(answer).starts_with("source: required"), "{}", answer.body);
+    }
+
+    let owner = common::team_session_cookie(&pool, &[Role::TeamOwner], &["checkout"]).await;
+    let edited = call(
+        &app,
+        Method::PUT,
+        FRAUD_API,
+        &owner,
+        "application/yaml",
+        fraud_api("checkout", "REST"),
+    )
+    .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let saved = call(
+        &app,
+        Method::POST,
+        "/fn/save_catalog_entity",
+        &owner,
+        form,
+        format!(
+            "kind=api&namespace=default&name=fraud-api&descriptor={}",
+            encode(&fraud_api("checkout", "page"))
+        ),
+    )
+    .await;
+    assert!(
+        saved.status.is_success() || saved.status.is_redirection(),
+        "{}",
+        saved.body
+    );
+    let actors: Vec<String> = sqlx::query_scalar!(
+        "select actor from audit_events where action = 'catalog.edit' and target = 'catalog-entity:api:default/fraud-api' order by id"
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("reads");
+    assert_eq!(actors.len(), 2, "{actors:?}");
+    assert!(
+        actors[0].starts_with("user:") && actors[0] == actors[1],
+        "{actors:?}"
     );
 }

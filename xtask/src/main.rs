@@ -3,6 +3,7 @@
 //! - `run`    — install missing tools, start Postgres, build, serve on 127.0.0.1:3000
 //! - `test`   — fmt, clippy, every Rust test against Postgres, then the browser suite
 //! - `tools` — install the build and browser-test tools that are missing
+//! - `checks` — the architecture checks `test` starts with
 //! - `db-url` — print (starting if needed) the private Postgres cluster's URL
 //! - `prepare`— refresh the committed `.sqlx/` query cache from a live database
 //! - `bench wasm` — release WebAssembly size, raw and compressed
@@ -13,6 +14,7 @@
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
 mod bench;
+mod checks;
 mod cmd;
 mod e2e;
 mod postgres;
@@ -28,6 +30,7 @@ commands:
   run          install what is missing, start Postgres, build and serve Parkway on http://127.0.0.1:3000
   test         cargo fmt --check, clippy, all Rust tests against Postgres, then the browser tests
   tools        install the build and browser-test tools that are missing
+  checks       the architecture checks test runs first (doors call operations, one table, named constraints)
   db-url       print the private Postgres cluster's URL (starting it if needed)
   prepare      refresh the .sqlx/ query cache from a live, migrated database
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
@@ -43,7 +46,10 @@ fn main() -> ExitCode {
     let outcome = match args.as_slice() {
         ["run", rest @ ..] => run(rest),
         ["test", rest @ ..] => test(rest),
-        ["tools"] => tools::ensure_build_tools().and_then(|()| tools::ensure_chromium()),
+        ["tools"] => tools::ensure_build_tools()
+            .and_then(|()| tools::ensure_leptosfmt())
+            .and_then(|()| tools::ensure_chromium()),
+        ["checks"] => checks::run(),
         ["db-url"] => postgres::database_url().map(|url| println!("{url}")),
         ["prepare"] => prepare(),
         ["bench", "wasm"] => bench::wasm(),
@@ -129,9 +135,21 @@ fn import_demo_catalog(binary: &std::path::Path, url: &str) -> Result<()> {
 /// README command 2.
 fn test(args: &[&str]) -> Result<()> {
     let skip_e2e = args.contains(&"--no-e2e");
+    cmd::step("architecture checks (doors call operations, one table component, named constraints)");
+    checks::run()?;
     cmd::step("cargo fmt --check");
     cmd::cargo(&["fmt", "--all", "--", "--check"])
         .map_err(|_| Error::Failed("formatting differs: run `cargo fmt --all`".into()))?;
+    cmd::step("leptosfmt --check app/src (the view! macros)");
+    tools::ensure_leptosfmt()?;
+    cmd::status(
+        std::process::Command::new("leptosfmt")
+            .args(["--check", "app/src"])
+            .current_dir(cmd::root()),
+    )
+    .map_err(|_| {
+        Error::Failed("view! formatting differs: run `leptosfmt app/src && cargo fmt --all`".into())
+    })?;
     cmd::step("cargo clippy --all-targets -- -D warnings");
     cmd::cargo(&[
         "clippy",

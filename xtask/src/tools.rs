@@ -48,6 +48,16 @@ const WASM_BINDGEN_CLI: RustTool = RustTool {
     lock_fixes: &[("webpki-roots", "1.0.10")],
 };
 
+/// Formats the `view!` macros rustfmt leaves alone (settings in `leptosfmt.toml`).
+const LEPTOSFMT_VERSION: &str = "0.1.33";
+const LEPTOSFMT: RustTool = RustTool {
+    krate: "leptosfmt",
+    binary: "leptosfmt",
+    probe: &[],
+    features: &[],
+    lock_fixes: &[],
+};
+
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Everything `cargo leptos build` needs.
@@ -57,6 +67,11 @@ pub fn ensure_build_tools() -> Result<()> {
     ensure_rust_tool(&CARGO_LEPTOS, CARGO_LEPTOS_VERSION)?;
     ensure_rust_tool(&WASM_BINDGEN_CLI, &locked_version("wasm-bindgen")?)?;
     Ok(())
+}
+
+/// The formatter `cargo xtask test` checks the UI's `view!` macros with.
+pub fn ensure_leptosfmt() -> Result<()> {
+    ensure_rust_tool(&LEPTOSFMT, LEPTOSFMT_VERSION)
 }
 
 pub fn ensure_wasm_target() -> Result<()> {

@@ -2,8 +2,7 @@
 
 use leptos::prelude::*;
 
-const PILL: &str =
-    "inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
+use super::style::PILL;
 
 /// Marks data that comes from Parkway's built-in demo Kubernetes endpoint, so nobody
 /// mistakes it for a real cluster.
@@ -11,7 +10,9 @@ const PILL: &str =
 pub fn DemoBadge() -> impl IntoView {
     view! {
         <span
-            class=format!("{PILL} bg-violet-50 text-violet-800 ring-violet-600/30 dark:bg-violet-950 dark:text-violet-200 dark:ring-violet-400/40")
+            class=format!(
+                "{PILL} bg-violet-50 text-violet-800 ring-violet-600/30 dark:bg-violet-950 dark:text-violet-200 dark:ring-violet-400/40",
+            )
             title="Sample data from Parkway's built-in demo Kubernetes endpoint, not a real cluster"
         >
             "demo cluster"
@@ -22,7 +23,7 @@ pub fn DemoBadge() -> impl IntoView {
 /// A cluster or workload state as a coloured pill with a dot and a word (colour is
 /// never the only signal).
 #[component]
-pub fn StatePill(state: String) -> impl IntoView {
+pub fn StatePill(#[prop(into)] state: String) -> impl IntoView {
     let tone = match state.as_str() {
         "ready" | "healthy" => {
             "bg-emerald-50 text-emerald-800 ring-emerald-600/30 dark:bg-emerald-950 dark:text-emerald-200 dark:ring-emerald-400/40"
@@ -47,7 +48,7 @@ pub fn StatePill(state: String) -> impl IntoView {
 
 /// `dev`, `stage` or `prod`.
 #[component]
-pub fn EnvironmentBadge(environment: String) -> impl IntoView {
+pub fn EnvironmentBadge(#[prop(into)] environment: String) -> impl IntoView {
     let tone = match environment.as_str() {
         "prod" => {
             "bg-sky-50 text-sky-800 ring-sky-600/30 dark:bg-sky-950 dark:text-sky-200 dark:ring-sky-400/40"
@@ -60,4 +61,57 @@ pub fn EnvironmentBadge(environment: String) -> impl IntoView {
         }
     };
     view! { <span class=format!("{PILL} {tone}")>{environment}</span> }
+}
+
+/// Where cluster data on a page comes from: live from the watch caches, or (amber, so
+/// nobody mistakes it for the present) the last snapshot and how old it is.
+#[component]
+pub fn SourceNote(
+    live: bool,
+    /// What is not live, as the sentence starts: "demo-dev", "The cluster".
+    #[prop(into)]
+    subject: String,
+    #[prop(into)] status: String,
+    as_of: Option<String>,
+    age: Option<String>,
+) -> impl IntoView {
+    if live {
+        return view! { <p class="mt-3 text-sm text-emerald-800 dark:text-emerald-300">"Live from the watch caches."</p> }
+            .into_any();
+    }
+    let when = match (as_of, age) {
+        (Some(at), Some(age)) => format!("Showing the snapshot of {at} ({age})."),
+        _ => "No snapshot yet: Parkway has not read this cluster.".to_owned(),
+    };
+    view! {
+        <p
+            role="status"
+            class="mt-3 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+            data-testid="snapshot-notice"
+        >
+            <strong>{format!("{subject} is {status}.")}</strong>
+            {format!(" {when}")}
+        </p>
+    }
+    .into_any()
+}
+
+/// A workload's name, with its kind and namespace beneath.
+#[component]
+pub fn WorkloadName(name: String, kind: String, namespace: String) -> impl IntoView {
+    view! {
+        <div class="font-medium text-slate-900 dark:text-white">{name}</div>
+        <div class="text-xs text-slate-500 dark:text-slate-400">{format!("{kind} · {namespace}")}</div>
+    }
+}
+
+/// `ready/desired` replicas and the workload's health.
+#[component]
+pub fn Replicas(ready: i32, desired: i32, #[prop(into)] health: String) -> impl IntoView {
+    view! {
+        <span class="flex flex-wrap items-center gap-2">
+            <span class="tabular-nums">{format!("{ready}/{desired}")}</span>
+            <StatePill state=health />
+        </span>
+    }
 }

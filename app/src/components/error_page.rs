@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::icons::{Icon, Svg};
-use super::layout::FOCUS_RING;
+use super::style::FOCUS_RING;
 use crate::serverfns::AppError;
 
 /// Fallback of the layout's error boundary. Error texts shown here come from errors
@@ -21,7 +21,7 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 .clone()
                 .into_inner()
                 .downcast_ref::<AppError>()
-                .map(AppError::status)
+                .map(|e| e.status())
         })
         .next()
         .unwrap_or(500);
@@ -61,8 +61,15 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
             </span>
             <h1 class="mt-4 text-2xl font-bold tracking-tight text-slate-900 dark:text-white">{title}</h1>
             <p class="mt-2 text-slate-600 dark:text-slate-300">{explanation}</p>
-            <ul class="mt-4 list-inside list-disc text-left text-sm text-slate-500 dark:text-slate-400">{messages}</ul>
-            <a href="/" class=format!("mt-6 inline-block rounded-md text-sm font-semibold text-emerald-700 hover:underline dark:text-emerald-400 {FOCUS_RING}")>
+            <ul class="mt-4 list-inside list-disc text-left text-sm text-slate-500 dark:text-slate-400">
+                {messages}
+            </ul>
+            <a
+                href="/"
+                class=format!(
+                    "mt-6 inline-block rounded-md text-sm font-semibold text-emerald-700 hover:underline dark:text-emerald-400 {FOCUS_RING}",
+                )
+            >
                 "Back to the home page"
             </a>
         </section>
@@ -96,7 +103,7 @@ mod tests {
         let owner = Owner::new();
         let html = owner.with(|| {
             provide_meta_context();
-            let refused: Result<&str, AppError> = Err(AppError::Forbidden("none of your roles allows `audit.view`".into()));
+            let refused: Result<&str, AppError> = Err(AppError(parkway_types::Failure::new(parkway_types::ErrorKind::Forbidden, "none of your roles allows `audit.view`")));
             view! { <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{refused}</ErrorBoundary> }
                 .to_html()
         });

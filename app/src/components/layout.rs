@@ -5,13 +5,11 @@ use leptos_router::components::A;
 
 use super::error_page::ErrorPage;
 use super::icons::{Icon, Svg};
+use super::style::FOCUS_RING;
 use super::theme_toggle::ThemeToggle;
 use crate::auth::{SignInMode, Viewer};
 use crate::routes::SECTIONS;
 use crate::use_session;
-
-/// Focus ring used by every interactive element, so keyboard users always see where they are.
-pub const FOCUS_RING: &str = "focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 focus-visible:ring-offset-2 focus-visible:ring-offset-white dark:focus-visible:ring-offset-slate-900";
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -25,7 +23,11 @@ pub fn Layout(children: Children) -> impl IntoView {
         <div class="flex min-h-screen flex-col">
             <DevBanner />
             <Header />
-            <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-8 focus:outline-none sm:px-6 lg:px-8">
+            <main
+                id="main"
+                tabindex="-1"
+                class="mx-auto w-full max-w-6xl flex-1 px-4 py-8 focus:outline-none sm:px-6 lg:px-8"
+            >
                 <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{children()}</ErrorBoundary>
             </main>
             <Footer />
@@ -37,7 +39,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 fn Header() -> impl IntoView {
     let viewer = use_session().viewer;
     let signed_in = viewer.is_some();
-    let is_admin = viewer.as_ref().is_some_and(|v| v.is_admin);
+    let is_admin = viewer.as_ref().is_some_and(Viewer::is_admin);
     let link = format!(
         "flex shrink-0 items-center gap-2 rounded-md px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 \
          aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800 \
@@ -47,7 +49,12 @@ fn Header() -> impl IntoView {
     view! {
         <header class="sticky top-0 z-40 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90">
             <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-6 lg:px-8">
-                <a href="/" class=format!("flex items-center gap-2 rounded-md text-lg font-semibold tracking-tight text-slate-900 dark:text-white {FOCUS_RING}")>
+                <a
+                    href="/"
+                    class=format!(
+                        "flex items-center gap-2 rounded-md text-lg font-semibold tracking-tight text-slate-900 dark:text-white {FOCUS_RING}",
+                    )
+                >
                     <span class="flex h-8 w-8 items-center justify-center rounded-lg bg-emerald-600 text-white">
                         <Svg icon=Icon::Logo class="h-5 w-5" />
                     </span>
@@ -57,20 +64,28 @@ fn Header() -> impl IntoView {
                     <ThemeToggle />
                     {match viewer {
                         Some(viewer) => view! { <UserMenu viewer /> }.into_any(),
-                        None => view! {
-                            <a href="/sign-in" class=format!("rounded-md bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800 {FOCUS_RING}")>
-                                "Sign in"
-                            </a>
-                        }.into_any(),
+                        None => {
+                            view! {
+                                <a
+                                    href="/sign-in"
+                                    class=format!(
+                                        "rounded-md bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800 {FOCUS_RING}",
+                                    )
+                                >
+                                    "Sign in"
+                                </a>
+                            }
+                                .into_any()
+                        }
                     }}
                 </div>
                 <nav aria-label="Main" class="-mx-2 w-full md:mx-0 md:w-auto" class:hidden=!signed_in>
                     <ul class="flex flex-wrap gap-1">
                         {SECTIONS
                             .iter()
-                            // The admin area is only offered to those who can use it.
                             .filter(|section| section.href != "/admin" || is_admin)
                             .map(|section| {
+                                // The admin area is only offered to those who can use it.
                                 view! {
                                     <li>
                                         <A href=section.href attr:class=link.clone()>
@@ -95,29 +110,48 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
     let roles = if viewer.roles.is_empty() {
         "no role yet".to_owned()
     } else {
-        viewer.roles.join(", ")
+        viewer
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     view! {
         <div class="flex items-center gap-2">
             <a
                 href="/tokens"
                 title="Your account and API tokens"
-                class=format!("flex items-center gap-2 rounded-md p-1 hover:bg-slate-100 dark:hover:bg-slate-800 {FOCUS_RING}")
+                class=format!(
+                    "flex items-center gap-2 rounded-md p-1 hover:bg-slate-100 dark:hover:bg-slate-800 {FOCUS_RING}",
+                )
                 data-testid="user"
             >
-                <span aria-hidden="true" class="flex h-8 w-8 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold text-slate-700 dark:bg-slate-700 dark:text-slate-100">
+                <span
+                    aria-hidden="true"
+                    class="flex h-8 w-8 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold text-slate-700 dark:bg-slate-700 dark:text-slate-100"
+                >
                     {viewer.initials()}
                 </span>
                 <span class="hidden flex-col leading-tight sm:flex">
-                    <span class="text-sm font-medium text-slate-900 dark:text-white" data-testid="user-name">{viewer.name.clone()}</span>
-                    <span class="max-w-48 truncate text-xs text-slate-500 dark:text-slate-400" title=roles.clone()>{roles.clone()}</span>
+                    <span class="text-sm font-medium text-slate-900 dark:text-white" data-testid="user-name">
+                        {viewer.name.clone()}
+                    </span>
+                    <span
+                        class="max-w-48 truncate text-xs text-slate-500 dark:text-slate-400"
+                        title=roles.clone()
+                    >
+                        {roles.clone()}
+                    </span>
                 </span>
                 <span class="sr-only sm:hidden">{format!("Signed in as {}", viewer.name)}</span>
             </a>
             <form method="post" action="/auth/logout">
                 <button
                     type="submit"
-                    class=format!("rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:border-slate-600 dark:text-slate-200 dark:hover:bg-slate-800 {FOCUS_RING}")
+                    class=format!(
+                        "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:border-slate-600 dark:text-slate-200 dark:hover:bg-slate-800 {FOCUS_RING}",
+                    )
                 >
                     "Sign out"
                 </button>
@@ -131,7 +165,11 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
 fn DevBanner() -> impl IntoView {
     (use_session().mode == SignInMode::Development).then(|| {
         view! {
-            <div role="note" class="bg-amber-400 px-4 py-1.5 text-center text-sm font-medium text-amber-950" data-testid="dev-banner">
+            <div
+                role="note"
+                class="bg-amber-400 px-4 py-1.5 text-center text-sm font-medium text-amber-950"
+                data-testid="dev-banner"
+            >
                 "Development sign-in is on: anyone can sign in as any demo user. Never use this mode with real data."
             </div>
         }

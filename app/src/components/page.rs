@@ -1,42 +1,57 @@
 //! The building blocks every page starts with: a titled header with breadcrumbs, and an
 //! empty state that tells the reader what to do next.
 
+use std::borrow::Cow;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::icons::{Icon, Svg};
-use super::layout::FOCUS_RING;
+use super::style::FOCUS_RING;
 
-/// One step of the breadcrumb trail; the last one is the current page and has no link.
-#[derive(Debug, Clone, Copy)]
+/// One step of the breadcrumb trail above the current page.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Crumb {
-    pub label: &'static str,
-    pub href: &'static str,
+    pub label: Cow<'static, str>,
+    pub href: Cow<'static, str>,
 }
 
-/// Page title (also the document title), breadcrumb and one-line description.
+impl Crumb {
+    pub const fn to(label: &'static str, href: &'static str) -> Self {
+        Self {
+            label: Cow::Borrowed(label),
+            href: Cow::Borrowed(href),
+        }
+    }
+
+    /// A step whose label or target is known only at run time (an entity).
+    pub fn owned(label: String, href: String) -> Self {
+        Self {
+            label: Cow::Owned(label),
+            href: Cow::Owned(href),
+        }
+    }
+}
+
+/// Where a page sits: Home, then `trail`, then the current page (not a link).
 #[component]
-pub fn PageHeader(
-    title: &'static str,
-    description: &'static str,
-    #[prop(default = &[])] trail: &'static [Crumb],
-) -> impl IntoView {
+pub fn Breadcrumb(#[prop(optional)] trail: Vec<Crumb>, #[prop(into)] current: String) -> impl IntoView {
+    let link = format!("rounded hover:text-slate-900 hover:underline dark:hover:text-white {FOCUS_RING}");
     view! {
-        <Title text=title />
         <nav aria-label="Breadcrumb" class="mb-3 text-sm text-slate-500 dark:text-slate-400">
             <ol class="flex flex-wrap items-center gap-1">
                 <li>
-                    <a href="/" class=format!("rounded hover:text-slate-900 hover:underline dark:hover:text-white {FOCUS_RING}")>
+                    <a href="/" class=link.clone()>
                         "Home"
                     </a>
                 </li>
                 {trail
-                    .iter()
+                    .into_iter()
                     .map(|crumb| {
                         view! {
                             <li aria-hidden="true">"/"</li>
                             <li>
-                                <a href=crumb.href class=format!("rounded hover:text-slate-900 hover:underline dark:hover:text-white {FOCUS_RING}")>
+                                <a href=crumb.href class=link.clone()>
                                     {crumb.label}
                                 </a>
                             </li>
@@ -44,9 +59,24 @@ pub fn PageHeader(
                     })
                     .collect_view()}
                 <li aria-hidden="true">"/"</li>
-                <li aria-current="page" class="font-medium text-slate-700 dark:text-slate-200">{title}</li>
+                <li aria-current="page" class="font-medium text-slate-700 dark:text-slate-200">
+                    {current}
+                </li>
             </ol>
         </nav>
+    }
+}
+
+/// Page title (also the document title), breadcrumb and one-line description.
+#[component]
+pub fn PageHeader(
+    #[prop(into)] title: String,
+    description: &'static str,
+    #[prop(optional)] trail: Vec<Crumb>,
+) -> impl IntoView {
+    view! {
+        <Title text=title.clone() />
+        <Breadcrumb trail current=title.clone() />
         <h1 class="text-3xl font-bold tracking-tight text-slate-900 dark:text-white">{title}</h1>
         <p class="mt-2 max-w-3xl text-base text-slate-600 dark:text-slate-300">{description}</p>
     }
@@ -68,14 +98,18 @@ pub fn EmptyState(
             <span class="flex h-12 w-12 items-center justify-center rounded-full bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">
                 <Svg icon class="h-6 w-6" />
             </span>
-            <h2 id="empty-title" class="mt-4 text-lg font-semibold text-slate-900 dark:text-white">{title}</h2>
+            <h2 id="empty-title" class="mt-4 text-lg font-semibold text-slate-900 dark:text-white">
+                {title}
+            </h2>
             <div class="mt-2 max-w-xl text-sm leading-6 text-slate-600 dark:text-slate-300">{children()}</div>
             {action
                 .map(|(label, href)| {
                     view! {
                         <a
                             href=href
-                            class=format!("mt-6 inline-flex items-center gap-2 rounded-md bg-emerald-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-800 {FOCUS_RING}")
+                            class=format!(
+                                "mt-6 inline-flex items-center gap-2 rounded-md bg-emerald-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-800 {FOCUS_RING}",
+                            )
                         >
                             {label}
                             <Svg icon=Icon::ArrowRight class="h-4 w-4" />

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::icons::{Icon, Svg};
-use super::layout::FOCUS_RING;
+use super::style::FOCUS_RING;
 
 /// Storage key shared with the pre-paint script in the document head.
 pub const STORAGE_KEY: &str = "parkway-theme";

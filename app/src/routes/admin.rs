@@ -7,14 +7,13 @@ pub mod roles;
 use leptos::prelude::*;
 
 use crate::components::icons::{Icon, Svg};
-use crate::components::layout::FOCUS_RING;
 use crate::components::page::{Crumb, PageHeader};
+use crate::components::style::FOCUS_RING;
 
 /// Breadcrumb for pages below `/admin`.
-pub const TRAIL: &[Crumb] = &[Crumb {
-    label: "Admin",
-    href: "/admin",
-}];
+pub fn trail() -> Vec<Crumb> {
+    vec![Crumb::to("Admin", "/admin")]
+}
 
 const TOOLS: &[(&str, &str, &str)] = &[
     (
@@ -54,13 +53,20 @@ pub fn AdminPage() -> impl IntoView {
                         <li>
                             <a
                                 href=*href
-                                class=format!("flex h-full flex-col rounded-xl border border-slate-200 bg-white p-5 shadow-sm hover:border-emerald-500 dark:border-slate-800 dark:bg-slate-900 {FOCUS_RING}")
+                                class=format!(
+                                    "flex h-full flex-col rounded-xl border border-slate-200 bg-white p-5 shadow-sm hover:border-emerald-500 dark:border-slate-800 dark:bg-slate-900 {FOCUS_RING}",
+                                )
                             >
                                 <span class="flex items-center gap-2 font-semibold text-slate-900 dark:text-white">
-                                    <Svg icon=Icon::Admin class="h-5 w-5 text-emerald-700 dark:text-emerald-400" />
+                                    <Svg
+                                        icon=Icon::Admin
+                                        class="h-5 w-5 text-emerald-700 dark:text-emerald-400"
+                                    />
                                     {*title}
                                 </span>
-                                <span class="mt-2 text-sm text-slate-600 dark:text-slate-300">{*summary}</span>
+                                <span class="mt-2 text-sm text-slate-600 dark:text-slate-300">
+                                    {*summary}
+                                </span>
                             </a>
                         </li>
                     }

@@ -11,7 +11,9 @@ pub fn ScorecardsPage() -> impl IntoView {
             description="Deployment frequency, lead time, change failure rate, time to restore and policy coverage, from service to enterprise."
         />
         <EmptyState icon=Icon::Scorecards title="No delivery data yet">
-            <p>"Scorecards fill in as CI/CD pipelines post deployment and incident events with an API token and as clusters report policy results. Once your pipelines send events, your team's figures and trends appear here."</p>
+            <p>
+                "Scorecards fill in as CI/CD pipelines post deployment and incident events with an API token and as clusters report policy results. Once your pipelines send events, your team's figures and trends appear here."
+            </p>
         </EmptyState>
     }
 }

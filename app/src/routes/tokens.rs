@@ -4,14 +4,14 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::ROLE_NAMES;
-use crate::components::form::{
-    CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, TABLE, TD, TH, cleared,
-    success_count,
-};
+use parkway_types::{Role, views::session::Viewer};
+
+use crate::components::form::{FieldError, FormError, cleared, success_count};
 use crate::components::page::PageHeader;
+use crate::components::style::{CARD, CARD_TITLE, DANGER, INPUT, LABEL, PRIMARY, SECONDARY, TD};
+use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
-use crate::serverfns::identity::{CreateToken, RevokeToken, list_tokens};
+use crate::serverfns::identity::{CreateToken, RevokeToken, TokenRow, list_tokens};
 use crate::use_session;
 
 /// Marks the selected view among the "whose tokens" links.
@@ -26,7 +26,7 @@ const LIFETIMES: [(&str, &str); 4] = [
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
-    let is_admin = use_session().viewer.is_some_and(|v| v.is_admin);
+    let is_admin = use_session().viewer.as_ref().is_some_and(Viewer::is_admin);
     let query = use_query_map();
     let all = move || is_admin && query.with(|q| q.get("all").is_some());
     let create = ServerAction::<CreateToken>::new();
@@ -56,121 +56,220 @@ pub fn TokensPage() -> impl IntoView {
             title="API tokens"
             description="Tokens let scripts and CI/CD call Parkway's API with an Authorization: Bearer header. A token is shown once, expires, and can be revoked at any time."
         />
-        {move || create_result().and_then(Result::ok).map(|created| view! {
-            <section role="status" class="mt-6 rounded-xl border border-emerald-300 bg-emerald-50 p-5 dark:border-emerald-800 dark:bg-emerald-950" data-testid="new-token">
-                <h2 class="font-semibold text-emerald-900 dark:text-emerald-100">{format!("Token “{}” created", created.token.name)}</h2>
-                <p class="mt-1 text-sm text-emerald-900 dark:text-emerald-100">"Copy it now: Parkway stores only a hash and cannot show it again."</p>
-                <code class="mt-3 block select-all break-all rounded-md bg-white px-3 py-2 font-mono text-sm text-slate-900 dark:bg-slate-900 dark:text-slate-100">{created.secret}</code>
-            </section>
-        })}
-        {is_admin.then(|| view! {
-            <nav class="mt-6 flex gap-3" aria-label="Whose tokens">
-                <a href="/tokens" class=format!("{SECONDARY} {CURRENT}") aria-current=move || (!all()).then_some("page")>"My tokens"</a>
-                <a href="/tokens?all=1" class=format!("{SECONDARY} {CURRENT}") aria-current=move || all().then_some("page")>"All tokens"</a>
-            </nav>
-        })}
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading tokens…"</p> }>
+        {move || {
+            create_result()
+                .and_then(Result::ok)
+                .map(|created| {
+                    view! {
+                        <section
+                            role="status"
+                            class="mt-6 rounded-xl border border-emerald-300 bg-emerald-50 p-5 dark:border-emerald-800 dark:bg-emerald-950"
+                            data-testid="new-token"
+                        >
+                            <h2 class="font-semibold text-emerald-900 dark:text-emerald-100">
+                                {format!("Token “{}” created", created.token.name)}
+                            </h2>
+                            <p class="mt-1 text-sm text-emerald-900 dark:text-emerald-100">
+                                "Copy it now: Parkway stores only a hash and cannot show it again."
+                            </p>
+                            <code class="mt-3 block select-all break-all rounded-md bg-white px-3 py-2 font-mono text-sm text-slate-900 dark:bg-slate-900 dark:text-slate-100">
+                                {created.secret}
+                            </code>
+                        </section>
+                    }
+                })
+        }}
+        {is_admin
+            .then(|| {
+                view! {
+                    <nav class="mt-6 flex gap-3" aria-label="Whose tokens">
+                        <a
+                            href="/tokens"
+                            class=format!("{SECONDARY} {CURRENT}")
+                            aria-current=move || (!all()).then_some("page")
+                        >
+                            "My tokens"
+                        </a>
+                        <a
+                            href="/tokens?all=1"
+                            class=format!("{SECONDARY} {CURRENT}")
+                            aria-current=move || all().then_some("page")
+                        >
+                            "All tokens"
+                        </a>
+                    </nav>
+                }
+            })}
+        <Suspense fallback=|| {
+            view! { <p class="mt-6 text-sm text-slate-500">"Loading tokens…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let rows = tokens.await?;
-                Ok::<_, AppError>(view! {
-                    <section class=CARD aria-labelledby="tokens-title">
-                        <h2 id="tokens-title" class="text-lg font-semibold text-slate-900 dark:text-white">"Tokens"</h2>
-                        <FormError message=revoke_error />
-                        {if rows.is_empty() {
-                            view! { <p class="mt-3 text-sm text-slate-600 dark:text-slate-300">"No tokens yet. Create one below for a script or pipeline."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="mt-3 overflow-x-auto">
-                                    <table class=TABLE data-testid="token-table">
-                                        <thead><tr>
-                                            <th scope="col" class=TH>"Name"</th>
-                                            <th scope="col" class=TH>"Owner"</th>
-                                            <th scope="col" class=TH>"Acts as"</th>
-                                            <th scope="col" class=TH>"Starts with"</th>
-                                            <th scope="col" class=TH>"Expires"</th>
-                                            <th scope="col" class=TH>"Last used"</th>
-                                            <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
-                                        </tr></thead>
-                                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                                            {rows.into_iter().map(|row| {
-                                                let acts_as = match (&row.role, row.scopes.is_empty()) {
-                                                    (Some(role), true) => role.clone(),
-                                                    (Some(role), false) => format!("{role}, limited to {}", row.scopes.join(", ")),
-                                                    (None, true) => "owner's roles".to_owned(),
-                                                    (None, false) => format!("owner's roles, limited to {}", row.scopes.join(", ")),
-                                                };
-                                                view! {
-                                                    <tr class:opacity-60=row.revoked>
-                                                        <td class=TD>{row.name.clone()}</td>
-                                                        <td class=TD>{row.owner}</td>
-                                                        <td class=TD>{acts_as}</td>
-                                                        <td class=format!("{TD} font-mono")>{format!("{}…", row.display_prefix)}</td>
-                                                        <td class=format!("{TD} whitespace-nowrap")>{row.expires_at.unwrap_or_else(|| "never".to_owned())}</td>
-                                                        <td class=format!("{TD} whitespace-nowrap")>{row.last_used_at.unwrap_or_else(|| "never".to_owned())}</td>
-                                                        <td class=TD>
-                                                            {if row.revoked {
-                                                                view! { <span class="text-sm text-slate-500">"Revoked"</span> }.into_any()
-                                                            } else {
-                                                                view! {
-                                                                    <ActionForm action=revoke>
-                                                                        <input type="hidden" name="id" value=row.id />
-                                                                        <button type="submit" class=DANGER aria-label=format!("Revoke {}", row.name)>"Revoke"</button>
-                                                                    </ActionForm>
-                                                                }.into_any()
-                                                            }}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        }}
-                    </section>
-                })
+                Ok::<
+                    _,
+                    AppError,
+                >(
+                    view! {
+                        <section class=CARD aria-labelledby="tokens-title">
+                            <h2 id="tokens-title" class=CARD_TITLE>
+                                "Tokens"
+                            </h2>
+                            <FormError message=revoke_error />
+                            <DataTable
+                                caption="API tokens"
+                                columns=vec![
+                                    Column::new("Name"),
+                                    Column::new("Owner"),
+                                    Column::new("Acts as"),
+                                    Column::new("Starts with"),
+                                    Column::new("Expires"),
+                                    Column::new("Last used"),
+                                    Column::hidden("Actions"),
+                                ]
+                                rows=rows
+                                row=move |row: TokenRow| {
+                                    view! {
+                                        <tr class:opacity-60=row.revoked>
+                                            <td class=TD>{row.name.clone()}</td>
+                                            <td class=TD>{row.owner.clone()}</td>
+                                            <td class=TD>{row.acts_as()}</td>
+                                            <td class=format!(
+                                                "{TD} font-mono",
+                                            )>{format!("{}…", row.display_prefix)}</td>
+                                            <td class=format!(
+                                                "{TD} whitespace-nowrap",
+                                            )>
+                                                {row.expires_at.clone().unwrap_or_else(|| "never".to_owned())}
+                                            </td>
+                                            <td class=format!(
+                                                "{TD} whitespace-nowrap",
+                                            )>
+                                                {row
+                                                    .last_used_at
+                                                    .clone()
+                                                    .unwrap_or_else(|| "never".to_owned())}
+                                            </td>
+                                            <td class=TD>
+                                                {if row.revoked {
+                                                    view! {
+                                                        <span class="text-sm text-slate-500">"Revoked"</span>
+                                                    }
+                                                        .into_any()
+                                                } else {
+                                                    view! {
+                                                        <ActionForm action=revoke>
+                                                            <input type="hidden" name="id" value=row.id.clone() />
+                                                            <button
+                                                                type="submit"
+                                                                class=DANGER
+                                                                aria-label=format!("Revoke {}", row.name)
+                                                            >
+                                                                "Revoke"
+                                                            </button>
+                                                        </ActionForm>
+                                                    }
+                                                        .into_any()
+                                                }}
+                                            </td>
+                                        </tr>
+                                    }
+                                }
+                                empty="No tokens yet. Create one below for a script or pipeline."
+                                testid="token-table"
+                            />
+                        </section>
+                    },
+                )
             })}
         </Suspense>
         <section class=CARD aria-labelledby="create-title">
-            <h2 id="create-title" class="text-lg font-semibold text-slate-900 dark:text-white">"Create a token"</h2>
+            <h2 id="create-title" class=CARD_TITLE>
+                "Create a token"
+            </h2>
             <ActionForm action=create attr:class="mt-3 grid gap-4 sm:grid-cols-2">
                 <div>
-                    <label for="token-name" class=LABEL>"Name"</label>
-                    <input id="token-name" name="name" required class=INPUT prop:value=move || cleared(created) placeholder="deploy pipeline" aria-describedby="name-error" />
+                    <label for="token-name" class=LABEL>
+                        "Name"
+                    </label>
+                    <input
+                        id="token-name"
+                        name="name"
+                        required
+                        class=INPUT
+                        prop:value=move || cleared(created)
+                        placeholder="deploy pipeline"
+                        aria-describedby="name-error"
+                    />
                     <FieldError id="name-error" message=field_error("name") />
                 </div>
                 <div>
-                    <label for="token-expires" class=LABEL>"Expires after"</label>
+                    <label for="token-expires" class=LABEL>
+                        "Expires after"
+                    </label>
                     <select id="token-expires" name="expires" class=INPUT aria-describedby="expires-error">
-                        {LIFETIMES.iter().map(|(value, label)| view! { <option value=*value selected=*value == "30d">{*label}</option> }).collect_view()}
+                        {LIFETIMES
+                            .iter()
+                            .map(|(value, label)| {
+                                view! {
+                                    <option value=*value selected=*value == "30d">
+                                        {*label}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                     <FieldError id="expires-error" message=field_error("expires") />
                 </div>
                 <div class="sm:col-span-2">
-                    <label for="token-scopes" class=LABEL>"Limit to actions (optional)"</label>
-                    <input id="token-scopes" name="scopes" class=INPUT prop:value=move || cleared(created) placeholder="e.g. portal.view audit.view" aria-describedby="scopes-help scopes-error" />
-                    <p id="scopes-help" class="mt-1 text-xs text-slate-500 dark:text-slate-400">"Space-separated. Empty: everything the token's role allows."</p>
+                    <label for="token-scopes" class=LABEL>
+                        "Limit to actions (optional)"
+                    </label>
+                    <input
+                        id="token-scopes"
+                        name="scopes"
+                        class=INPUT
+                        prop:value=move || cleared(created)
+                        placeholder="e.g. portal.view audit.view"
+                        aria-describedby="scopes-help scopes-error"
+                    />
+                    <p id="scopes-help" class="mt-1 text-xs text-slate-500 dark:text-slate-400">
+                        "Space-separated. Empty: everything the token's role allows."
+                    </p>
                     <FieldError id="scopes-error" message=field_error("scopes") />
                 </div>
-                {is_admin.then(|| view! {
-                    <div>
-                        <label for="token-account" class=LABEL>"For service account (admins; optional)"</label>
-                        <input id="token-account" name="service_account" class=INPUT prop:value=move || cleared(created) placeholder="ci-deployer" />
-                    </div>
-                    <div>
-                        <label for="token-role" class=LABEL>"Service account role"</label>
-                        <select id="token-role" name="role" class=INPUT aria-describedby="role-error">
-                            <option value="">"—"</option>
-                            {ROLE_NAMES
-                                .iter()
-                                .map(|r| view! { <option value=*r>{*r}</option> })
-                                .collect_view()}
-                        </select>
-                        <FieldError id="role-error" message=field_error("role") />
-                    </div>
-                })}
+                {is_admin
+                    .then(|| {
+                        view! {
+                            <div>
+                                <label for="token-account" class=LABEL>
+                                    "For service account (admins; optional)"
+                                </label>
+                                <input
+                                    id="token-account"
+                                    name="service_account"
+                                    class=INPUT
+                                    prop:value=move || cleared(created)
+                                    placeholder="ci-deployer"
+                                />
+                            </div>
+                            <div>
+                                <label for="token-role" class=LABEL>
+                                    "Service account role"
+                                </label>
+                                <select id="token-role" name="role" class=INPUT aria-describedby="role-error">
+                                    <option value="">"—"</option>
+                                    {Role::ALL
+                                        .map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> })
+                                        .collect_view()}
+                                </select>
+                                <FieldError id="role-error" message=field_error("role") />
+                            </div>
+                        }
+                    })}
                 <div class="sm:col-span-2">
-                    <button type="submit" class=PRIMARY>"Create token"</button>
+                    <button type="submit" class=PRIMARY>
+                        "Create token"
+                    </button>
                 </div>
             </ActionForm>
             <FormError message=other_error />

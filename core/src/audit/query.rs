@@ -4,12 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use super::{AuditRecord, Result};
+use super::{AuditRecord, Error, Result};
 
 /// Narrows the listing; every field is optional and they combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditFilter {
-    /// Exact actor, such as `user:ada@example.com`.
+    /// Exact actor, such as `user:ada@example.com` (see [`actor_aliases`]).
     pub actor: Option<String>,
     /// Action or action prefix: `token.` matches `token.create` and `token.revoke`.
     pub action: Option<String>,
@@ -35,6 +35,55 @@ impl AuditFilter {
     }
 }
 
+impl AuditFilter {
+    /// A filter as the audit page's form sends it: texts (blank for none) and
+    /// `YYYY-MM-DD` dates in UTC, `to` inclusive.
+    pub fn from_form(actor: String, action: String, target: String, from: &str, to: &str) -> Result<Self> {
+        Ok(Self {
+            actor: Some(actor),
+            action: Some(action),
+            target: Some(target),
+            from: day("from", from, 0)?,
+            to: day("to", to, 1)?,
+        }
+        .normalized())
+    }
+}
+
+/// Midnight UTC of `text` plus `days`; blank means no bound.
+fn day(field: &'static str, text: &str, days: i64) -> Result<Option<DateTime<Utc>>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Error::BadRequest {
+        field,
+        reason: format!("`{text}` is not a date like 2026-11-27"),
+    })?;
+    Ok(date
+        .checked_add_signed(chrono::Duration::days(days))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc()))
+}
+
+/// The actor names a filter for `actor` matches. Catalog changes made before the
+/// use-case layer recorded a person or service by their bare handle
+/// (`ada@example.com`) where everything else records `user:ada@example.com`, and the
+/// audit trail cannot be rewritten: so `user:x` and `service:x` also find `x`, and a
+/// bare `x` also finds `user:x` and `service:x`. Other prefixes (`system:cli`) match
+/// only themselves.
+pub fn actor_aliases(actor: &str) -> Vec<String> {
+    match actor.split_once(':') {
+        Some(("user" | "service", bare)) => vec![actor.to_owned(), bare.to_owned()],
+        Some(_) => vec![actor.to_owned()],
+        None => vec![
+            actor.to_owned(),
+            format!("user:{actor}"),
+            format!("service:{actor}"),
+        ],
+    }
+}
+
 /// Largest page a caller may ask for.
 pub const MAX_PAGE: i64 = 200;
 /// Most rows one export returns; narrow the filter for more.
@@ -55,11 +104,12 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRecord>> {
+    let actors: Option<Vec<String>> = filter.actor.as_deref().map(actor_aliases);
     Ok(sqlx::query_as!(
         AuditRecord,
         r#"select id, occurred_at, actor, action, target, payload, request_id, prev_hash, hash
            from audit_events
-           where ($1::text is null or actor = $1)
+           where ($1::text[] is null or actor = any($1))
              and ($2::text is null or action like $2)
              and ($3::text is null or target like $3)
              and ($4::timestamptz is null or occurred_at >= $4)
@@ -67,7 +117,7 @@ pub async fn list(
              and ($6::bigint is null or id < $6)
            order by id desc
            limit $7"#,
-        filter.actor,
+        actors.as_deref(),
         prefix_pattern(filter.action.as_deref()),
         prefix_pattern(filter.target.as_deref()),
         filter.from,
@@ -183,6 +233,42 @@ mod tests {
         assert_eq!(prefix_pattern(Some("token.")).as_deref(), Some("token.%"));
         assert_eq!(prefix_pattern(Some("50%_")).as_deref(), Some("50\\%\\_%"));
         assert_eq!(prefix_pattern(None), None);
+    }
+
+    #[test]
+    fn people_are_found_by_their_handle_with_or_without_the_prefix() {
+        assert_eq!(
+            actor_aliases("user:ada@example.com"),
+            ["user:ada@example.com", "ada@example.com"]
+        );
+        assert_eq!(actor_aliases("service:ci"), ["service:ci", "ci"]);
+        assert_eq!(actor_aliases("ci"), ["ci", "user:ci", "service:ci"]);
+        assert_eq!(actor_aliases("system:cli"), ["system:cli"]);
+    }
+
+    #[test]
+    fn form_dates_are_whole_utc_days_with_an_inclusive_end() {
+        let filter = AuditFilter::from_form(
+            " ".into(),
+            "token.".into(),
+            String::new(),
+            "2026-11-27",
+            "2026-11-27",
+        )
+        .expect("dates");
+        assert_eq!(filter.actor, None);
+        assert_eq!(filter.action.as_deref(), Some("token."));
+        assert_eq!(
+            filter.from.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-27T00:00:00+00:00")
+        );
+        assert_eq!(
+            filter.to.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-28T00:00:00+00:00")
+        );
+        let err = AuditFilter::from_form(String::new(), String::new(), String::new(), "27/11", "")
+            .expect_err("not a date");
+        assert_eq!(err.to_string(), "from: `27/11` is not a date like 2026-11-27");
     }
 
     #[test]

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::{
     model::{
-        DEFAULT_NAMESPACE, DeclaredRef, Entity, EntityKind, EntityRef, Problem, RelationType, valid_name,
-        valid_namespace, valid_tag,
+        DEFAULT_NAMESPACE, DeclaredRef, Entity, EntityKind, EntityRef, Problem, RelationType, problem,
+        valid_name, valid_namespace, valid_tag,
     },
     yaml::{Node, NodeValue, Pos},
 };
@@ -116,7 +116,7 @@ struct Checker {
 
 impl Checker {
     fn problem(&mut self, pos: Pos, field: &str, reason: impl Into<String>) {
-        self.problems.push(Problem::new(pos, field, reason));
+        self.problems.push(problem(pos, field, reason));
     }
 
     /// A string field, or a problem naming what was found instead.
@@ -314,7 +314,7 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
                 .and_then(|k| match k.parse::<EntityKind>() {
                     Ok(kind) => Some(kind),
                     Err(reason) => {
-                        checker.problem(node.pos, "kind", reason);
+                        checker.problem(node.pos, "kind", reason.to_string());
                         None
                     }
                 }),
@@ -401,7 +401,7 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
                         field,
                         pos: item.pos,
                     }),
-                    Err(reason) => checker.problem(item.pos, &field, reason),
+                    Err(reason) => checker.problem(item.pos, &field, reason.to_string()),
                 }
             }
         }

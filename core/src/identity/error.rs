@@ -1,9 +1,15 @@
+use parkway_types::{ErrorKind, Failure};
+
+use super::Denied;
 use crate::audit;
 
 /// Why an identity operation failed. Every variant but `Database` and `Audit` carries a
 /// message that is safe to show to the caller.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The caller may not do this.
+    #[error(transparent)]
+    Denied(#[from] Denied),
     /// Input that breaks a rule; `field` names it.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
@@ -23,6 +29,18 @@ impl Error {
         Self::Invalid {
             field,
             reason: reason.into(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Denied(denied) => denied.into(),
+            Error::Invalid { field, reason } => Failure::at(ErrorKind::Invalid, field, reason),
+            Error::Conflict(message) => Failure::new(ErrorKind::Conflict, message),
+            Error::NotFound(_) => Failure::new(ErrorKind::NotFound, err.to_string()),
+            Error::Audit(_) | Error::Database(_) => crate::internal(&err),
         }
     }
 }

@@ -89,6 +89,17 @@ pub enum Denied {
     OutOfScope { action: Action },
 }
 
+impl From<Denied> for parkway_types::Failure {
+    fn from(denied: Denied) -> Self {
+        use parkway_types::ErrorKind;
+        let kind = match denied {
+            Denied::Unauthenticated => ErrorKind::Unauthenticated,
+            Denied::Forbidden { .. } | Denied::OutOfScope { .. } => ErrorKind::Forbidden,
+        };
+        Self::new(kind, denied.to_string())
+    }
+}
+
 fn hint(roles: &[Role]) -> String {
     match roles {
         [] => String::new(),

@@ -209,32 +209,31 @@ pub async fn list(pool: &PgPool, owner: Option<Uuid>) -> Result<Vec<TokenInfo>> 
     select(&mut conn, None, owner).await
 }
 
-/// Who owns a token, so the caller can be authorized before revoking it.
-pub async fn owner_of(pool: &PgPool, id: Uuid) -> Result<Uuid> {
-    sqlx::query_scalar!("select owner_id from api_tokens where id = $1", id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(Error::NotFound("token"))
-}
-
-/// Revokes a token for good; revoking twice is refused so the trail stays truthful.
-pub async fn revoke(pool: &PgPool, id: Uuid, actor: &str, request_id: Option<&str>) -> Result<TokenInfo> {
+/// Revokes a token for good, if `allow` accepts its owner (decided with the row
+/// locked, in the same transaction); revoking twice is refused so the trail stays
+/// truthful.
+pub async fn revoke(
+    pool: &PgPool,
+    id: Uuid,
+    actor: &str,
+    request_id: Option<&str>,
+    allow: impl FnOnce(Uuid) -> Result<()>,
+) -> Result<TokenInfo> {
     let mut tx = pool.begin().await?;
-    let revoked = sqlx::query_scalar!(
-        "update api_tokens set revoked_at = now() where id = $1 and revoked_at is null returning id",
+    let token = sqlx::query!(
+        r#"select owner_id, revoked_at is not null as "revoked!" from api_tokens where id = $1 for update"#,
         id
     )
     .fetch_optional(&mut *tx)
-    .await?;
-    if revoked.is_none() {
-        let exists = sqlx::query_scalar!("select id from api_tokens where id = $1", id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        return Err(match exists {
-            Some(_) => Error::Conflict("this token is already revoked".to_owned()),
-            None => Error::NotFound("token"),
-        });
+    .await?
+    .ok_or(Error::NotFound("token"))?;
+    allow(token.owner_id)?;
+    if token.revoked {
+        return Err(Error::Conflict("this token is already revoked".to_owned()));
     }
+    sqlx::query!("update api_tokens set revoked_at = now() where id = $1", id)
+        .execute(&mut *tx)
+        .await?;
     let info = fetch(&mut tx, id).await?;
     let mut event = NewAuditEvent::new(actor, "token.revoke", format!("token:{id}"))
         .with_payload(json!({ "before": { "name": info.name, "owner": info.owner } }));

@@ -108,13 +108,13 @@ pub fn validate_account_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// The teams a user belongs to, alphabetically.
-pub async fn teams_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<String>> {
+/// The teams a user belongs to, alphabetically (service accounts belong to none).
+pub async fn teams_of<'e>(executor: impl sqlx::PgExecutor<'e>, user_id: Uuid) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar!(
         "select team from team_members where user_id = $1 order by team",
         user_id
     )
-    .fetch_all(conn)
+    .fetch_all(executor)
     .await?)
 }
 

@@ -1,24 +1,17 @@
 use axum::{
     Json,
-    extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
-use parkway_core::{
-    audit::{
-        AuditFilter, ExportRow,
-        query::{self, MAX_EXPORT, MAX_PAGE},
-    },
-    identity::{Action, Resource, authorize},
+use parkway_core::audit::{
+    AuditFilter,
+    ops::{self, EventsPage, Format},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{Caller, principal};
-use crate::{
-    error::{ApiError, ApiQuery, ApiResult},
-    state::AppState,
-};
+use super::Op;
+use crate::error::{ApiQuery, ApiResult};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,68 +41,23 @@ impl EventsQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct EventsPage {
-    events: Vec<ExportRow>,
-    /// Pass as `before` for the next (older) page; absent on the last page.
-    next_before: Option<i64>,
-}
-
 /// `GET /api/v1/audit/events`
-pub async fn events(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(query): ApiQuery<EventsQuery>,
-) -> ApiResult<Json<EventsPage>> {
-    authorize(principal(&caller), Action::ViewAudit, Resource::AuditLog)?;
+pub async fn events(Op(ctx): Op, ApiQuery(query): ApiQuery<EventsQuery>) -> ApiResult<Json<EventsPage>> {
     let limit = query.limit.unwrap_or(50);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "`limit` must be between 1 and {MAX_PAGE}"
-        )));
-    }
-    let rows = query::list(&state.pool, &query.filter(), query.before, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let events: Vec<ExportRow> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(ExportRow::from)
-        .collect();
-    let next_before = if more { events.last().map(|e| e.id) } else { None };
-    Ok(Json(EventsPage { events, next_before }))
+    Ok(Json(ops::list(&ctx, &query.filter(), query.before, limit).await?))
 }
 
 /// `GET /api/v1/audit/export?format=csv|json`
-pub async fn export(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(query): ApiQuery<EventsQuery>,
-) -> ApiResult<Response> {
-    authorize(principal(&caller), Action::ExportAudit, Resource::AuditLog)?;
-    let format = query.format.as_deref().unwrap_or("csv");
-    if !matches!(format, "csv" | "json") {
-        return Err(ApiError::BadRequest(format!(
-            "`format` must be `csv` or `json`, not `{format}`"
-        )));
-    }
-    let rows: Vec<ExportRow> = query::list(&state.pool, &query.filter(), query.before, MAX_EXPORT)
-        .await?
-        .into_iter()
-        .map(ExportRow::from)
-        .collect();
-    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
-    let (content_type, body) = if format == "csv" {
-        ("text/csv; charset=utf-8", query::to_csv(&rows))
-    } else {
-        (
-            "application/json",
-            serde_json::to_string_pretty(&rows).map_err(|e| ApiError::BadRequest(e.to_string()))?,
-        )
-    };
-    let disposition = format!("attachment; filename=\"parkway-audit-{stamp}.{format}\"");
-    let mut response = body.into_response();
+pub async fn export(Op(ctx): Op, ApiQuery(query): ApiQuery<EventsQuery>) -> ApiResult<Response> {
+    let format: Format = query.format.as_deref().unwrap_or("csv").parse()?;
+    let export = ops::export(&ctx, &query.filter(), query.before, format).await?;
+    let disposition = format!("attachment; filename=\"{}\"", export.filename);
+    let mut response = export.body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(export.content_type),
+    );
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

@@ -1,27 +1,18 @@
-use axum::{Json, extract::State};
-use parkway_core::{
-    cluster::view::{self, ClusterView, WorkloadsView},
-    identity::{Action, Resource, authorize},
+use axum::Json;
+use parkway_core::cluster::{
+    ops,
+    view::{ClusterView, WorkloadsView},
 };
 
-use super::{Caller, principal};
-use crate::{
-    error::{ApiPath, ApiResult},
-    state::AppState,
-};
+use super::Op;
+use crate::error::{ApiPath, ApiResult};
 
 /// `GET /api/v1/clusters`
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ClusterView>>> {
-    authorize(principal(&caller), Action::ViewClusters, Resource::Clusters)?;
-    Ok(Json(view::list(&state.pool, &state.clusters).await?))
+pub async fn list(Op(ctx): Op) -> ApiResult<Json<Vec<ClusterView>>> {
+    Ok(Json(ops::list(&ctx).await?))
 }
 
 /// `GET /api/v1/clusters/{name}/workloads`
-pub async fn workloads(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(name): ApiPath<String>,
-) -> ApiResult<Json<WorkloadsView>> {
-    authorize(principal(&caller), Action::ViewClusters, Resource::Clusters)?;
-    Ok(Json(view::workloads(&state.pool, &state.clusters, &name).await?))
+pub async fn workloads(Op(ctx): Op, ApiPath(name): ApiPath<String>) -> ApiResult<Json<WorkloadsView>> {
+    Ok(Json(ops::workloads(&ctx, &name).await?))
 }

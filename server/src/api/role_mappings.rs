@@ -1,28 +1,13 @@
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderMap, StatusCode},
-};
-use parkway_core::identity::{
-    Action, Resource, authorize,
-    role_mappings::{self, RoleMapping},
-};
+use axum::{Json, http::StatusCode};
+use parkway_core::identity::{ops, role_mappings::RoleMapping};
 use serde::Deserialize;
 
-use super::{Caller, principal, request_id};
-use crate::{
-    error::{ApiJson, ApiPath, ApiResult},
-    state::AppState,
-};
+use super::Op;
+use crate::error::{ApiJson, ApiPath, ApiResult};
 
 /// `GET /api/v1/role-mappings`
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<RoleMapping>>> {
-    authorize(
-        principal(&caller),
-        Action::ViewRoleMappings,
-        Resource::RoleMappings,
-    )?;
-    Ok(Json(role_mappings::list(&state.pool).await?))
+pub async fn list(Op(ctx): Op) -> ApiResult<Json<Vec<RoleMapping>>> {
+    Ok(Json(ops::list_role_mappings(&ctx).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,30 +19,14 @@ pub struct NewMapping {
 
 /// `POST /api/v1/role-mappings` with `{"group": "...", "role": "..."}`
 pub async fn add(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    Op(ctx): Op,
     ApiJson(body): ApiJson<NewMapping>,
 ) -> ApiResult<(StatusCode, Json<RoleMapping>)> {
-    let who = principal(&caller);
-    authorize(who, Action::EditRoleMappings, Resource::RoleMappings)?;
-    let actor = who.map(|p| p.actor()).unwrap_or_default();
-    let mapping =
-        role_mappings::add(&state.pool, &body.group, &body.role, &actor, request_id(&headers)).await?;
+    let mapping = ops::add_role_mapping(&ctx, &body.group, &body.role).await?;
     Ok((StatusCode::CREATED, Json(mapping)))
 }
 
 /// `DELETE /api/v1/role-mappings/{id}`
-pub async fn remove(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<RoleMapping>> {
-    let who = principal(&caller);
-    authorize(who, Action::EditRoleMappings, Resource::RoleMappings)?;
-    let actor = who.map(|p| p.actor()).unwrap_or_default();
-    Ok(Json(
-        role_mappings::remove(&state.pool, id, &actor, request_id(&headers)).await?,
-    ))
+pub async fn remove(Op(ctx): Op, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<RoleMapping>> {
+    Ok(Json(ops::remove_role_mapping(&ctx, id).await?))
 }

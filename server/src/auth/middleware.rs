@@ -61,7 +61,7 @@ async fn resolve(state: &AppState, request: &mut Request) -> Result<Option<Respo
         auth.api_limit
             .check(&key)
             .map_err(|wait| ApiError::RateLimited(retry_after_secs(wait)))?;
-        match tokens::authenticate(&state.pool, token).await? {
+        match tokens::authenticate(state.pool(), token).await? {
             TokenCheck::Valid { principal, token_id } => {
                 tracing::debug!(token.id = %token_id, actor = %principal.actor(), "API token accepted");
                 request.extensions_mut().insert(principal);
@@ -77,7 +77,7 @@ async fn resolve(state: &AppState, request: &mut Request) -> Result<Option<Respo
     let session_id =
         cookies::read(request.headers(), cookies::SESSION).filter(|id| secret::is_well_formed_id(id));
     if let Some(id) = session_id
-        && let Some(session) = sessions::load(&state.pool, id, auth.sessions).await?
+        && let Some(session) = sessions::load(state.pool(), id, auth.sessions).await?
     {
         csrf_token = Some(session.csrf_token);
         request.extensions_mut().insert(session.principal);

@@ -62,7 +62,7 @@ async fn login(State(state): State<AppState>, Query(query): Query<LoginQuery>) -
         return Redirect::to("/sign-in").into_response();
     };
     match provider.begin(safe_return_to(query.next.as_deref())).await {
-        Ok((url, flow)) => match sessions::start_login(&state.pool, &flow).await {
+        Ok((url, flow)) => match sessions::start_login(state.pool(), &flow).await {
             Ok(flow_id) => {
                 let cookie = cookies::set(
                     cookies::LOGIN,
@@ -183,7 +183,7 @@ async fn finish_callback(
         .ok_or_else(|| {
             Refusal::bad("no sign-in is in progress in this browser (its cookie is missing): start again")
         })?;
-    let flow = sessions::take_login(&state.pool, flow_id)
+    let flow = sessions::take_login(state.pool(), flow_id)
         .await
         .map_err(internal)?
         .ok_or_else(|| Refusal::bad("this sign-in has expired or was already completed: start again"))?;
@@ -220,7 +220,7 @@ async fn establish_session(
 ) -> Result<Response, ApiError> {
     let previous = cookies::read(headers, cookies::SESSION).filter(|id| secret::is_well_formed_id(id));
     let mut tx = state
-        .pool
+        .pool()
         .begin()
         .await
         .map_err(parkway_core::identity::Error::from)?;
@@ -245,7 +245,7 @@ async fn record_failure(state: &AppState, headers: &HeaderMap, reason: &str) {
     let mut event = NewAuditEvent::new("anonymous", "auth.sign-in.failed", "sign-in")
         .with_payload(json!({ "reason": reason }));
     event.request_id = request_id(headers);
-    if let Err(err) = audit::append(&state.pool, &event).await {
+    if let Err(err) = audit::append(state.pool(), &event).await {
         tracing::error!(error = %err, "could not audit a failed sign-in");
     }
 }
@@ -294,7 +294,7 @@ async fn logout(
     if let Some(id) = cookies::read(&headers, cookies::SESSION).filter(|id| secret::is_well_formed_id(id)) {
         let ended: Result<(), ApiError> = async {
             let mut tx = state
-                .pool
+                .pool()
                 .begin()
                 .await
                 .map_err(parkway_core::identity::Error::from)?;

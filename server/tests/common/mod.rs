@@ -65,13 +65,15 @@ fn build(
     let auth = AuthSettings::from_config(&cli.auth, cli.serve.listen).expect("valid auth settings");
     let state = AppState {
         leptos_options,
-        pool,
+        services: parkway_core::Services {
+            pool,
+            clusters,
+            catalog_facets: Default::default(),
+        },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
-        clusters,
         sync: Arc::new(SyncStatus::default()),
         demo: Arc::new(demo),
-        catalog_facets: Default::default(),
     };
     router::build(state, request_timeout)
 }

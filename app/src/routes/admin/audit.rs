@@ -5,12 +5,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::routes::encode;
+use parkway_types::url::encode;
 
-use crate::components::form::{CARD, INPUT, LABEL, PRIMARY, SECONDARY, TABLE, TD, TH};
 use crate::components::page::PageHeader;
+use crate::components::style::{CARD, INPUT, LABEL, PRIMARY, SECONDARY, TD};
+use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
-use crate::serverfns::audit::list_audit_events;
+use crate::serverfns::audit::{AuditRow, list_audit_events};
 
 const FIELDS: [(&str, &str, &str, &str); 5] = [
     ("actor", "Actor", "text", "user:ada@example.com"),
@@ -39,99 +40,129 @@ pub fn AuditPage() -> impl IntoView {
             list_audit_events(actor, action, target, from, to, before)
         },
     );
-    // The export links carry the same filter (without the page position).
-    let export = move |format: &str| {
-        let mut url = format!("/api/v1/audit/export?format={format}");
-        for (name, _, _, _) in FIELDS {
-            let value = field(name);
-            if !value.is_empty() {
-                url.push_str(&format!("&{name}={}", encode(&value)));
-            }
-        }
-        url
+    // Export links and older pages carry the same filter (without the page position).
+    let filters = move || {
+        FIELDS
+            .iter()
+            .map(|(name, _, _, _)| (name, field(name)))
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("&{name}={}", encode(&value)))
+            .collect::<String>()
     };
+    let export = move |format: &str| format!("/api/v1/audit/export?format={format}{}", filters());
     view! {
         <PageHeader
             title="Audit log"
             description="Every sign-in and every change, newest first. Each entry carries the hash of the one before it, and the parkway audit verify command checks the whole chain."
-            trail=super::TRAIL
+            trail=super::trail()
         />
-        <form method="get" action="/admin/audit" class=format!("{CARD} grid gap-4 sm:grid-cols-5") aria-label="Filter audit events">
+        <form
+            method="get"
+            action="/admin/audit"
+            class=format!("{CARD} grid gap-4 sm:grid-cols-5")
+            aria-label="Filter audit events"
+        >
             {FIELDS
                 .iter()
                 .map(|(name, label, kind, placeholder)| {
                     let id = format!("filter-{name}");
                     view! {
                         <div>
-                            <label for=id.clone() class=LABEL>{*label}</label>
-                            <input id=id name=*name type=*kind class=INPUT placeholder=*placeholder value=move || field(name) />
+                            <label for=id.clone() class=LABEL>
+                                {*label}
+                            </label>
+                            <input
+                                id=id
+                                name=*name
+                                type=*kind
+                                class=INPUT
+                                placeholder=*placeholder
+                                value=move || field(name)
+                            />
                         </div>
                     }
                 })
                 .collect_view()}
             <div class="flex flex-wrap items-center gap-3 sm:col-span-5">
-                <button type="submit" class=PRIMARY>"Apply filters"</button>
-                <a href="/admin/audit" class=SECONDARY>"Clear"</a>
+                <button type="submit" class=PRIMARY>
+                    "Apply filters"
+                </button>
+                <a href="/admin/audit" class=SECONDARY>
+                    "Clear"
+                </a>
                 <span class="ml-auto flex gap-3">
-                    <a href=move || export("csv") class=SECONDARY download>"Export CSV"</a>
-                    <a href=move || export("json") class=SECONDARY download>"Export JSON"</a>
+                    <a href=move || export("csv") class=SECONDARY download>
+                        "Export CSV"
+                    </a>
+                    <a href=move || export("json") class=SECONDARY download>
+                        "Export JSON"
+                    </a>
                 </span>
             </div>
         </form>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading events…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="mt-6 text-sm text-slate-500">"Loading events…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let page = events.await?;
-                let next = page.next_before.map(|before| {
-                    let mut url = format!("/admin/audit?before={before}");
-                    for (name, _, _, _) in FIELDS {
-                        let value = field(name);
-                        if !value.is_empty() {
-                            url.push_str(&format!("&{name}={}", encode(&value)));
-                        }
-                    }
-                    url
-                });
+                let next = page
+                    .next_before
+                    .map(|before| format!("/admin/audit?before={before}{}", filters()));
                 let paged = !field("before").is_empty();
-                Ok::<_, AppError>(view! {
-                    <section class=CARD aria-labelledby="events-title">
-                        <h2 id="events-title" class="sr-only">"Events"</h2>
-                        {if page.rows.is_empty() {
-                            view! { <p class="text-sm text-slate-600 dark:text-slate-300">"No events match these filters. Widen the time range or clear a filter."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="overflow-x-auto">
-                                    <table class=TABLE data-testid="audit-table">
-                                        <thead><tr>
-                                            <th scope="col" class=TH>"#"</th>
-                                            <th scope="col" class=TH>"When"</th>
-                                            <th scope="col" class=TH>"Actor"</th>
-                                            <th scope="col" class=TH>"Action"</th>
-                                            <th scope="col" class=TH>"Target"</th>
-                                            <th scope="col" class=TH>"Details"</th>
-                                        </tr></thead>
-                                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                                            {page.rows.into_iter().map(|row| view! {
-                                                <tr>
-                                                    <td class=format!("{TD} tabular-nums text-slate-500")>{row.id}</td>
-                                                    <td class=format!("{TD} whitespace-nowrap tabular-nums")>{row.occurred_at}</td>
-                                                    <td class=format!("{TD} whitespace-nowrap")>{row.actor}</td>
-                                                    <td class=format!("{TD} whitespace-nowrap font-mono")>{row.action}</td>
-                                                    <td class=format!("{TD} whitespace-nowrap font-mono")>{row.target}</td>
-                                                    <td class=format!("{TD} max-w-md break-all font-mono text-xs")>{row.details}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        }}
-                        <nav aria-label="Pages" class="mt-4 flex gap-3">
-                            {paged.then(|| view! { <a href="/admin/audit" class=SECONDARY>"Newest"</a> })}
-                            {next.map(|href| view! { <a href=href class=SECONDARY rel="next">"Older events"</a> })}
-                        </nav>
-                    </section>
-                })
+                Ok::<
+                    _,
+                    AppError,
+                >(
+                    view! {
+                        <section class=CARD aria-labelledby="events-title">
+                            <h2 id="events-title" class="sr-only">
+                                "Events"
+                            </h2>
+                            <DataTable
+                                caption="Audit events, newest first"
+                                columns=Column::new_all(
+                                    &["#", "When", "Actor", "Action", "Target", "Details"],
+                                )
+                                rows=page.rows
+                                row=audit_row
+                                empty="No events match these filters. Widen the time range or clear a filter."
+                                testid="audit-table"
+                            />
+                            <nav aria-label="Pages" class="mt-4 flex gap-3">
+                                {paged
+                                    .then(|| {
+                                        view! {
+                                            <a href="/admin/audit" class=SECONDARY>
+                                                "Newest"
+                                            </a>
+                                        }
+                                    })}
+                                {next
+                                    .map(|href| {
+                                        view! {
+                                            <a href=href class=SECONDARY rel="next">
+                                                "Older events"
+                                            </a>
+                                        }
+                                    })}
+                            </nav>
+                        </section>
+                    },
+                )
             })}
         </Suspense>
+    }
+}
+
+fn audit_row(row: AuditRow) -> impl IntoView {
+    view! {
+        <tr>
+            <td class=format!("{TD} tabular-nums text-slate-500")>{row.id}</td>
+            <td class=format!("{TD} whitespace-nowrap tabular-nums")>{row.occurred_at}</td>
+            <td class=format!("{TD} whitespace-nowrap")>{row.actor}</td>
+            <td class=format!("{TD} whitespace-nowrap font-mono")>{row.action}</td>
+            <td class=format!("{TD} whitespace-nowrap font-mono")>{row.target}</td>
+            <td class=format!("{TD} max-w-md break-all font-mono text-xs")>{row.details}</td>
+        </tr>
     }
 }

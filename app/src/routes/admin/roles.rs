@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 
-use crate::auth::ROLE_NAMES;
-use crate::components::form::{
-    CARD, DANGER, FieldError, FormError, INPUT, LABEL, PRIMARY, TABLE, TD, TH, cleared, success_count,
-};
+use parkway_types::Role;
+
+use crate::components::form::{FieldError, FormError, cleared, success_count};
 use crate::components::page::PageHeader;
+use crate::components::style::{CARD, CARD_TITLE, DANGER, INPUT, LABEL, PRIMARY, TD};
+use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
-use crate::serverfns::identity::{AddRoleMapping, RemoveRoleMapping, list_role_mappings};
+use crate::serverfns::identity::{AddRoleMapping, MappingRow, RemoveRoleMapping, list_role_mappings};
 
 #[component]
 pub fn RoleMappingsPage() -> impl IntoView {
@@ -33,68 +34,96 @@ pub fn RoleMappingsPage() -> impl IntoView {
         <PageHeader
             title="Role mappings"
             description="People get roles through their identity-provider groups. A group may map to several roles; changes apply at the person's next request."
-            trail=super::TRAIL
+            trail=super::trail()
         />
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading mappings…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="mt-6 text-sm text-slate-500">"Loading mappings…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let rows = mappings.await?;
-                Ok::<_, AppError>(view! {
-                    <section class=CARD aria-labelledby="mappings-title">
-                        <h2 id="mappings-title" class="text-lg font-semibold text-slate-900 dark:text-white">"Current mappings"</h2>
-                        <FormError message=remove_error />
-                        {if rows.is_empty() {
-                            view! { <p class="mt-3 text-sm text-slate-600 dark:text-slate-300">"No group grants any role yet: nobody but API tokens can do anything. Add the first mapping below."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="mt-3 overflow-x-auto">
-                                    <table class=TABLE>
-                                        <thead><tr>
-                                            <th scope="col" class=TH>"Group"</th>
-                                            <th scope="col" class=TH>"Role"</th>
-                                            <th scope="col" class=TH>"Added by"</th>
-                                            <th scope="col" class=TH>"When"</th>
-                                            <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
-                                        </tr></thead>
-                                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                                            {rows.into_iter().map(|row| view! {
-                                                <tr>
-                                                    <td class=format!("{TD} font-mono")>{row.group.clone()}</td>
-                                                    <td class=TD>{row.role.clone()}</td>
-                                                    <td class=TD>{row.created_by}</td>
-                                                    <td class=TD>{row.created_at}</td>
-                                                    <td class=TD>
-                                                        <ActionForm action=remove>
-                                                            <input type="hidden" name="id" value=row.id />
-                                                            <button type="submit" class=DANGER aria-label=format!("Remove {} → {}", row.group, row.role)>"Remove"</button>
-                                                        </ActionForm>
-                                                    </td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        }}
-                    </section>
-                })
+                Ok::<
+                    _,
+                    AppError,
+                >(
+                    view! {
+                        <section class=CARD aria-labelledby="mappings-title">
+                            <h2 id="mappings-title" class=CARD_TITLE>
+                                "Current mappings"
+                            </h2>
+                            <FormError message=remove_error />
+                            <DataTable
+                                caption="Group to role mappings"
+                                columns=vec![
+                                    Column::new("Group"),
+                                    Column::new("Role"),
+                                    Column::new("Added by"),
+                                    Column::new("When"),
+                                    Column::hidden("Actions"),
+                                ]
+                                rows=rows
+                                row=move |row: MappingRow| {
+                                    view! {
+                                        <tr>
+                                            <td class=format!("{TD} font-mono")>{row.group.clone()}</td>
+                                            <td class=TD>{row.role.as_str()}</td>
+                                            <td class=TD>{row.created_by}</td>
+                                            <td class=TD>{row.created_at}</td>
+                                            <td class=TD>
+                                                <ActionForm action=remove>
+                                                    <input type="hidden" name="id" value=row.id />
+                                                    <button
+                                                        type="submit"
+                                                        class=DANGER
+                                                        aria-label=format!("Remove {} → {}", row.group, row.role)
+                                                    >
+                                                        "Remove"
+                                                    </button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }
+                                }
+                                empty="No group grants any role yet: nobody but API tokens can do anything. Add the first mapping below."
+                            />
+                        </section>
+                    },
+                )
             })}
         </Suspense>
         <section class=CARD aria-labelledby="add-title">
-            <h2 id="add-title" class="text-lg font-semibold text-slate-900 dark:text-white">"Map a group"</h2>
+            <h2 id="add-title" class=CARD_TITLE>
+                "Map a group"
+            </h2>
             <ActionForm action=add attr:class="mt-3 grid gap-4 sm:grid-cols-[2fr_1fr_auto] sm:items-start">
                 <div>
-                    <label for="group" class=LABEL>"Group (as the provider sends it)"</label>
-                    <input id="group" name="group" required class=INPUT prop:value=move || cleared(added) placeholder="parkway-admins" aria-describedby="group-error" />
+                    <label for="group" class=LABEL>
+                        "Group (as the provider sends it)"
+                    </label>
+                    <input
+                        id="group"
+                        name="group"
+                        required
+                        class=INPUT
+                        prop:value=move || cleared(added)
+                        placeholder="parkway-admins"
+                        aria-describedby="group-error"
+                    />
                     <FieldError id="group-error" message=group_error />
                 </div>
                 <div>
-                    <label for="role" class=LABEL>"Role"</label>
+                    <label for="role" class=LABEL>
+                        "Role"
+                    </label>
                     <select id="role" name="role" class=INPUT aria-describedby="role-error">
-                        {ROLE_NAMES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
+                        {Role::ALL
+                            .map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> })
+                            .collect_view()}
                     </select>
                     <FieldError id="role-error" message=role_error />
                 </div>
-                <button type="submit" class=format!("{PRIMARY} sm:mt-6")>"Add mapping"</button>
+                <button type="submit" class=format!("{PRIMARY} sm:mt-6")>
+                    "Add mapping"
+                </button>
             </ActionForm>
             <FormError message=other_error />
         </section>

@@ -3,11 +3,11 @@
 //! nothing is saved until there are none. Team owners edit what their team owns.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::Problems;
-use crate::components::form::{CARD, INPUT, LABEL, PRIMARY, SECONDARY};
+use crate::components::page::{Crumb, PageHeader};
+use crate::components::style::{CARD, INPUT, LABEL, PRIMARY, SECONDARY};
 use crate::serverfns::AppError;
 use crate::serverfns::catalog::{SaveCatalogEntity, catalog_descriptor};
 
@@ -23,34 +23,61 @@ pub fn EditPage() -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let back = move || format!("/catalog/{}/{}/{}", part("kind"), part("namespace"), part("name"));
     view! {
-        <Title text=move || format!("Edit {} · Catalog", part("name")) />
-        <h1 class="text-3xl font-bold tracking-tight text-slate-900 dark:text-white">{move || format!("Edit {}", part("name"))}</h1>
-        <p class="mt-2 max-w-3xl text-slate-600 dark:text-slate-300">
-            "The descriptor as Backstage reads it. Saving replaces the entity and is audited with before and after. An entity imported from a source is overwritten by that source's next import: change the file there too."
-        </p>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading the descriptor…"</p> }>
+        {move || {
+            view! {
+                <PageHeader
+                    title=format!("Edit {}", part("name"))
+                    description="The descriptor as Backstage reads it. Saving replaces the entity and is audited with before and after. An entity imported from a source is overwritten by that source's next import: change the file there too."
+                    trail=vec![Crumb::to("Catalog", "/catalog"), Crumb::owned(part("name"), back())]
+                />
+            }
+        }}
+        <Suspense fallback=|| {
+            view! { <p class="mt-6 text-sm text-slate-500">"Loading the descriptor…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let text = descriptor.await?;
-                Ok::<_, AppError>(view! {
-                    <section class=CARD aria-labelledby="edit-title">
-                        <h2 id="edit-title" class="sr-only">"Edit form"</h2>
-                        <ActionForm action=save attr:class="space-y-4">
-                            <input type="hidden" name="kind" value=part("kind") />
-                            <input type="hidden" name="namespace" value=part("namespace") />
-                            <input type="hidden" name="name" value=part("name") />
-                            <div>
-                                <label for="descriptor" class=LABEL>"Descriptor (YAML or JSON)"</label>
-                                <textarea id="descriptor" name="descriptor" rows="24" spellcheck="false" aria-describedby="descriptor-problems"
-                                    class=format!("{INPUT} font-mono text-xs")>{text}</textarea>
-                            </div>
-                            <Problems id="descriptor-problems" error=error />
-                            <div class="flex gap-3">
-                                <button type="submit" class=PRIMARY>"Save"</button>
-                                <a href=back() class=SECONDARY>"Cancel"</a>
-                            </div>
-                        </ActionForm>
-                    </section>
-                })
+                Ok::<
+                    _,
+                    AppError,
+                >(
+                    view! {
+                        <section class=CARD aria-labelledby="edit-title">
+                            <h2 id="edit-title" class="sr-only">
+                                "Edit form"
+                            </h2>
+                            <ActionForm action=save attr:class="space-y-4">
+                                <input type="hidden" name="kind" value=part("kind") />
+                                <input type="hidden" name="namespace" value=part("namespace") />
+                                <input type="hidden" name="name" value=part("name") />
+                                <div>
+                                    <label for="descriptor" class=LABEL>
+                                        "Descriptor (YAML or JSON)"
+                                    </label>
+                                    <textarea
+                                        id="descriptor"
+                                        name="descriptor"
+                                        rows="24"
+                                        spellcheck="false"
+                                        aria-describedby="descriptor-problems"
+                                        class=format!("{INPUT} font-mono text-xs")
+                                    >
+                                        {text}
+                                    </textarea>
+                                </div>
+                                <Problems id="descriptor-problems" error=error />
+                                <div class="flex gap-3">
+                                    <button type="submit" class=PRIMARY>
+                                        "Save"
+                                    </button>
+                                    <a href=back() class=SECONDARY>
+                                        "Cancel"
+                                    </a>
+                                </div>
+                            </ActionForm>
+                        </section>
+                    },
+                )
             })}
         </Suspense>
     }

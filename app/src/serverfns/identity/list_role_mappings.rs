@@ -6,12 +6,10 @@ use crate::serverfns::AppError;
 
 #[server(prefix = "/fn", endpoint = "list_role_mappings", input = GetUrl)]
 pub async fn list_role_mappings() -> Result<Vec<MappingRow>, AppError> {
-    use parkway_core::identity::{Action, Resource, authorize, role_mappings};
-    crate::serverfns::error::respond(async {
-        let (who, ctx) = super::caller()?;
-        authorize(who.as_ref(), Action::ViewRoleMappings, Resource::RoleMappings)?;
-        let rows = role_mappings::list(&ctx.pool).await?;
-        Ok(rows.into_iter().map(MappingRow::from).collect())
+    use crate::serverfns::{ctx, respond};
+    respond(async move {
+        let mappings = parkway_core::identity::ops::list_role_mappings(&ctx()?).await?;
+        Ok(mappings.into_iter().map(MappingRow::from).collect())
     })
     .await
 }

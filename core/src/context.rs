@@ -1,0 +1,76 @@
+//! What every operation runs with: the shared services, who is asking, and the
+//! request it came from. Both doors (a REST handler, a server function) build one
+//! per request and hand it to an operation; the operation authorizes against it and
+//! names the actor from it, so the two doors cannot authorize or audit differently.
+
+use sqlx::PgPool;
+
+use crate::{
+    audit::NewAuditEvent,
+    catalog::facets::FacetCache,
+    cluster::Clusters,
+    identity::{Action, Denied, Principal, Resource, authorize},
+};
+
+/// Long-lived, shared by every request of a replica; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub pool: PgPool,
+    /// Every registered cluster's watch caches.
+    pub clusters: Clusters,
+    /// This replica's catalog facet counts, reloaded when the catalog changes.
+    pub catalog_facets: FacetCache,
+}
+
+/// One request's context: the services, the authenticated caller (if any) and the
+/// request id the audit trail records.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub services: Services,
+    pub caller: Option<Principal>,
+    pub request_id: Option<String>,
+}
+
+impl Ctx {
+    pub fn new(services: Services, caller: Option<Principal>, request_id: Option<String>) -> Self {
+        Self {
+            services,
+            caller,
+            request_id,
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.services.pool
+    }
+
+    /// The one authorization check of an operation; on success, the caller, so the
+    /// rest of the operation works with someone known.
+    pub fn authorize(&self, action: Action, resource: Resource) -> Result<&Principal, Denied> {
+        authorize(self.caller.as_ref(), action, resource)?;
+        self.caller.as_ref().ok_or(Denied::Unauthenticated)
+    }
+
+    /// Whether the caller could do `action` (for links and buttons a page offers).
+    pub fn allows(&self, action: Action, resource: Resource) -> bool {
+        authorize(self.caller.as_ref(), action, resource).is_ok()
+    }
+
+    /// How the audit trail names the caller: `user:…`, `service:…`.
+    pub fn actor(&self) -> String {
+        self.caller
+            .as_ref()
+            .map_or_else(|| "anonymous".to_owned(), Principal::actor)
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// An audit event by this caller, from this request.
+    pub fn audit_event(&self, action: impl Into<String>, target: impl Into<String>) -> NewAuditEvent {
+        let mut event = NewAuditEvent::new(self.actor(), action, target);
+        event.request_id = self.request_id.clone();
+        event
+    }
+}

@@ -1,0 +1,8 @@
+//! What pages receive from their server functions: serde-only view types, built on
+//! the server from the domain's results and rendered in the browser as they are.
+
+pub mod audit;
+pub mod catalog;
+pub mod clusters;
+pub mod identity;
+pub mod session;
