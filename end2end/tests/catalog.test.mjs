@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ARTIFACTS, accessibilityViolations, browser, hydrated, watchForErrors } from '../lib/browser.mjs';
+import { ARTIFACTS, accessibilityViolations, browser, hydrated, openHydrated, sameDocument, watchForErrors } from '../lib/browser.mjs';
 
 let chrome;
 before(async () => {
@@ -38,6 +38,48 @@ describe('catalog', () => {
     await table.getByRole('link', { name: 'checkout-api', exact: true }).waitFor();
     assert.match(await table.innerText(), /checkout-worker/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'catalog-search.png'), fullPage: true });
+    assert.deepEqual(await accessibilityViolations(page), []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('after hydration a search is a client-side navigation, and tags with + and # link to their own filter', async () => {
+    const { context, page, problems } = await openHydrated(chrome, '/catalog', { bypassCSP: true });
+    await page.getByLabel('Search names, titles, descriptions and tags').fill('checkout');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\/catalog\?q=checkout$/);
+    await page.getByTestId('catalog-table').getByRole('link', { name: 'checkout-api', exact: true }).waitFor();
+    assert.ok(await sameDocument(page), 'the search did not reload the page');
+
+    await page.goto('/catalog/import');
+    await hydrated(page);
+    await page.getByLabel('Source').fill('browser/native-tools.yaml');
+    await page.getByLabel(/^Descriptors/).fill(`apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: native-tools
+  tags: [c++, c#]
+spec:
+  type: library
+  lifecycle: experimental
+  owner: checkout
+`);
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByTestId('import-result').waitFor();
+    await page.goto('/catalog/component/default/native-tools');
+    await hydrated(page);
+    const tag = page.getByRole('link', { name: 'c++', exact: true });
+    assert.equal(await tag.getAttribute('href'), '/catalog?tag=c%2B%2B');
+    await tag.click();
+    await page.waitForURL(/\/catalog\?tag=c%2B%2B$/);
+    const table = page.getByTestId('catalog-table');
+    await table.getByRole('link', { name: 'native-tools', exact: true }).waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 1, 'only what has the tag c++');
+    const chosen = page.getByRole('region', { name: 'Tag' }).locator('a[aria-current="true"]');
+    assert.match(await chosen.innerText(), /^c\+\+\s+1$/);
+    await page.getByTestId('catalog-table').getByRole('link', { name: 'c#', exact: true }).click();
+    await page.waitForURL(/\/catalog\?tag=c%23$/);
+    await table.getByRole('link', { name: 'native-tools', exact: true }).waitFor();
     assert.deepEqual(await accessibilityViolations(page), []);
     assert.deepEqual(problems, []);
     await context.close();

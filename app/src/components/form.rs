@@ -52,3 +52,32 @@ pub fn cleared(successes: RwSignal<usize>) -> String {
     successes.track();
     String::new()
 }
+
+/// A GET form (a search, a filter) that is a client-side navigation once the page is
+/// hydrated and a plain form submission before: the router's `Form`, minus the empty
+/// `&=` it would add for an unnamed submit button (leptos appends the submitter's name
+/// and value even when the name is empty), so the URL is the one a plain form gives.
+#[component]
+pub fn GetForm(
+    #[prop(into)] action: String,
+    #[prop(into)] class: String,
+    children: Children,
+) -> impl IntoView {
+    use leptos_router::components::Form;
+    #[cfg(feature = "hydrate")]
+    {
+        let unnamed_out: std::sync::Arc<dyn Fn(&web_sys::FormData)> =
+            std::sync::Arc::new(|data: &web_sys::FormData| data.delete(""));
+        view! {
+            <Form method="get" action=action on_form_data=unnamed_out attr:class=class attr:role="search">
+                {children()}
+            </Form>
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    view! {
+        <Form method="get" action=action attr:class=class attr:role="search">
+            {children()}
+        </Form>
+    }
+}

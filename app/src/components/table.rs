@@ -120,7 +120,7 @@ where
         return view! { <p class=EMPTY>{empty}</p> }.into_any();
     }
     view! {
-        <div class="mt-3 overflow-x-auto">
+        <div class="mt-3 overflow-x-auto first:mt-0">
             <table class=TABLE data-testid=testid>
                 <caption class="sr-only">{caption}</caption>
                 <thead>

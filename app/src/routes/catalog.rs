@@ -8,9 +8,10 @@ pub mod graph;
 pub mod import;
 
 use leptos::prelude::*;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 use parkway_types::{CatalogParams, Facet, Sort};
 
+use crate::components::form::GetForm;
 use crate::components::icons::Icon;
 use crate::components::page::{EmptyState, PageHeader};
 use crate::components::style::{CARD, CHIP, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD, choice};
@@ -162,12 +163,7 @@ fn SearchForm(params: CatalogParams) -> impl IntoView {
         .collect();
     let narrowed = params.narrowed();
     view! {
-        <Form
-            method="get"
-            action="/catalog"
-            attr:role="search"
-            attr:class=format!("{CARD} !mt-0 flex flex-wrap items-end gap-3")
-        >
+        <GetForm action="/catalog" class=format!("{CARD} !mt-0 flex flex-wrap items-end gap-3")>
             {kept
                 .into_iter()
                 .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
@@ -196,7 +192,7 @@ fn SearchForm(params: CatalogParams) -> impl IntoView {
                         </a>
                     }
                 })}
-        </Form>
+        </GetForm>
     }
 }
 

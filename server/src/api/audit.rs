@@ -4,9 +4,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
-use parkway_core::audit::{
-    AuditFilter,
-    ops::{self, EventsPage, Format},
+use parkway_core::{
+    audit::{
+        AuditFilter,
+        ops::{self, EventsPage, Format},
+    },
+    types::views::audit::AUDIT_PAGE_SIZE,
 };
 use serde::Deserialize;
 
@@ -43,7 +46,7 @@ impl EventsQuery {
 
 /// `GET /api/v1/audit/events`
 pub async fn events(Op(ctx): Op, ApiQuery(query): ApiQuery<EventsQuery>) -> ApiResult<Json<EventsPage>> {
-    let limit = query.limit.unwrap_or(50);
+    let limit = query.limit.unwrap_or(AUDIT_PAGE_SIZE);
     Ok(Json(ops::list(&ctx, &query.filter(), query.before, limit).await?))
 }
 

@@ -2,13 +2,11 @@
 //! and what runs on each, live or from the last snapshot.
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::Form,
-    hooks::{use_params_map, use_query_map},
-};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use parkway_types::url::encode;
 
 use crate::components::badges::{DemoBadge, EnvironmentBadge, Replicas, SourceNote, StatePill, WorkloadName};
+use crate::components::form::GetForm;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD};
 use crate::components::table::{Column, DataTable};
@@ -198,12 +196,7 @@ fn Workloads(data: WorkloadTable, filter: String) -> impl IntoView {
             <h2 id="workloads-title" class=CARD_TITLE>
                 "Workloads"
             </h2>
-            <Form
-                method="get"
-                action=action.clone()
-                attr:class="mt-3 flex flex-wrap items-end gap-3"
-                attr:role="search"
-            >
+            <GetForm action=action.clone() class="mt-3 flex flex-wrap items-end gap-3">
                 <div class="min-w-64 flex-1">
                     <label for="workload-filter" class=LABEL>
                         "Filter by namespace, name or team"
@@ -228,7 +221,7 @@ fn Workloads(data: WorkloadTable, filter: String) -> impl IntoView {
                             </a>
                         }
                     })}
-            </Form>
+            </GetForm>
             <p class="mt-3 text-sm text-slate-600 dark:text-slate-300">
                 {if shown < data.matching {
                     format!(

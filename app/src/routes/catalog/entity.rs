@@ -293,6 +293,12 @@ fn OwnedTable(owned: Vec<OwnedRow>) -> impl IntoView {
                 rows=owned
                 row=|o: OwnedRow| {
                     let health = match o.replicas {
+                        None if !o.entity.kind.runs() => {
+                            view! {
+                                <span class="text-slate-500 dark:text-slate-400">"— (does not run)"</span>
+                            }
+                                .into_any()
+                        }
                         None => {
                             view! { <span class="text-slate-500 dark:text-slate-400">"not running"</span> }
                                 .into_any()
