@@ -206,7 +206,7 @@ impl CatalogParams {
 
     /// The query parameters, as `name=value` pairs with the values encoded, empty
     /// ones left out.
-    pub fn query_pairs(&self) -> Vec<String> {
+    fn query_pairs(&self) -> Vec<String> {
         Facet::ALL
             .into_iter()
             .map(|f| (f.param(), self.facet(f)))
