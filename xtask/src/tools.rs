@@ -5,6 +5,8 @@
 //! lock files do not install (`cargo install --locked` hits a crate that needs a newer
 //! rustc, or a yanked pin). We fetch the exact release from crates.io, move the one
 //! offending crate to a version that works, and install that lock. See TOOLCHAIN.md.
+//! A tool whose published lock builds as it is (leptosfmt) is installed from crates.io
+//! with that lock.
 
 use std::{
     fs,
@@ -126,6 +128,37 @@ fn ensure_rust_tool(tool: &RustTool, version: &str) -> Result<()> {
         "installing {} {version} from crates.io (once; later runs reuse ~/.cargo/bin)",
         tool.krate
     ));
+    let mut install = Command::new("cargo");
+    if tool.lock_fixes.is_empty() {
+        // Its published lock builds on our rustc as it is: install it straight from
+        // crates.io (binary-only crates cannot be unpacked as a dependency anyway).
+        install.args(["install", tool.krate, "--version", version, "--locked", "--force"]);
+    } else {
+        let work = patched_source(tool, version)?;
+        install
+            .args(["install", "--path", ".", "--locked", "--force"])
+            .current_dir(&work);
+    }
+    install
+        // Tools ship with fat LTO, one codegen unit and full optimisation: ~20 min for
+        // cargo-leptos on two cores. They only orchestrate other programs, so a light
+        // optimisation level is plenty and compiles in a fraction of the time.
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_TARGET_DIR", cmd::target_dir().join("xtask-tools/target"))
+        .env_remove("SQLX_OFFLINE");
+    if !tool.features.is_empty() {
+        install.args(["--features", &tool.features.join(",")]);
+    }
+    cmd::status(&mut install)?;
+    let _ = fs::remove_dir_all(cmd::target_dir().join("xtask-tools/target"));
+    Ok(())
+}
+
+/// The tool's sources from crates.io with its lock fixes applied, in a build folder.
+fn patched_source(tool: &RustTool, version: &str) -> Result<PathBuf> {
     let source = fetch_source(tool.krate, version)?;
     let work = cmd::target_dir()
         .join("xtask-tools")
@@ -154,25 +187,7 @@ fn ensure_rust_tool(tool: &RustTool, version: &str) -> Result<()> {
             eprintln!("note: lock fix {krate}@{precise} not applied: {err}");
         }
     }
-    let mut install = Command::new("cargo");
-    install
-        .args(["install", "--path", ".", "--locked", "--force"])
-        .current_dir(&work)
-        // Tools ship with fat LTO, one codegen unit and full optimisation: ~20 min for
-        // cargo-leptos on two cores. They only orchestrate other programs, so a light
-        // optimisation level is plenty and compiles in a fraction of the time.
-        .env("CARGO_PROFILE_RELEASE_LTO", "false")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_TARGET_DIR", cmd::target_dir().join("xtask-tools/target"))
-        .env_remove("SQLX_OFFLINE");
-    if !tool.features.is_empty() {
-        install.args(["--features", &tool.features.join(",")]);
-    }
-    cmd::status(&mut install)?;
-    let _ = fs::remove_dir_all(cmd::target_dir().join("xtask-tools/target"));
-    Ok(())
+    Ok(work)
 }
 
 /// Lets cargo download and unpack `krate@version` (through a throw-away manifest that
