@@ -144,16 +144,18 @@ pub async fn facets(ctx: &Ctx, filter: &EntityFilter) -> Result<Facets> {
 /// The catalog page: a page of rows under the URL's filters, with facet counts.
 pub async fn catalog_page(ctx: &Ctx, params: &CatalogParams, cursor: &str) -> Result<CatalogView> {
     ctx.authorize(Action::ViewPortal, Resource::Catalog)?;
-    let some = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
+    // Blank filters are dropped where every listing normalises its filter.
     let filter = EntityFilter {
-        kind: some(&params.kind),
-        owner: some(&params.owner),
-        business_unit: some(&params.business_unit),
-        lifecycle: some(&params.lifecycle),
-        tier: some(&params.tier),
-        tag: some(&params.tag),
-        q: some(&params.q),
-        sort: some(&params.sort).map(|s| s.parse::<Sort>()).transpose()?,
+        kind: Some(params.kind.clone()),
+        owner: Some(params.owner.clone()),
+        business_unit: Some(params.business_unit.clone()),
+        lifecycle: Some(params.lifecycle.clone()),
+        tier: Some(params.tier.clone()),
+        tag: Some(params.tag.clone()),
+        q: Some(params.q.clone()),
+        sort: (!params.sort.trim().is_empty())
+            .then(|| params.sort.parse::<Sort>())
+            .transpose()?,
     };
     let cursor = (!cursor.is_empty()).then_some(cursor);
     let (page, facets) = query::page(
