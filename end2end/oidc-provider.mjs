@@ -52,6 +52,12 @@ const ACCOUNTS = {
     email: 'grace@example.com',
     groups: ['team-search'],
   },
+  // Off-boarded by the identity tests; nobody else signs in as leo.
+  leo: {
+    name: 'Leo Leaver',
+    email: 'leo@example.com',
+    groups: ['team-search'],
+  },
   theo: {
     name: 'Theo Teamowner',
     email: 'theo@example.com',

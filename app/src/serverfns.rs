@@ -54,6 +54,18 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         sample: "id=0",
     },
     ServerFnAccess {
+        path: "/fn/list_people",
+        action: Action::ManageUsers,
+        role: Role::PlatformAdmin,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/deactivate_person",
+        action: Action::ManageUsers,
+        role: Role::PlatformAdmin,
+        sample: "id=00000000-0000-0000-0000-000000000000",
+    },
+    ServerFnAccess {
         path: "/fn/list_catalog",
         action: Action::ViewPortal,
         role: Role::Developer,

@@ -20,4 +20,4 @@ pub mod users;
 
 pub use error::{Error, Result};
 pub use parkway_types::{Action, Role, UnknownAction, UnknownRole};
-pub use policy::{Denied, Principal, PrincipalKind, Resource, authorize};
+pub use policy::{Denied, Principal, PrincipalKind, Resource, TokenGrant, authorize};

@@ -16,11 +16,14 @@ const POLICY: SessionPolicy = SessionPolicy {
     absolute: Duration::from_secs(3600),
 };
 
+const IDP: &str = "https://idp.example";
+
 fn ada(groups: &[&str]) -> Identity {
     Identity {
         issuer: "https://idp.example".into(),
         subject: "ada".into(),
         email: Some("ada@example.com".into()),
+        email_verified: true,
         display_name: "Ada Lovelace".into(),
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
     }
@@ -57,10 +60,10 @@ async fn session_roles_follow_mapping_changes_at_once(pool: PgPool) {
     let user = users::upsert_person(&mut conn, &ada(&["admins"]), "team-")
         .await
         .expect("user");
-    let session = sessions::create(&mut conn, user, POLICY, None)
+    let session = sessions::create(&mut conn, user, POLICY, None, IDP)
         .await
         .expect("session");
-    let load = || sessions::load(&pool, &session, POLICY);
+    let load = || sessions::load(&pool, &session, POLICY, Some(IDP));
     let principal = load().await.expect("load").expect("live").principal;
     assert!(principal.roles.is_empty(), "no mapping, no role");
     assert_eq!(principal.actor(), "user:ada@example.com");
@@ -132,6 +135,7 @@ async fn a_persons_token_acts_with_their_current_roles(pool: PgPool) {
         owner: Owner::Person(user),
         scopes: vec![],
         lifetime: Duration::from_secs(60),
+        parent: None,
     };
     let created = tokens::create(&pool, &request, "user:ada@example.com", None)
         .await
@@ -141,8 +145,9 @@ async fn a_persons_token_acts_with_their_current_roles(pool: PgPool) {
         matches!(duplicate, Err(Error::Conflict(_))),
         "names are unique per owner"
     );
-    let TokenCheck::Valid { principal, .. } =
-        tokens::authenticate(&pool, &created.secret).await.expect("check")
+    let TokenCheck::Valid { principal, .. } = tokens::authenticate(&pool, &created.secret, 30)
+        .await
+        .expect("check")
     else {
         panic!("valid token");
     };
@@ -154,8 +159,9 @@ async fn a_persons_token_acts_with_their_current_roles(pool: PgPool) {
     role_mappings::add(&pool, "devs", "leader", "system", None)
         .await
         .expect("mapped");
-    let TokenCheck::Valid { principal, .. } =
-        tokens::authenticate(&pool, &created.secret).await.expect("check")
+    let TokenCheck::Valid { principal, .. } = tokens::authenticate(&pool, &created.secret, 30)
+        .await
+        .expect("check")
     else {
         panic!("valid token");
     };
@@ -164,7 +170,9 @@ async fn a_persons_token_acts_with_their_current_roles(pool: PgPool) {
         "roles are read at use, not frozen at creation"
     );
     assert!(matches!(
-        tokens::authenticate(&pool, "pwk_nothing").await.expect("check"),
+        tokens::authenticate(&pool, "pwk_nothing", 30)
+            .await
+            .expect("check"),
         TokenCheck::Unknown
     ));
 }

@@ -31,6 +31,7 @@ fn person(handle: &str, roles: &[Role]) -> Principal {
         roles: roles.iter().copied().collect(),
         scopes: None,
         groups: vec![],
+        token: None,
     }
 }
 

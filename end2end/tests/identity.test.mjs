@@ -72,7 +72,7 @@ describe('sign-in', () => {
 
   test('a tampered nonce is refused and signs no one in', async () => {
     const { context, page } = await tamperedSignIn('nonce');
-    assert.match(await page.locator('#reason').innerText(), /ID token is not valid/i);
+    assert.match(await page.locator('#reason').innerText(), /answer could not be verified/i);
     assert.equal((await context.cookies()).some((c) => c.name === 'parkway_session'), false);
     await context.close();
   });

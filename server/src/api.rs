@@ -12,6 +12,7 @@ mod clusters;
 mod me;
 mod role_mappings;
 mod tokens;
+mod users;
 
 use std::convert::Infallible;
 
@@ -103,6 +104,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: Method::GET,
+        path: "/api/v1/users",
+        action: Action::ManageUsers,
+        role: Role::PlatformAdmin,
+        summary: "Everyone Parkway knows: people (with their roles, last sign-in and whether they are deactivated) and service accounts.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/users/{id}/deactivate",
+        action: Action::ManageUsers,
+        role: Role::PlatformAdmin,
+        summary: "Off-board a person: they can no longer sign in, and their sessions and API tokens stop at once. Audited.",
+    },
+    Endpoint {
+        method: Method::GET,
         path: "/api/v1/audit/events",
         action: Action::ViewAudit,
         role: Role::PlatformAdmin,
@@ -183,6 +198,8 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("GET", "/api/v1/role-mappings") => get(role_mappings::list),
         ("POST", "/api/v1/role-mappings") => post(role_mappings::add),
         ("DELETE", "/api/v1/role-mappings/{id}") => delete(role_mappings::remove),
+        ("GET", "/api/v1/users") => get(users::list),
+        ("POST", "/api/v1/users/{id}/deactivate") => post(users::deactivate),
         ("GET", "/api/v1/audit/events") => get(audit::events),
         ("GET", "/api/v1/audit/export") => get(audit::export),
         ("GET", "/api/v1/clusters") => get(clusters::list),

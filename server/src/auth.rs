@@ -5,6 +5,7 @@
 pub mod cookies;
 pub mod csrf;
 pub mod dev;
+pub mod failures;
 pub mod middleware;
 pub mod oidc;
 mod page;

@@ -69,6 +69,7 @@ pub async fn token_create(
         },
         scopes,
         lifetime,
+        parent: None,
     };
     let created = tokens::create(&pool, &request, "system:cli", None)
         .await
@@ -85,6 +86,52 @@ pub async fn token_create(
     );
     println!("{}", created.secret);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `parkway user deactivate HANDLE`: off-boards the person with that handle. Refuses
+/// (exit 1) when no person or more than one has it, or when they already are.
+pub async fn user_deactivate(db: &DbConfig, handle: &str) -> anyhow::Result<ExitCode> {
+    use parkway_core::identity::users;
+    let pool = connect(db).await?;
+    let found = users::people_with_handle(&pool, handle.trim())
+        .await
+        .context("could not look the person up")?;
+    let id = match found.as_slice() {
+        [id] => *id,
+        [] => {
+            eprintln!("no person has the handle `{handle}` (see the People section of /admin/roles)");
+            return Ok(ExitCode::FAILURE);
+        }
+        many => {
+            eprintln!(
+                "{} people have the handle `{handle}` (signed in through different providers); deactivate one by id: POST /api/v1/users/{{id}}/deactivate with one of {}",
+                many.len(),
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match users::deactivate(&pool, id, "system:cli", None).await {
+        Ok(done) => {
+            println!(
+                "deactivated `{handle}`: {} sessions ended, {} API tokens revoked",
+                done.sessions_ended,
+                done.tokens_revoked.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(
+            err
+            @ (parkway_core::identity::Error::Conflict(_) | parkway_core::identity::Error::Invalid { .. }),
+        ) => {
+            eprintln!("{err}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(err) => Err(anyhow::anyhow!("could not deactivate `{handle}`: {err}")),
+    }
 }
 
 /// `parkway catalog import FILE…`: imports each file as its own source. Problems go to

@@ -41,6 +41,19 @@ pub enum Command {
     /// Work with the service catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Work with people.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Off-board a person: they can no longer sign in, and their sessions and API
+    /// tokens stop at once. Audited as `system:cli`.
+    Deactivate {
+        /// The person's handle: their verified e-mail address, else the provider's subject.
+        handle: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,6 +187,27 @@ pub struct AuthConfig {
     /// Requests per API token per minute.
     #[arg(long, env = "PARKWAY_RATE_LIMIT_API", default_value_t = 600)]
     pub rate_limit_api: u32,
+    /// Unknown, expired or revoked credentials (session cookies, API tokens) accepted
+    /// per client address per minute before that address gets 429: each costs a lookup.
+    #[arg(long, env = "PARKWAY_RATE_LIMIT_FAILED_CREDENTIALS", default_value_t = 30)]
+    pub rate_limit_failed_credentials: u32,
+    /// A person's API tokens stop working once the person has not signed in for this
+    /// many days: their groups, and so their roles, are a snapshot from that sign-in.
+    #[arg(long, env = "PARKWAY_PERSON_TOKEN_MAX_IDLE_DAYS", default_value_t = 30)]
+    pub person_token_max_idle_days: u32,
+    /// Reverse proxies (CIDR ranges, comma-separated, e.g. `10.0.0.0/8,192.168.1.7/32`)
+    /// whose `X-Forwarded-For` is believed. From anyone else the header is ignored and
+    /// the peer address is the client.
+    #[arg(long, env = "PARKWAY_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A CIDR range; a bare address counts as a single host.
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is not a CIDR range like 10.0.0.0/8 or an IP address"))
 }
 
 /// Which clusters to read, and how often to snapshot them.

@@ -21,7 +21,7 @@ pub enum ApiError {
     Op(Failure),
     /// A credential was presented but is not valid (unknown, expired, revoked token).
     #[error("{0}")]
-    BadCredentials(&'static str),
+    BadCredentials(std::borrow::Cow<'static, str>),
     /// A request this door cannot read (a body that is not UTF-8).
     #[error("{0}")]
     BadRequest(String),
@@ -52,7 +52,9 @@ impl ApiError {
     pub fn failure(&self) -> Failure {
         match self {
             ApiError::Op(failure) => failure.clone(),
-            ApiError::BadCredentials(message) => Failure::new(ErrorKind::Unauthenticated, *message),
+            ApiError::BadCredentials(message) => {
+                Failure::new(ErrorKind::Unauthenticated, message.to_string())
+            }
             ApiError::BadRequest(message) => Failure::new(ErrorKind::BadRequest, message.clone()),
             ApiError::Rejected { status, message } => Failure::new(kind_of(*status), message.clone()),
             ApiError::CrossSite(message) => Failure::new(ErrorKind::Forbidden, message.clone()),

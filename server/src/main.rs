@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use parkway_server::{
     cli,
-    config::{AuditCommand, CatalogCommand, Cli, Command, TokenCommand},
+    config::{AuditCommand, CatalogCommand, Cli, Command, TokenCommand, UserCommand},
     serve, telemetry,
 };
 
@@ -28,6 +28,9 @@ async fn main() -> ExitCode {
             scopes,
         })) => cli::token_create(&cli.db, name, role, expires, scopes).await,
         Some(Command::Catalog(CatalogCommand::Import { files })) => cli::catalog_import(&cli.db, files).await,
+        Some(Command::User(UserCommand::Deactivate { handle })) => {
+            cli::user_deactivate(&cli.db, handle).await
+        }
     };
     outcome.unwrap_or_else(|err| {
         tracing::error!("{err:#}");

@@ -58,7 +58,12 @@ pub fn build(state: AppState, request_timeout: Duration) -> Router {
             state.metrics.clone(),
             metrics::track,
         ))
-        .with_state(state);
+        .with_state(state.clone());
+    let router = if state.auth.secure_cookies {
+        security::strict_transport(router)
+    } else {
+        router
+    };
     security::apply(router)
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

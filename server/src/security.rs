@@ -25,4 +25,23 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
             "same-origin",
         ))
         .layer(set(header::CONTENT_SECURITY_POLICY, DEFAULT_CSP))
+        .layer(set(
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ))
 }
+
+/// Browser features a portal never needs, switched off for every page and anything it
+/// might embed.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), publickey-credentials-get=(), usb=(), interest-cohort=()";
+
+/// `Strict-Transport-Security` for a Parkway served over https: browsers then refuse
+/// plain HTTP to it for a year, so a network attacker cannot strip TLS.
+pub fn strict_transport<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(SetResponseHeaderLayer::overriding(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(HSTS),
+    ))
+}
+
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";

@@ -17,11 +17,13 @@ use crate::{
 };
 use parkway_core::{
     cluster::CacheOptions,
-    identity::{role_mappings, sessions},
+    identity::{role_mappings, sessions, users},
 };
 
 pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let config = &cli.serve;
+    // Refusals of the configuration come before anything is touched.
+    let auth = AuthSettings::from_config(&cli.auth, config.listen)?;
     let pool = connect(&cli.db).await?;
     parkway_core::db::MIGRATOR
         .run(&pool)
@@ -33,7 +35,9 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    let auth = AuthSettings::from_config(&cli.auth, config.listen)?;
+    if !matches!(auth.sign_in, SignIn::Dev) {
+        remove_development_access(&pool).await?;
+    }
     seed_role_mappings(&pool, &auth).await?;
     match &auth.sign_in {
         SignIn::Oidc(_) => {
@@ -122,6 +126,23 @@ async fn seed_role_mappings(pool: &sqlx::PgPool, auth: &AuthSettings) -> anyhow:
         .context("could not seed role mappings")?;
     if added > 0 {
         tracing::info!(added, "role mappings seeded from configuration");
+    }
+    Ok(())
+}
+
+/// Without development sign-in, nothing it handed out may keep working: the demo
+/// users' sessions and tokens and the `parkway-demo-*` mappings go (audited).
+pub async fn remove_development_access(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    let removed = users::remove_development_access(pool, dev::DEV_ISSUER, "system:configuration")
+        .await
+        .context("could not remove what the development sign-in handed out")?;
+    if !removed.is_empty() {
+        tracing::warn!(
+            sessions = removed.sessions_ended,
+            tokens = removed.tokens_revoked.len(),
+            mappings = ?removed.mappings_removed,
+            "development sign-in is off: removed the demo users' sessions, tokens and role mappings"
+        );
     }
     Ok(())
 }

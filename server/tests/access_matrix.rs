@@ -84,11 +84,16 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
                 owner: Owner::Person(caller),
                 scopes: vec![],
                 lifetime: Duration::from_secs(600),
+                parent: None,
             };
             let token = tokens::create(pool, &request, "system:test", None)
                 .await
                 .expect("token");
             (format!("/api/v1/tokens/{}", token.info.id), None)
+        }
+        "/api/v1/users/{id}/deactivate" => {
+            let leaver = common::person(pool, &[Role::Developer]).await;
+            (format!("/api/v1/users/{leaver}/deactivate"), None)
         }
         "/api/v1/role-mappings/{id}" => {
             let group = format!("matrix-{}", uuid::Uuid::new_v4());
@@ -207,7 +212,7 @@ async fn session_of(pool: &PgPool, user: uuid::Uuid) -> String {
         absolute: Duration::from_secs(600),
     };
     let mut conn = pool.acquire().await.expect("connection");
-    let session = parkway_core::identity::sessions::create(&mut conn, user, policy, None)
+    let session = parkway_core::identity::sessions::create(&mut conn, user, policy, None, common::ISSUER)
         .await
         .expect("session");
     format!("parkway_session={session}")
@@ -229,6 +234,7 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                     owner: Owner::Person(documented),
                     scopes: vec![],
                     lifetime: Duration::from_secs(600),
+                    parent: None,
                 };
                 let token = tokens::create(&pool, &request, "system:test", None)
                     .await
@@ -254,6 +260,10 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                     .await
                     .expect("registered");
                 access.sample.to_owned()
+            }
+            "/fn/deactivate_person" => {
+                let leaver = common::person(&pool, &[Role::Developer]).await;
+                format!("id={leaver}")
             }
             "/fn/remove_role_mapping" => {
                 let mapping = role_mappings::add(&pool, "matrix-removable", "leader", "system:test", None)
@@ -372,6 +382,7 @@ async fn acting_on_other_peoples_tokens_needs_the_admin_grant(pool: PgPool) {
         owner: Owner::Person(someone),
         scopes: vec![],
         lifetime: Duration::from_secs(600),
+        parent: None,
     };
     let theirs = tokens::create(&pool, &request, "system:test", None)
         .await

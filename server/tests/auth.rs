@@ -175,7 +175,7 @@ async fn tokens_created_through_the_api_are_shown_once_and_scoped(pool: PgPool) 
         "POST",
         "/api/v1/tokens",
         &admin,
-        Some(r#"{"name": "ci", "expires": "30d", "service_account": "ci-deployer", "role": "developer", "scopes": ["portal.view"]}"#),
+        Some(r#"{"name": "ci", "expires": "30m", "service_account": "ci-deployer", "role": "developer", "scopes": ["portal.view"]}"#),
     )
     .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
@@ -410,15 +410,15 @@ async fn malformed_callbacks_are_refused_precisely_and_create_nothing(pool: PgPo
             "`state` parameter appears more than once",
         ),
         (
-            "?error=access_denied&error_description=no+thanks",
+            "?error=access_denied&error_description=Call+%2B1-555-0100+to+unlock",
             None,
-            "refused the sign-in: access_denied (no thanks)",
+            "The identity provider did not sign you in.",
         ),
         ("?code=a&state=b", None, "sign-in is in progress in this browser"),
         (
             "?code=a&state=b&iss=https%3A%2F%2Fevil.example",
             None,
-            "names issuer `https://evil.example`",
+            "names an issuer other than the configured identity provider",
         ),
         (
             "?code=a&state=b",
@@ -429,6 +429,12 @@ async fn malformed_callbacks_are_refused_precisely_and_create_nothing(pool: PgPo
         let answer = common::get(&app, &format!("/auth/callback{query}"), cookie).await;
         assert!(answer.status.is_client_error(), "{query}: {}", answer.status);
         assert!(answer.body.contains(message), "{query}: {}", answer.body);
+        for provider_text in ["555-0100", "evil.example"] {
+            assert!(
+                !answer.body.contains(provider_text),
+                "{query}: provider text shown"
+            );
+        }
         assert!(
             answer.header("set-cookie").contains("parkway_login=; "),
             "the flow cookie is cleared"
@@ -442,6 +448,39 @@ async fn malformed_callbacks_are_refused_precisely_and_create_nothing(pool: PgPo
             .await
             .expect("count");
     assert_eq!(failures, 7, "every failed sign-in is audited");
+    let recorded: Vec<String> = sqlx::query_scalar("select payload::text from audit_events")
+        .fetch_all(&pool)
+        .await
+        .expect("payloads");
+    assert!(
+        recorded
+            .iter()
+            .any(|p| p.contains(r#""provider_error": "access_denied""#)),
+        "the error code is recorded: {recorded:?}"
+    );
+    assert!(
+        recorded.iter().all(|p| !p.contains("555-0100")),
+        "the provider's prose is not: {recorded:?}"
+    );
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn an_unreachable_provider_gets_a_generic_message(pool: PgPool) {
+    let app = app(pool, &["--oidc-issuer", "http://127.0.0.1:9/"]);
+    let answer = common::get(&app, "/auth/login", None).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        answer
+            .body
+            .contains("Parkway could not reach the identity provider"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        !answer.body.contains("127.0.0.1:9") && !answer.body.contains("error sending request"),
+        "details stay in the log: {}",
+        answer.body
+    );
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

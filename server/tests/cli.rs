@@ -115,7 +115,7 @@ async fn token_create_prints_a_working_token_once_and_audits_it(
         "{stderr}"
     );
     assert!(!stderr.contains(token), "the token is printed once");
-    let principal = match parkway_core::identity::tokens::authenticate(&pool, token)
+    let principal = match parkway_core::identity::tokens::authenticate(&pool, token, 30)
         .await
         .expect("lookup")
     {

@@ -77,6 +77,7 @@ fn denied_variant(e: &Denied) -> (&'static str, StatusCode) {
         Denied::Unauthenticated => ("Denied::Unauthenticated", StatusCode::UNAUTHORIZED),
         Denied::Forbidden { .. } => ("Denied::Forbidden", StatusCode::FORBIDDEN),
         Denied::OutOfScope { .. } => ("Denied::OutOfScope", StatusCode::FORBIDDEN),
+        Denied::BeyondToken(_) => ("Denied::BeyondToken", StatusCode::FORBIDDEN),
     }
 }
 
@@ -90,6 +91,7 @@ fn denials() -> Vec<Denied> {
         Denied::OutOfScope {
             action: Action::ViewAudit,
         },
+        Denied::BeyondToken("scope `audit.view` is beyond this API token's own scopes".into()),
     ]
 }
 
@@ -100,6 +102,7 @@ fn identity_variant(e: &identity::Error) -> (&'static str, StatusCode) {
         Invalid { .. } => ("identity::Error::Invalid", StatusCode::UNPROCESSABLE_ENTITY),
         Conflict(_) => ("identity::Error::Conflict", StatusCode::CONFLICT),
         NotFound(_) => ("identity::Error::NotFound", StatusCode::NOT_FOUND),
+        Deactivated => ("identity::Error::Deactivated", StatusCode::FORBIDDEN),
         Audit(_) => ("identity::Error::Audit", StatusCode::INTERNAL_SERVER_ERROR),
         Database(_) => ("identity::Error::Database", StatusCode::INTERNAL_SERVER_ERROR),
     }
@@ -117,6 +120,7 @@ fn identity_errors() -> Vec<identity::Error> {
         },
         Conflict("group `sre` is already mapped to role `leader`".into()),
         NotFound("token"),
+        Deactivated,
         Audit(audit::Error::AppendOnly),
         Database(database()),
     ]

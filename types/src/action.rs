@@ -40,10 +40,13 @@ pub enum Action {
     /// Stop and restart the built-in demo clusters (outage simulation).
     #[serde(rename = "demo-cluster.control")]
     ControlDemoClusters,
+    /// See who has signed in, and off-board people: ending their sessions and tokens.
+    #[serde(rename = "user.manage")]
+    ManageUsers,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -56,6 +59,7 @@ impl Action {
         Action::EditCatalog,
         Action::EditTeamCatalog,
         Action::ControlDemoClusters,
+        Action::ManageUsers,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -73,6 +77,7 @@ impl Action {
             Action::EditCatalog => "catalog.edit",
             Action::EditTeamCatalog => "catalog.edit-team",
             Action::ControlDemoClusters => "demo-cluster.control",
+            Action::ManageUsers => "user.manage",
         }
     }
 }

@@ -80,6 +80,7 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .args(&tests)
         .current_dir(&root)
         .env("PARKWAY_BASE_URL", &base)
+        .env("PARKWAY_SERVER_BIN", server)
         .env("PARKWAY_OIDC_ISSUER", &issuer)
         .env("PARKWAY_CHROMIUM", chromium)
         .env("PARKWAY_ARTIFACTS", &artifacts);

@@ -22,9 +22,9 @@ const TOOLS: &[(&str, &str, &str)] = &[
         "Registered clusters, their health and last snapshot, and what runs on each.",
     ),
     (
-        "Role mappings",
+        "People and roles",
         "/admin/roles",
-        "Which identity-provider groups grant which Parkway roles.",
+        "Who has signed in, off-boarding, and which identity-provider groups grant which roles.",
     ),
     (
         "Audit log",

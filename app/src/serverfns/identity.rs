@@ -1,7 +1,9 @@
-//! Role mappings and API tokens.
+//! People, role mappings and API tokens.
 
 mod add_role_mapping;
 mod create_token;
+mod deactivate_person;
+mod list_people;
 mod list_role_mappings;
 mod list_tokens;
 mod remove_role_mapping;
@@ -9,6 +11,8 @@ mod revoke_token;
 
 pub use add_role_mapping::*;
 pub use create_token::*;
+pub use deactivate_person::*;
+pub use list_people::*;
 pub use list_role_mappings::*;
 pub use list_tokens::*;
 pub use parkway_types::views::identity::*;

@@ -18,6 +18,9 @@ pub enum Error {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The person was off-boarded: no sign-in, session or token of theirs works.
+    #[error("this account has been deactivated; ask a platform admin if that is a mistake")]
+    Deactivated,
     #[error("could not write the audit trail: {0}")]
     Audit(#[from] audit::Error),
     #[error("database error: {0}")]
@@ -40,6 +43,7 @@ impl From<Error> for Failure {
             Error::Invalid { field, reason } => Failure::at(ErrorKind::Invalid, field, reason),
             Error::Conflict(message) => Failure::new(ErrorKind::Conflict, message),
             Error::NotFound(_) => Failure::new(ErrorKind::NotFound, err.to_string()),
+            Error::Deactivated => Failure::new(ErrorKind::Forbidden, err.to_string()),
             Error::Audit(_) | Error::Database(_) => crate::internal(&err),
         }
     }

@@ -9,7 +9,7 @@ use super::{
     Action, Error, PrincipalKind, Resource, Result, Role,
     role_mappings::{self, RoleMapping, parse_role},
     tokens::{self, CreatedToken, NewToken, Owner, TokenInfo},
-    users,
+    users::{self, Deactivation, UserInfo},
 };
 use crate::Ctx;
 
@@ -104,15 +104,22 @@ pub async fn create_token(ctx: &Ctx, request: TokenRequest) -> Result<CreatedTok
                 .map_err(|err| Error::invalid("scopes", err.to_string()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let lifetime = match given(request.expires.as_ref()) {
-        Some(text) => tokens::parse_lifetime(text)?,
-        None => tokens::DEFAULT_LIFETIME,
+    let asked = given(request.expires.as_ref())
+        .map(tokens::parse_lifetime)
+        .transpose()?;
+    // A token may only make what it could do itself, for no longer than it lives.
+    let lifetime = match &who.token {
+        Some(parent) => {
+            tokens::within_parent(parent, who.scopes.as_ref(), &scopes, asked, chrono::Utc::now())?
+        }
+        None => asked.unwrap_or(tokens::DEFAULT_LIFETIME),
     };
     let request = NewToken {
         name: request.name.trim().to_owned(),
         owner,
         scopes,
         lifetime,
+        parent: who.token.map(|grant| grant.id),
     };
     tokens::create(ctx.pool(), &request, &ctx.actor(), ctx.request_id()).await
 }
@@ -128,6 +135,27 @@ pub async fn revoke_token(ctx: &Ctx, id: &str) -> Result<TokenInfo> {
         Ok(())
     })
     .await
+}
+
+/// Everyone Parkway knows (people and service accounts), for platform admins.
+pub async fn list_users(ctx: &Ctx) -> Result<Vec<UserInfo>> {
+    ctx.authorize(Action::ManageUsers, Resource::Portal)?;
+    users::list(ctx.pool()).await
+}
+
+/// Off-boards a person: no sign-in, session or token of theirs works from now on.
+/// Nobody deactivates themselves (an admin locking the last admin out helps no one).
+pub async fn deactivate_user(ctx: &Ctx, id: &str) -> Result<Deactivation> {
+    let who = ctx.authorize(Action::ManageUsers, Resource::Portal)?;
+    let id = Uuid::parse_str(id.trim())
+        .map_err(|_| Error::invalid("id", format!("`{id}` is not a user id (a UUID)")))?;
+    if id == who.user_id {
+        return Err(Error::invalid(
+            "id",
+            "you cannot deactivate yourself; ask another platform admin",
+        ));
+    }
+    users::deactivate(ctx.pool(), id, &ctx.actor(), ctx.request_id()).await
 }
 
 pub async fn list_role_mappings(ctx: &Ctx) -> Result<Vec<RoleMapping>> {

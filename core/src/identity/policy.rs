@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -21,6 +22,16 @@ pub struct Principal {
     /// for tokens that may do whatever their role allows.
     pub scopes: Option<BTreeSet<Action>>,
     pub groups: Vec<String>,
+    /// The API token the caller presented, if any: what it creates may not outlive it.
+    #[serde(default)]
+    pub token: Option<TokenGrant>,
+}
+
+/// The token a request was authenticated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenGrant {
+    pub id: Uuid,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +98,9 @@ pub enum Denied {
     /// An API token used beyond the actions it was scoped to: answer 403.
     #[error("forbidden: this API token is not scoped for `{action}`")]
     OutOfScope { action: Action },
+    /// A token asked for more than it has itself (scopes or lifetime): answer 403.
+    #[error("forbidden: {0}")]
+    BeyondToken(String),
 }
 
 impl From<Denied> for parkway_types::Failure {
@@ -94,7 +108,9 @@ impl From<Denied> for parkway_types::Failure {
         use parkway_types::ErrorKind;
         let kind = match denied {
             Denied::Unauthenticated => ErrorKind::Unauthenticated,
-            Denied::Forbidden { .. } | Denied::OutOfScope { .. } => ErrorKind::Forbidden,
+            Denied::Forbidden { .. } | Denied::OutOfScope { .. } | Denied::BeyondToken(_) => {
+                ErrorKind::Forbidden
+            }
         };
         Self::new(kind, denied.to_string())
     }
@@ -130,6 +146,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             EditCatalog,
             EditTeamCatalog,
             ControlDemoClusters,
+            ManageUsers,
         ],
     }
 }
@@ -184,6 +201,7 @@ mod tests {
             roles: roles.iter().copied().collect(),
             scopes: None,
             groups: vec![],
+            token: None,
         }
     }
 

@@ -37,12 +37,14 @@ pub struct ActiveSession {
 
 /// Starts a session for `user_id` and returns its id, for the cookie only (the table
 /// keeps its hash). Always a new id (so a session id planted before sign-in is
-/// useless); `previous`, the id the browser presented, is destroyed.
+/// useless); `previous`, the id the browser presented, is destroyed. `issuer` is who
+/// vouched for the sign-in: the session ends if Parkway stops trusting it.
 pub async fn create(
     conn: &mut PgConnection,
     user_id: Uuid,
     policy: SessionPolicy,
     previous: Option<&str>,
+    issuer: &str,
 ) -> Result<String> {
     if let Some(previous) = previous {
         sqlx::query!("delete from sessions where id_hash = $1", digest(previous))
@@ -51,21 +53,29 @@ pub async fn create(
     }
     let id = random_hex();
     sqlx::query!(
-        r#"insert into sessions (id_hash, user_id, csrf_token, expires_at)
-           values ($1, $2, $3, now() + make_interval(secs => $4))"#,
+        r#"insert into sessions (id_hash, user_id, csrf_token, expires_at, issuer)
+           values ($1, $2, $3, now() + make_interval(secs => $4), $5)"#,
         digest(&id),
         user_id,
         random_hex(),
         policy.absolute.as_secs_f64(),
+        issuer,
     )
     .execute(&mut *conn)
     .await?;
     Ok(id)
 }
 
-/// The live session for `id`, or `None` when it is unknown, idle too long or past its
-/// absolute expiry. Marks it as seen.
-pub async fn load(pool: &PgPool, id: &str, policy: SessionPolicy) -> Result<Option<ActiveSession>> {
+/// The live session for `id`, or `None` when it is unknown, idle too long, past its
+/// absolute expiry, its person was deactivated, or it was created by an issuer other
+/// than `issuer` (the one configured now; `None` when no sign-in is configured, which
+/// ends every session). Marks it as seen.
+pub async fn load(
+    pool: &PgPool,
+    id: &str,
+    policy: SessionPolicy,
+    issuer: Option<&str>,
+) -> Result<Option<ActiveSession>> {
     let id_hash = digest(id);
     let row = sqlx::query!(
         r#"select u.id, u.kind, u.handle, u.display_name, u.groups, s.csrf_token,
@@ -73,9 +83,11 @@ pub async fn load(pool: &PgPool, id: &str, policy: SessionPolicy) -> Result<Opti
                   roles_of(u.groups) as "roles!"
            from sessions s join users u on u.id = s.user_id
            where s.id_hash = $1 and s.expires_at > now()
-             and s.last_seen_at > now() - make_interval(secs => $2)"#,
+             and s.last_seen_at > now() - make_interval(secs => $2)
+             and u.deactivated_at is null and s.issuer = $3"#,
         id_hash,
         policy.idle.as_secs_f64(),
+        issuer,
     )
     .fetch_optional(pool)
     .await?;
@@ -98,6 +110,7 @@ pub async fn load(pool: &PgPool, id: &str, policy: SessionPolicy) -> Result<Opti
             row.display_name,
             row.groups,
             &row.roles,
+            None,
             None,
         ),
         csrf_token: row.csrf_token,
@@ -180,6 +193,7 @@ pub(crate) fn principal_from_row(
     groups: Vec<String>,
     roles: &[String],
     scopes: Option<BTreeSet<super::Action>>,
+    token: Option<super::policy::TokenGrant>,
 ) -> Principal {
     Principal {
         user_id,
@@ -196,5 +210,6 @@ pub(crate) fn principal_from_row(
             .collect(),
         scopes,
         groups,
+        token,
     }
 }

@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
-    Action, Error, Principal, PrincipalKind, Result, Role,
+    Action, Denied, Error, Principal, PrincipalKind, Result, Role, TokenGrant,
     error::violated_constraint,
     secret::{digest, display_prefix, new_token},
     sessions::principal_from_row,
@@ -81,6 +81,62 @@ pub struct NewToken {
     /// Empty: whatever the role allows.
     pub scopes: Vec<Action>,
     pub lifetime: Duration,
+    /// The token this one was created with, if any: revoking it revokes this one.
+    pub parent: Option<Uuid>,
+}
+
+/// What a token created with another token (`parent`, whose limits are `parent_scopes`)
+/// may be: scopes within the parent's and an expiry no later than the parent's. An
+/// unstated lifetime shrinks to fit; an explicit one that does not fit is refused, as
+/// are scopes beyond the parent's. Returns the lifetime to use.
+pub fn within_parent(
+    parent: &TokenGrant,
+    parent_scopes: Option<&BTreeSet<Action>>,
+    scopes: &[Action],
+    lifetime: Option<Duration>,
+    now: DateTime<Utc>,
+) -> std::result::Result<Duration, Denied> {
+    if let Some(allowed) = parent_scopes {
+        let listed = || allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+        if scopes.is_empty() {
+            return Err(Denied::BeyondToken(format!(
+                "this API token is limited to {}; a token it creates must be limited to some of those scopes too",
+                listed()
+            )));
+        }
+        if let Some(extra) = scopes.iter().find(|s| !allowed.contains(s)) {
+            return Err(Denied::BeyondToken(format!(
+                "scope `{extra}` is beyond this API token's own scopes ({})",
+                listed()
+            )));
+        }
+    }
+    let Some(parent_expiry) = parent.expires_at else {
+        return Ok(lifetime.unwrap_or(DEFAULT_LIFETIME));
+    };
+    let remaining = (parent_expiry - now).to_std().unwrap_or_default();
+    match lifetime {
+        None => Ok(DEFAULT_LIFETIME.min(remaining)),
+        Some(asked) if asked <= remaining => Ok(asked),
+        Some(asked) => Err(Denied::BeyondToken(format!(
+            "the new token would expire at {}, after the API token used to create it (it expires at {}); ask for {} or less",
+            (now + chrono::Duration::from_std(asked).unwrap_or_default()).format("%Y-%m-%d %H:%M UTC"),
+            parent_expiry.format("%Y-%m-%d %H:%M UTC"),
+            short_lifetime(remaining),
+        ))),
+    }
+}
+
+/// A lifetime in the largest whole unit `parse_lifetime` reads back.
+fn short_lifetime(lifetime: Duration) -> String {
+    let secs = lifetime.as_secs();
+    if secs >= 86_400 {
+        format!("{}d", secs / 86_400)
+    } else if secs >= 3_600 {
+        format!("{}h", secs / 3_600)
+    } else {
+        format!("{}m", secs / 60)
+    }
 }
 
 /// A token as listings show it; the secret itself is never stored or shown again.
@@ -132,8 +188,12 @@ pub async fn create(
     let secret = new_token();
     let scopes: Vec<String> = request.scopes.iter().map(|a| a.as_str().to_owned()).collect();
     let id = sqlx::query_scalar!(
-        r#"insert into api_tokens (id, name, owner_id, role, scopes, token_hash, display_prefix, created_by, expires_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))
+        r#"insert into api_tokens (id, name, owner_id, role, scopes, token_hash, display_prefix, created_by, expires_at, parent_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8,
+                   -- Never past the parent's expiry, whatever the clocks say.
+                   least(now() + make_interval(secs => $9),
+                         (select p.expires_at from api_tokens p where p.id = $10)),
+                   $10)
            returning id"#,
         Uuid::new_v4(),
         request.name,
@@ -144,6 +204,7 @@ pub async fn create(
         display_prefix(&secret),
         actor,
         request.lifetime.as_secs_f64(),
+        request.parent,
     )
     .fetch_one(&mut *tx)
     .await
@@ -155,7 +216,7 @@ pub async fn create(
     })?;
     let info = fetch(&mut tx, id).await?;
     let mut event = NewAuditEvent::new(actor, "token.create", format!("token:{id}")).with_payload(json!({
-        "after": { "name": info.name, "owner": info.owner, "role": info.role, "scopes": info.scopes, "expires_at": info.expires_at }
+        "after": { "name": info.name, "owner": info.owner, "role": info.role, "scopes": info.scopes, "expires_at": info.expires_at, "parent": request.parent }
     }));
     event.request_id = request_id.map(str::to_owned);
     audit::append(&mut *tx, &event).await?;
@@ -234,39 +295,75 @@ pub async fn revoke(
     sqlx::query!("update api_tokens set revoked_at = now() where id = $1", id)
         .execute(&mut *tx)
         .await?;
+    let descendants = revoke_descendants(&mut tx, id).await?;
     let info = fetch(&mut tx, id).await?;
-    let mut event = NewAuditEvent::new(actor, "token.revoke", format!("token:{id}"))
-        .with_payload(json!({ "before": { "name": info.name, "owner": info.owner } }));
+    let mut event = NewAuditEvent::new(actor, "token.revoke", format!("token:{id}")).with_payload(json!({
+        "before": { "name": info.name, "owner": info.owner },
+        "also_revoked": descendants,
+    }));
     event.request_id = request_id.map(str::to_owned);
     audit::append(&mut *tx, &event).await?;
     tx.commit().await?;
     Ok(info)
 }
 
+/// Revokes every live token created (directly or not) with token `id`: a token made
+/// with a token does not survive it.
+async fn revoke_descendants(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar!(
+        r#"with recursive made_with (id) as (
+               select id from api_tokens where parent_id = $1
+               union
+               select t.id from api_tokens t join made_with m on t.parent_id = m.id
+           )
+           update api_tokens set revoked_at = now()
+           where id in (select id from made_with) and revoked_at is null
+           returning id"#,
+        id
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 /// What a presented bearer token turned out to be.
 #[derive(Debug, Clone)]
 pub enum TokenCheck {
-    Valid { principal: Principal, token_id: Uuid },
+    Valid {
+        principal: Principal,
+        token_id: Uuid,
+    },
     Unknown,
     Expired,
     Revoked,
+    /// Its owner was deactivated.
+    OwnerDeactivated,
+    /// Its owner, a person, has not signed in for longer than the idle limit: their
+    /// groups (and so their roles) are a snapshot from that sign-in.
+    OwnerIdle {
+        max_idle_days: u32,
+    },
 }
 
 /// Uses last-used times at minute precision, so busy automation does not write a row
 /// per call.
 const TOUCH_EVERY_SECS: f64 = 60.0;
 
-/// Resolves a bearer token to the principal it acts as, recording its use.
-pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<TokenCheck> {
+/// Resolves a bearer token to the principal it acts as, recording its use. A person's
+/// token stops once the person has not signed in for `max_idle_days`.
+pub async fn authenticate(pool: &PgPool, secret: &str, max_idle_days: u32) -> Result<TokenCheck> {
     let row = sqlx::query!(
         r#"select t.id as token_id, t.role, t.scopes, t.expires_at, t.revoked_at,
                   coalesce(extract(epoch from now() - t.last_used_at)::float8, 1e9) as "unused_secs!",
                   t.expires_at <= now() as "expired!",
+                  u.deactivated_at is not null as "deactivated!",
+                  (u.kind = 'person' and coalesce(u.last_sign_in_at, u.created_at)
+                      < now() - make_interval(days => $2)) as "idle!",
                   u.id, u.kind, u.handle, u.display_name, u.groups,
                   roles_of(u.groups) as "roles!"
            from api_tokens t join users u on u.id = t.owner_id
            where t.token_hash = $1"#,
-        digest(secret)
+        digest(secret),
+        i32::try_from(max_idle_days).unwrap_or(i32::MAX),
     )
     .fetch_optional(pool)
     .await?;
@@ -278,6 +375,12 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<TokenCheck> {
     }
     if row.expired {
         return Ok(TokenCheck::Expired);
+    }
+    if row.deactivated {
+        return Ok(TokenCheck::OwnerDeactivated);
+    }
+    if row.idle {
+        return Ok(TokenCheck::OwnerIdle { max_idle_days });
     }
     if row.unused_secs > TOUCH_EVERY_SECS {
         sqlx::query!(
@@ -302,6 +405,10 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<TokenCheck> {
             row.groups,
             &roles,
             scopes,
+            Some(TokenGrant {
+                id: row.token_id,
+                expires_at: row.expires_at,
+            }),
         ),
         token_id: row.token_id,
     })
@@ -330,6 +437,43 @@ mod tests {
             let err = parse_lifetime(bad).expect_err(bad).to_string();
             assert!(err.starts_with("expires:"), "{bad}: {err}");
         }
+    }
+
+    fn grant(days: i64, now: DateTime<Utc>) -> TokenGrant {
+        TokenGrant {
+            id: Uuid::nil(),
+            expires_at: Some(now + chrono::Duration::days(days)),
+        }
+    }
+
+    #[test]
+    fn a_token_cannot_mint_a_stronger_token() {
+        let now = Utc::now();
+        let parent = grant(10, now);
+        let own: BTreeSet<Action> = [Action::ManageOwnTokens, Action::ViewPortal].into();
+        let refused = |scopes: &[Action], lifetime: Option<Duration>| {
+            within_parent(&parent, Some(&own), scopes, lifetime, now)
+                .expect_err("refused")
+                .to_string()
+        };
+        assert!(refused(&[], None).contains("must be limited to some of those scopes"));
+        assert!(refused(&[Action::ViewAudit], None).contains("scope `audit.view` is beyond"));
+        let long = refused(&[Action::ViewPortal], Some(MAX_LIFETIME));
+        assert!(long.contains("after the API token used to create it"), "{long}");
+        assert!(long.contains("ask for 10d or less"), "{long}");
+        // Within bounds: the default shrinks to the parent's remaining life.
+        let fits = within_parent(&parent, Some(&own), &[Action::ViewPortal], None, now);
+        assert_eq!(fits, Ok(Duration::from_secs(10 * 86_400)));
+        let short = Some(Duration::from_secs(3_600));
+        assert_eq!(
+            within_parent(&parent, None, &[], short, now),
+            short.ok_or(Denied::Unauthenticated)
+        );
+        // A long-lived parent leaves the default alone.
+        assert_eq!(
+            within_parent(&grant(200, now), None, &[], None, now),
+            Ok(DEFAULT_LIFETIME)
+        );
     }
 
     #[test]

@@ -1,14 +1,37 @@
 //! The two cookies Parkway sets, read and written by hand: both hold only a random id.
+//! Over TLS their names carry the `__Host-` prefix, so browsers accept them only when
+//! `Secure`, for the whole site, from this exact host: a sibling subdomain cannot plant
+//! or overwrite them.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-/// The session id.
-pub const SESSION: &str = "parkway_session";
-/// A sign-in in progress (between the redirect to the provider and its callback).
-pub const LOGIN: &str = "parkway_login";
+/// Which of Parkway's cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cookie {
+    /// The session id.
+    Session,
+    /// A sign-in in progress (between the redirect to the provider and its callback).
+    Login,
+}
 
-/// The value of cookie `name`, if the request carries it once.
-pub fn read<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub const SESSION: Cookie = Cookie::Session;
+pub const LOGIN: Cookie = Cookie::Login;
+
+impl Cookie {
+    /// The name on the wire: `__Host-` prefixed when Parkway is served over TLS.
+    pub const fn name(self, secure: bool) -> &'static str {
+        match (self, secure) {
+            (Cookie::Session, false) => "parkway_session",
+            (Cookie::Session, true) => "__Host-parkway_session",
+            (Cookie::Login, false) => "parkway_login",
+            (Cookie::Login, true) => "__Host-parkway_login",
+        }
+    }
+}
+
+/// The value of `cookie`, if the request carries it.
+pub fn read(headers: &HeaderMap, cookie: Cookie, secure: bool) -> Option<&str> {
+    let name = cookie.name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -19,16 +42,17 @@ pub fn read<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .map(|(_, value)| value.trim_matches('"'))
 }
 
-/// `HttpOnly; SameSite=Lax` always, `Secure` when Parkway is reached over TLS.
+/// `HttpOnly; SameSite=Lax; Path=/` always, `Secure` when Parkway is reached over TLS.
 /// `max_age` of zero deletes the cookie.
-pub fn set(name: &str, value: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+pub fn set(cookie: Cookie, value: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let name = cookie.name(secure);
+    let flag = if secure { "; Secure" } else { "" };
+    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{flag}");
     HeaderValue::from_str(&cookie).expect("cookie values are hex and names are constants")
 }
 
-pub fn clear(name: &str, secure: bool) -> HeaderValue {
-    set(name, "", 0, secure)
+pub fn clear(cookie: Cookie, secure: bool) -> HeaderValue {
+    set(cookie, "", 0, secure)
 }
 
 #[cfg(test)]
@@ -42,8 +66,13 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; parkway_session=abc; b=2"),
         );
-        assert_eq!(read(&headers, SESSION), Some("abc"));
-        assert_eq!(read(&headers, LOGIN), None);
+        assert_eq!(read(&headers, SESSION, false), Some("abc"));
+        assert_eq!(read(&headers, LOGIN, false), None);
+        assert_eq!(
+            read(&headers, SESSION, true),
+            None,
+            "over TLS only the __Host- name counts"
+        );
     }
 
     #[test]
@@ -54,7 +83,10 @@ mod tests {
             "parkway_session=ff; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
         );
         let tls = set(SESSION, "ff", 60, true);
-        assert!(tls.to_str().is_ok_and(|v| v.ends_with("; Secure")));
+        assert_eq!(
+            tls,
+            "__Host-parkway_session=ff; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
         assert!(
             clear(LOGIN, false)
                 .to_str()

@@ -15,6 +15,7 @@ pub fn identity(user: &DemoUser) -> Identity {
         issuer: DEV_ISSUER.to_owned(),
         subject: user.key.to_owned(),
         email: Some(user.email.to_owned()),
+        email_verified: true,
         display_name: user.name.to_owned(),
         groups: user.groups.iter().map(|g| (*g).to_owned()).collect(),
     }

@@ -1,15 +1,17 @@
 //! Runs before every handler: bounds header sizes, applies rate limits, resolves the
 //! caller (bearer token or session cookie) into a [`Principal`] request extension,
 //! enforces CSRF on state changes, and sends anonymous page views to the sign-in page.
+//! Answers to an authenticated caller are never stored by caches.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{HeaderMap, Method, header},
+    http::{HeaderMap, HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use ipnet::IpNet;
 use openidconnect::url::form_urlencoded;
 use parkway_core::identity::{
     Principal, secret, sessions,
@@ -25,23 +27,47 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub const MAX_COOKIE_BYTES: usize = 4 * 1024;
 
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    match resolve(&state, &mut request).await {
-        Ok(None) => next.run(request).await,
+    let mut stale_session = false;
+    let mut response = match resolve(&state, &mut request, &mut stale_session).await {
+        Ok(None) => {
+            let authenticated = request.extensions().get::<Principal>().is_some();
+            let mut response = next.run(request).await;
+            if authenticated {
+                // What one person sees must not be served to another from a cache.
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            response
+        }
         Ok(Some(early)) => early,
         Err(err) => err.into_response(),
+    };
+    if stale_session {
+        // Stop the browser presenting a dead id (each one costs a lookup).
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::clear(cookies::SESSION, state.auth.secure_cookies),
+        );
     }
+    response
 }
 
-async fn resolve(state: &AppState, request: &mut Request) -> Result<Option<Response>, ApiError> {
+async fn resolve(
+    state: &AppState,
+    request: &mut Request,
+    stale_session: &mut bool,
+) -> Result<Option<Response>, ApiError> {
     check_header_sizes(request.headers())?;
     let auth = &state.auth;
     let path = request.uri().path().to_owned();
+    let client = client_address(request, &auth.trusted_proxies);
     if path.starts_with("/auth/") {
-        let client = client_address(request);
         auth.sign_in_limit
             .check(&client)
             .map_err(|wait| ApiError::RateLimited(retry_after_secs(wait)))?;
     }
+    let refused = |wait| ApiError::RateLimited(retry_after_secs(wait));
     if let Some(value) = request.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -49,42 +75,68 @@ async fn resolve(state: &AppState, request: &mut Request) -> Result<Option<Respo
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(ApiError::BadCredentials(
-                "the Authorization header must be `Bearer <token>`",
+                "the Authorization header must be `Bearer <token>`".into(),
             ))?;
         if !secret::is_well_formed_token(token) {
             return Err(ApiError::BadCredentials(
-                "the bearer value is not a Parkway API token (they start with `pwk_`)",
+                "the bearer value is not a Parkway API token (they start with `pwk_`)".into(),
             ));
         }
+        auth.failed_credentials.check(&client).map_err(refused)?;
         // Limits are per token; the key is a digest so the secret never sits in memory maps.
         let key = hex::encode(&secret::digest(token)[..12]);
-        auth.api_limit
-            .check(&key)
-            .map_err(|wait| ApiError::RateLimited(retry_after_secs(wait)))?;
-        match tokens::authenticate(state.pool(), token).await? {
+        auth.api_limit.check(&key).map_err(refused)?;
+        let reason: std::borrow::Cow<'static, str> = match tokens::authenticate(
+            state.pool(),
+            token,
+            auth.person_token_max_idle_days,
+        )
+        .await?
+        {
             TokenCheck::Valid { principal, token_id } => {
                 tracing::debug!(token.id = %token_id, actor = %principal.actor(), "API token accepted");
                 request.extensions_mut().insert(principal);
+                // Bearer calls carry no ambient browser credentials: no CSRF check applies.
+                return Ok(None);
             }
-            TokenCheck::Unknown => return Err(ApiError::BadCredentials("unknown API token")),
-            TokenCheck::Expired => return Err(ApiError::BadCredentials("this API token has expired")),
-            TokenCheck::Revoked => return Err(ApiError::BadCredentials("this API token has been revoked")),
-        }
-        // Bearer calls carry no ambient browser credentials: no CSRF check applies.
-        return Ok(None);
+            TokenCheck::Unknown => "unknown API token".into(),
+            TokenCheck::Expired => "this API token has expired".into(),
+            TokenCheck::Revoked => "this API token has been revoked".into(),
+            TokenCheck::OwnerDeactivated => "this API token's owner has been deactivated".into(),
+            TokenCheck::OwnerIdle { max_idle_days } => std::borrow::Cow::Owned(format!(
+                "this API token's owner has not signed in to Parkway for over {max_idle_days} days; signing in again (which refreshes their groups) makes their tokens work again"
+            )),
+        };
+        auth.failed_credentials.failed(&client).map_err(refused)?;
+        return Err(ApiError::BadCredentials(reason.into()));
     }
     let mut csrf_token = None;
-    let session_id =
-        cookies::read(request.headers(), cookies::SESSION).filter(|id| secret::is_well_formed_id(id));
-    if let Some(id) = session_id
-        && let Some(session) = sessions::load(state.pool(), id, auth.sessions).await?
-    {
-        csrf_token = Some(session.csrf_token);
-        request.extensions_mut().insert(session.principal);
+    let session_id = cookies::read(request.headers(), cookies::SESSION, auth.secure_cookies)
+        .filter(|id| secret::is_well_formed_id(id))
+        .map(str::to_owned);
+    if let Some(id) = session_id {
+        auth.failed_credentials.check(&client).map_err(refused)?;
+        match sessions::load(state.pool(), &id, auth.sessions, auth.session_issuer()).await? {
+            Some(session) => {
+                csrf_token = Some(session.csrf_token);
+                request.extensions_mut().insert(session.principal);
+            }
+            None => {
+                *stale_session = true;
+                auth.failed_credentials.failed(&client).map_err(refused)?;
+            }
+        }
     }
     if !csrf::is_safe(request.method()) {
-        csrf::check(request.headers(), &auth.public_origin, csrf_token.as_deref())
-            .map_err(ApiError::CrossSite)?;
+        // Over TLS only the public origin itself counts (scheme included).
+        let strict = auth.secure_cookies;
+        csrf::check(
+            request.headers(),
+            &auth.public_origin,
+            csrf_token.as_deref(),
+            strict,
+        )
+        .map_err(ApiError::CrossSite)?;
     }
     let anonymous = request.extensions().get::<Principal>().is_none();
     if anonymous && request.method() == Method::GET && is_page(&path) {
@@ -126,18 +178,83 @@ fn check_header_sizes(headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The peer's address, which keys per-client rate limits. Behind a proxy every
-/// request shares the proxy's address; the limit then protects the whole instance.
-pub fn client_address(request: &Request) -> String {
-    request
+/// The client's address, which keys per-client rate limits: the peer, unless the peer
+/// is a trusted proxy; then `X-Forwarded-For` is read from the right (the entry the
+/// nearest proxy added), skipping trusted proxies, to the first address that is not
+/// one. Entries left of that could be written by the client and are never believed.
+pub fn client_address(request: &Request, trusted: &[IpNet]) -> String {
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| addr.ip());
+    match peer {
+        Some(peer) => forwarded_client(peer, request.headers(), trusted).to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
+fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>() else {
+            // A malformed entry ends what can be believed.
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_through_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("cidr")];
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.9, 10.1.1.1"),
+        );
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        // From the proxy: the rightmost address that is not a proxy; the forged left
+        // entry is ignored.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.5"), &headers, &trusted),
+            ip("203.0.113.9")
+        );
+        // From anyone else the header means nothing.
+        assert_eq!(
+            forwarded_client(ip("198.51.100.7"), &headers, &trusted),
+            ip("198.51.100.7")
+        );
+        assert_eq!(forwarded_client(ip("10.0.0.5"), &headers, &[]), ip("10.0.0.5"));
+        // No header: the proxy itself.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.5"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.5")
+        );
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, junk"));
+        assert_eq!(
+            forwarded_client(ip("10.0.0.5"), &headers, &trusted),
+            ip("10.0.0.5")
+        );
+    }
 
     #[test]
     fn pages_are_everything_but_open_prefixes_and_files() {

@@ -49,8 +49,9 @@ impl AdditionalClaims for OtherClaims {}
 type ProviderIdToken =
     IdToken<OtherClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 
-/// Why a sign-in failed. Messages are safe to show and to log: they never contain
-/// codes, tokens or secrets.
+/// Why a sign-in failed. The `Display` messages carry the provider's or the HTTP
+/// client's details, for the server log (never codes, tokens or secrets); people see
+/// [`SignInError::public_message`] instead.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     #[error("the identity provider could not be reached or described itself incorrectly: {0}")]
@@ -63,6 +64,27 @@ pub enum SignInError {
     InvalidIdToken(String),
     #[error("the identity provider's userinfo endpoint failed: {0}")]
     UserInfo(String),
+}
+
+impl SignInError {
+    /// Fixed text for the sign-in page: what went wrong in Parkway's words, never the
+    /// provider's.
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            SignInError::Discovery(_) => {
+                "Parkway could not reach the identity provider. Try again in a minute; the details are in the server log."
+            }
+            SignInError::Exchange(_) | SignInError::NoIdToken => {
+                "The identity provider did not complete the sign-in. Start again; the details are in the server log."
+            }
+            SignInError::InvalidIdToken(_) => {
+                "The identity provider's answer could not be verified, so Parkway did not sign you in. The details are in the server log."
+            }
+            SignInError::UserInfo(_) => {
+                "The identity provider did not describe your account. Try again; the details are in the server log."
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -209,6 +231,7 @@ impl Provider {
             issuer: claims.issuer().to_string(),
             subject: claims.subject().to_string(),
             email: claims.email().map(|e| e.to_string()),
+            email_verified: claims.email_verified().unwrap_or(false),
             display_name: claims
                 .name()
                 .and_then(|n| n.get(None))
@@ -229,6 +252,7 @@ impl Provider {
                 .map_err(|e| SignInError::UserInfo(e.to_string()))?;
             if identity.email.is_none() {
                 identity.email = info.email().map(|e| e.to_string());
+                identity.email_verified = info.email_verified().unwrap_or(false);
             }
             if identity.display_name.is_empty() {
                 identity.display_name = info
@@ -242,11 +266,25 @@ impl Provider {
                 identity.groups = groups(&info.additional_claims().0, &self.groups_claim).unwrap_or_default();
             }
         }
-        if identity.display_name.is_empty() {
-            identity.display_name = identity.handle().to_owned();
-        }
-        Ok(identity)
+        Ok(printable_identity(identity))
     }
+}
+
+/// The claims with control characters dropped: they end up in logs, the audit trail
+/// and pages, where a newline or an escape sequence could forge or hide text.
+fn printable_identity(identity: Identity) -> Identity {
+    use super::routes::printable;
+    let mut identity = Identity {
+        subject: printable(&identity.subject),
+        email: identity.email.as_deref().map(printable),
+        display_name: printable(&identity.display_name),
+        groups: identity.groups.iter().map(|g| printable(g)).collect(),
+        ..identity
+    };
+    if identity.display_name.is_empty() {
+        identity.display_name = identity.handle().to_owned();
+    }
+    identity
 }
 
 /// The group claim as a list of strings; a single string counts as one group.

@@ -75,16 +75,19 @@ async fn login(State(state): State<AppState>, Query(query): Query<LoginQuery>) -
             Err(err) => ApiError::from(err).into_response(),
         },
         Err(err) => {
-            tracing::warn!(error = %err, "could not start a sign-in");
-            page::sign_in_failed(StatusCode::BAD_GATEWAY, &err.to_string())
+            tracing::warn!(error = %printable(&err.to_string()), "could not start a sign-in");
+            page::sign_in_failed(StatusCode::BAD_GATEWAY, err.public_message())
         }
     }
 }
 
-/// Why a callback was refused, before or after talking to the provider.
+/// Why a callback was refused, before or after talking to the provider. `reason` is
+/// Parkway's own words (shown, logged, audited); `provider_error` is the OAuth error
+/// code the provider sent, reduced to its plain form, the only provider text recorded.
 struct Refusal {
     status: StatusCode,
     reason: String,
+    provider_error: Option<String>,
 }
 
 impl Refusal {
@@ -92,20 +95,46 @@ impl Refusal {
         Self {
             status: StatusCode::BAD_REQUEST,
             reason: reason.into(),
+            provider_error: None,
         }
     }
+}
+
+/// What the sign-in page says when the provider answers with an error: fixed text, so
+/// a crafted `error_description` can never put words in Parkway's mouth.
+pub const PROVIDER_REFUSED: &str = "The identity provider did not sign you in. Try again; if it keeps happening, ask your administrator (the error code is in Parkway's audit log).";
+
+/// An OAuth error code as recorded: codes are lower-case ASCII words with `_`
+/// (RFC 6749 §4.1.2.1); anything else becomes `unrecognised`.
+fn error_code(code: &str) -> String {
+    let plain = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+    if plain {
+        code.to_owned()
+    } else {
+        "unrecognised".to_owned()
+    }
+}
+
+/// Text from outside (a provider, a browser) made safe for one log line or audit field:
+/// control characters, which could forge lines or hide text, are dropped.
+pub fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 /// The callback's parameters, each at most once and of sane length: code, state and
 /// the issuer the provider named (RFC 9207), if it did.
 fn callback_params(raw: Option<&str>) -> Result<(String, String, Option<String>), Refusal> {
-    let (mut code, mut state, mut error, mut description, mut iss) = (None, None, None, None, None);
+    let (mut code, mut state, mut error, mut iss) = (None, None, None, None);
+    // `error_description` and `error_uri` are provider prose: never shown or kept.
     for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let slot = match key.as_ref() {
             "code" => &mut code,
             "state" => &mut state,
             "error" => &mut error,
-            "error_description" => &mut description,
             "iss" => &mut iss,
             _ => continue,
         };
@@ -122,14 +151,10 @@ fn callback_params(raw: Option<&str>) -> Result<(String, String, Option<String>)
         *slot = Some(value.into_owned());
     }
     if let Some(error) = error {
-        let detail = description.map(|d| format!(" ({})", d.chars().take(200).collect::<String>()));
         return Err(Refusal {
             status: StatusCode::FORBIDDEN,
-            reason: format!(
-                "the identity provider refused the sign-in: {}{}",
-                error.chars().take(100).collect::<String>(),
-                detail.unwrap_or_default()
-            ),
+            reason: PROVIDER_REFUSED.to_owned(),
+            provider_error: Some(error_code(&error)),
         });
     }
     let code = code
@@ -147,8 +172,14 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
     let mut response = match outcome {
         Ok(response) => response,
         Err(refusal) => {
-            tracing::warn!(reason = %refusal.reason, "sign-in refused");
-            record_failure(&state, &headers, &refusal.reason).await;
+            tracing::warn!(reason = %refusal.reason, provider_error = ?refusal.provider_error, "sign-in refused");
+            record_failure(
+                &state,
+                &headers,
+                &refusal.reason,
+                refusal.provider_error.as_deref(),
+            )
+            .await;
             page::sign_in_failed(refusal.status, &refusal.reason)
         }
     };
@@ -173,12 +204,12 @@ async fn finish_callback(
     if let Some(iss) = iss
         && iss.trim_end_matches('/') != provider.issuer().trim_end_matches('/')
     {
-        return Err(Refusal::bad(format!(
-            "the response names issuer `{}`, not the configured identity provider",
-            iss.chars().take(200).collect::<String>()
-        )));
+        tracing::warn!(named = %printable(&iss.chars().take(200).collect::<String>()), "callback names another issuer");
+        return Err(Refusal::bad(
+            "the response names an issuer other than the configured identity provider (a mix-up attack or a misconfiguration)",
+        ));
     }
-    let flow_id = cookies::read(headers, cookies::LOGIN)
+    let flow_id = cookies::read(headers, cookies::LOGIN, state.auth.secure_cookies)
         .filter(|id| secret::is_well_formed_id(id))
         .ok_or_else(|| {
             Refusal::bad("no sign-in is in progress in this browser (its cookie is missing): start again")
@@ -192,13 +223,24 @@ async fn finish_callback(
             "the `state` parameter does not match the sign-in this browser started",
         ));
     }
-    let identity = provider.finish(code, &flow).await.map_err(|err| Refusal {
-        status: StatusCode::FORBIDDEN,
-        reason: err.to_string(),
+    let identity = provider.finish(code, &flow).await.map_err(|err| {
+        tracing::warn!(error = %printable(&err.to_string()), "the provider's answer was not accepted");
+        Refusal {
+            status: StatusCode::FORBIDDEN,
+            reason: err.public_message().to_owned(),
+            provider_error: None,
+        }
     })?;
     establish_session(state, headers, &identity, "oidc", &flow.return_to)
         .await
-        .map_err(internal)
+        .map_err(|err| match err {
+            parkway_core::identity::Error::Deactivated => Refusal {
+                status: StatusCode::FORBIDDEN,
+                reason: err.to_string(),
+                provider_error: None,
+            },
+            other => internal(other),
+        })
 }
 
 fn internal(err: impl std::fmt::Display) -> Refusal {
@@ -206,6 +248,7 @@ fn internal(err: impl std::fmt::Display) -> Refusal {
     Refusal {
         status: StatusCode::INTERNAL_SERVER_ERROR,
         reason: "Parkway could not record the sign-in; the details are in the server log".to_owned(),
+        provider_error: None,
     }
 }
 
@@ -217,15 +260,13 @@ async fn establish_session(
     identity: &Identity,
     method: &str,
     return_to: &str,
-) -> Result<Response, ApiError> {
-    let previous = cookies::read(headers, cookies::SESSION).filter(|id| secret::is_well_formed_id(id));
-    let mut tx = state
-        .pool()
-        .begin()
-        .await
-        .map_err(parkway_core::identity::Error::from)?;
+) -> Result<Response, parkway_core::identity::Error> {
+    let previous = cookies::read(headers, cookies::SESSION, state.auth.secure_cookies)
+        .filter(|id| secret::is_well_formed_id(id));
+    let mut tx = state.pool().begin().await?;
     let user_id = users::upsert_person(&mut tx, identity, &state.auth.team_prefix).await?;
-    let session = sessions::create(&mut tx, user_id, state.auth.sessions, previous).await?;
+    let issuer = state.auth.session_issuer().unwrap_or(&identity.issuer);
+    let session = sessions::create(&mut tx, user_id, state.auth.sessions, previous, issuer).await?;
     let mut event = NewAuditEvent::new(
         format!("user:{}", identity.handle()),
         "auth.sign-in",
@@ -234,16 +275,16 @@ async fn establish_session(
     .with_payload(json!({ "method": method, "issuer": identity.issuer, "groups": identity.groups }));
     event.request_id = request_id(headers);
     audit::append(&mut *tx, &event).await?;
-    tx.commit().await.map_err(parkway_core::identity::Error::from)?;
+    tx.commit().await?;
     tracing::info!(actor = %event.actor, method, "signed in");
     let max_age = state.auth.sessions.absolute.as_secs();
     let cookie = cookies::set(cookies::SESSION, &session, max_age, state.auth.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(return_to)).into_response())
 }
 
-async fn record_failure(state: &AppState, headers: &HeaderMap, reason: &str) {
+async fn record_failure(state: &AppState, headers: &HeaderMap, reason: &str, provider_error: Option<&str>) {
     let mut event = NewAuditEvent::new("anonymous", "auth.sign-in.failed", "sign-in")
-        .with_payload(json!({ "reason": reason }));
+        .with_payload(json!({ "reason": reason, "provider_error": provider_error }));
     event.request_id = request_id(headers);
     if let Err(err) = audit::append(state.pool(), &event).await {
         tracing::error!(error = %err, "could not audit a failed sign-in");
@@ -281,9 +322,13 @@ async fn dev_sign_in(
         );
     };
     let return_to = safe_return_to(form.next.as_deref());
-    establish_session(&state, &headers, &dev::identity(user), "development", &return_to)
-        .await
-        .into_response()
+    match establish_session(&state, &headers, &dev::identity(user), "development", &return_to).await {
+        Ok(response) => response,
+        Err(err @ parkway_core::identity::Error::Deactivated) => {
+            page::sign_in_failed(StatusCode::FORBIDDEN, &err.to_string())
+        }
+        Err(err) => ApiError::from(err).into_response(),
+    }
 }
 
 async fn logout(
@@ -291,7 +336,9 @@ async fn logout(
     headers: HeaderMap,
     principal: Option<axum::Extension<Principal>>,
 ) -> Response {
-    if let Some(id) = cookies::read(&headers, cookies::SESSION).filter(|id| secret::is_well_formed_id(id)) {
+    if let Some(id) = cookies::read(&headers, cookies::SESSION, state.auth.secure_cookies)
+        .filter(|id| secret::is_well_formed_id(id))
+    {
         let ended: Result<(), ApiError> = async {
             let mut tx = state
                 .pool()
@@ -328,6 +375,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn control_characters_never_reach_a_log_line() {
+        assert_eq!(
+            printable("ada\n2026-01-01 INFO forged\u{1b}[2J"),
+            "ada2026-01-01 INFO forged[2J"
+        );
+    }
+
+    #[test]
     fn only_local_paths_are_returned_to() {
         assert_eq!(
             safe_return_to(Some("/admin/audit?actor=x")),
@@ -362,15 +417,24 @@ mod tests {
             "the `state` parameter appears more than once"
         );
         assert!(reason(&format!("code={}&state=s", "c".repeat(3000))).contains("longer than 2048"));
-        let refused = callback_params(Some("error=access_denied&error_description=User+said+no")).err();
+        let refused = callback_params(Some(
+            "error=access_denied&error_description=Your+account+is+locked%2C+call+%2B1-555-0100",
+        ))
+        .err();
         assert!(
             refused
                 .as_ref()
-                .is_some_and(|r| r.status == StatusCode::FORBIDDEN)
+                .is_some_and(|r| r.status == StatusCode::FORBIDDEN && r.reason == PROVIDER_REFUSED),
+            "fixed text, not the provider's"
         );
-        assert!(
-            reason("error=access_denied&error_description=User+said+no")
-                .contains("access_denied (User said no)")
+        assert_eq!(
+            refused.and_then(|r| r.provider_error).as_deref(),
+            Some("access_denied")
+        );
+        let forged = callback_params(Some("error=%0aFAKE+LOG+LINE")).err();
+        assert_eq!(
+            forged.and_then(|r| r.provider_error).as_deref(),
+            Some("unrecognised")
         );
     }
 }

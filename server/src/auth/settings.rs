@@ -7,7 +7,9 @@ use openidconnect::url::Url;
 use parkway_app::auth::SignInMode;
 use parkway_core::identity::{Role, role_mappings, sessions::SessionPolicy};
 
-use super::{oidc::Provider, rate_limit::RateLimiter};
+use ipnet::IpNet;
+
+use super::{dev, failures::FailureLimiter, oidc::Provider, rate_limit::RateLimiter};
 use crate::config::AuthConfig;
 
 /// How people sign in.
@@ -41,6 +43,11 @@ pub struct AuthSettings {
     pub seed_mappings: Vec<(String, Role)>,
     pub sign_in_limit: RateLimiter,
     pub api_limit: RateLimiter,
+    /// Failed credential lookups per client address.
+    pub failed_credentials: FailureLimiter,
+    pub person_token_max_idle_days: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl AuthSettings {
@@ -65,7 +72,10 @@ impl AuthSettings {
                     .context("building the redirect URI")?;
                 SignIn::Oidc(Arc::new(Provider::new(config, issuer, redirect)?))
             }
-            (None, true) => SignIn::Dev,
+            (None, true) => {
+                development_only(listen, &public)?;
+                SignIn::Dev
+            }
             (None, false) => SignIn::Disabled,
         };
         let seed_mappings =
@@ -85,8 +95,33 @@ impl AuthSettings {
             seed_mappings,
             sign_in_limit: RateLimiter::new(config.rate_limit_sign_in),
             api_limit: RateLimiter::new(config.rate_limit_api),
+            failed_credentials: FailureLimiter::new(config.rate_limit_failed_credentials),
+            person_token_max_idle_days: config.person_token_max_idle_days.max(1),
+            trusted_proxies: config.trusted_proxies.clone(),
         })
     }
+
+    /// The issuer sessions must have been created by to count: the configured provider,
+    /// the development sign-in, or (nothing configured) none, which ends them all.
+    pub fn session_issuer(&self) -> Option<&str> {
+        match &self.sign_in {
+            SignIn::Oidc(provider) => Some(provider.issuer()),
+            SignIn::Dev => Some(dev::DEV_ISSUER),
+            SignIn::Disabled => None,
+        }
+    }
+}
+
+/// Development sign-in lets anyone act as anyone: it runs only where nobody else can
+/// reach it, a loopback listener whose public URL is plain-HTTP localhost.
+fn development_only(listen: SocketAddr, public: &Url) -> anyhow::Result<()> {
+    let local_url = public.scheme() == "http" && matches!(public.host_str(), Some("localhost" | "127.0.0.1"));
+    if listen.ip().is_loopback() && local_url {
+        return Ok(());
+    }
+    bail!(
+        "PARKWAY_DEV_SIGN_IN refused: development sign-in lets anyone act as any demo user, so it runs only on a developer's own machine. It needs PARKWAY_LISTEN on a loopback address (it is {listen}) and PARKWAY_PUBLIC_URL starting with http://localhost or http://127.0.0.1 (it is {public}). Configure an identity provider (PARKWAY_OIDC_ISSUER) for anything else."
+    )
 }
 
 #[cfg(test)]
@@ -111,6 +146,42 @@ mod tests {
             Ok(SignIn::Dev)
         ));
         assert!(matches!(settings(&[]).map(|s| s.sign_in), Ok(SignIn::Disabled)));
+    }
+
+    #[test]
+    fn development_sign_in_runs_only_on_loopback_with_a_local_url() {
+        let with = |listen: &str, args: &[&str]| {
+            let cli = Cli::try_parse_from(std::iter::once("parkway").chain(args.iter().copied()))
+                .expect("arguments");
+            AuthSettings::from_config(&cli.auth, listen.parse().expect("address")).map(|s| s.sign_in)
+        };
+        assert!(matches!(
+            with("127.0.0.1:3000", &["--dev-sign-in"]),
+            Ok(SignIn::Dev)
+        ));
+        assert!(matches!(
+            with(
+                "[::1]:3000",
+                &["--dev-sign-in", "--public-url", "http://localhost:3000"]
+            ),
+            Ok(SignIn::Dev)
+        ));
+        for (listen, public) in [
+            ("0.0.0.0:3000", "http://localhost:3000"),
+            ("10.1.2.3:3000", "http://127.0.0.1:3000"),
+            ("127.0.0.1:3000", "https://localhost:3000"),
+            ("127.0.0.1:3000", "http://parkway.example.com"),
+            ("127.0.0.1:3000", "http://localhost.example.com"),
+        ] {
+            let err = with(listen, &["--dev-sign-in", "--public-url", public])
+                .expect_err("refused")
+                .to_string();
+            assert!(err.starts_with("PARKWAY_DEV_SIGN_IN refused"), "{err}");
+            assert!(
+                err.contains(listen) && err.contains(public.trim_end_matches('/')),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -27,6 +27,10 @@ use tower::ServiceExt;
 /// The origin the default settings consider Parkway's own.
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
+/// The identity provider the test apps are configured with (never contacted unless a
+/// test signs in through it), which the test people and sessions come from.
+pub const ISSUER: &str = "https://idp.test";
+
 /// The real router over `pool`, as `parkway` builds it at start-up, with `args` as
 /// extra command-line settings (e.g. `--dev-sign-in`).
 pub fn app_with(pool: PgPool, request_timeout: Duration, args: &[&str]) -> Router {
@@ -60,8 +64,20 @@ fn build(
         .site_root("target/site")
         .site_pkg_dir("pkg")
         .build();
-    let cli =
-        Cli::try_parse_from(std::iter::once("parkway").chain(args.iter().copied())).expect("valid arguments");
+    let configured = args
+        .iter()
+        .any(|a| matches!(*a, "--dev-sign-in" | "--oidc-issuer"));
+    let default_issuer: &[&str] = if configured {
+        &[]
+    } else {
+        &["--oidc-issuer", ISSUER]
+    };
+    let cli = Cli::try_parse_from(
+        std::iter::once("parkway")
+            .chain(default_issuer.iter().copied())
+            .chain(args.iter().copied()),
+    )
+    .expect("valid arguments");
     let auth = AuthSettings::from_config(&cli.auth, cli.serve.listen).expect("valid auth settings");
     let state = AppState {
         leptos_options,
@@ -95,9 +111,10 @@ pub async fn person_in_teams(pool: &PgPool, roles: &[Role], teams: &[&str]) -> u
         .expect("seed");
     let subject = uuid::Uuid::new_v4().to_string();
     let identity = Identity {
-        issuer: "https://idp.test".into(),
+        issuer: ISSUER.into(),
         subject: subject.clone(),
         email: Some(format!("{subject}@example.com")),
+        email_verified: true,
         display_name: format!("Test {}", roles.first().map_or("nobody", |r| r.as_str())),
         groups: pairs
             .into_iter()
@@ -124,7 +141,7 @@ pub async fn team_session_cookie(pool: &PgPool, roles: &[Role], teams: &[&str]) 
         absolute: Duration::from_secs(7200),
     };
     let mut conn = pool.acquire().await.expect("connection");
-    let session = sessions::create(&mut conn, user, policy, None)
+    let session = sessions::create(&mut conn, user, policy, None, ISSUER)
         .await
         .expect("session");
     format!("parkway_session={session}")
@@ -140,6 +157,7 @@ pub async fn service_token(pool: &PgPool, role: Role, scopes: &[Action]) -> Stri
         },
         scopes: scopes.to_vec(),
         lifetime: Duration::from_secs(3600),
+        parent: None,
     };
     tokens::create(pool, &request, "system:test", None)
         .await

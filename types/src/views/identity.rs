@@ -1,4 +1,4 @@
-//! The people-and-access pages: role mappings and API tokens.
+//! The people-and-access pages: people, role mappings and API tokens.
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,31 @@ impl TokenRow {
             format!("{role}, limited to {}", scopes.join(", "))
         }
     }
+}
+
+/// A person or service account as the people section lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: String,
+    pub handle: String,
+    pub name: String,
+    pub service_account: bool,
+    /// `development sign-in`, `service account`, or the provider's issuer.
+    pub signs_in_with: String,
+    pub roles: Vec<Role>,
+    pub last_sign_in: Option<String>,
+    /// When and by whom, if deactivated.
+    pub deactivated: Option<String>,
+    pub live_sessions: i64,
+    pub live_tokens: i64,
+}
+
+/// What deactivating someone ended, for the confirmation line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeactivatedPerson {
+    pub handle: String,
+    pub sessions_ended: u64,
+    pub tokens_revoked: usize,
 }
 
 /// A new token: `secret` is shown once.

@@ -1,4 +1,5 @@
-//! `/admin/roles`: map provider groups to roles.
+//! `/admin/roles`: people and roles. Who has signed in (and off-boarding them), and
+//! which provider groups map to which roles.
 
 use leptos::prelude::*;
 
@@ -6,10 +7,13 @@ use parkway_types::Role;
 
 use crate::components::form::{FieldError, FormError, cleared, success_count};
 use crate::components::page::PageHeader;
-use crate::components::style::{CARD, CARD_TITLE, DANGER, INPUT, LABEL, PRIMARY, TD};
+use crate::components::style::{CARD, CARD_TITLE, CHIP, DANGER, INPUT, LABEL, PRIMARY, TD};
 use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
-use crate::serverfns::identity::{AddRoleMapping, MappingRow, RemoveRoleMapping, list_role_mappings};
+use crate::serverfns::identity::{
+    AddRoleMapping, DeactivatePerson, MappingRow, PersonRow, RemoveRoleMapping, list_people,
+    list_role_mappings,
+};
 
 #[component]
 pub fn RoleMappingsPage() -> impl IntoView {
@@ -32,10 +36,11 @@ pub fn RoleMappingsPage() -> impl IntoView {
         Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.to_string()));
     view! {
         <PageHeader
-            title="Role mappings"
+            title="People and roles"
             description="People get roles through their identity-provider groups. A group may map to several roles; changes apply at the person's next request."
             trail=super::trail()
         />
+        <PeopleSection />
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading mappings…"</p> }
         }>
@@ -127,5 +132,121 @@ pub fn RoleMappingsPage() -> impl IntoView {
             </ActionForm>
             <FormError message=other_error />
         </section>
+    }
+}
+
+/// Everyone who has signed in, with the off-boarding control.
+#[component]
+fn PeopleSection() -> impl IntoView {
+    let deactivate = ServerAction::<DeactivatePerson>::new();
+    let people = Resource::new(move || deactivate.version().get(), |_| list_people());
+    let failed = Signal::derive(move || {
+        deactivate
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let done = move || {
+        deactivate.value().get().and_then(Result::ok).map(|d| {
+            format!(
+                "Deactivated {}: {} sessions ended, {} API tokens revoked.",
+                d.handle, d.sessions_ended, d.tokens_revoked
+            )
+        })
+    };
+    view! {
+        <section class=CARD aria-labelledby="people-title">
+            <h2 id="people-title" class=CARD_TITLE>
+                "People"
+            </h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+                "Deactivating someone who leaves ends their sessions and revokes their API tokens at once; they cannot sign in again. Their entries in the audit trail stay."
+            </p>
+            <p role="status" class="mt-2 text-sm text-emerald-800 dark:text-emerald-300">
+                {done}
+            </p>
+            <FormError message=failed />
+            <Suspense fallback=|| {
+                view! { <p class="mt-3 text-sm text-slate-500">"Loading people…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    let rows = people.await?;
+                    Ok::<
+                        _,
+                        AppError,
+                    >(
+                        view! {
+                            <DataTable
+                                caption="People and service accounts"
+                                columns=vec![
+                                    Column::new("Person"),
+                                    Column::new("Signs in with"),
+                                    Column::new("Roles"),
+                                    Column::new("Last sign-in"),
+                                    Column::new("Access"),
+                                    Column::hidden("Actions"),
+                                ]
+                                rows=rows
+                                row=move |row: PersonRow| person_row(row, deactivate)
+                                empty="Nobody has signed in yet."
+                            />
+                        },
+                    )
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn person_row(row: PersonRow, deactivate: ServerAction<DeactivatePerson>) -> impl IntoView {
+    let roles = if row.roles.is_empty() {
+        "none".to_owned()
+    } else {
+        row.roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let access = match &row.deactivated {
+        Some(when) => format!("Deactivated {when}"),
+        None => format!("{} sessions, {} tokens", row.live_sessions, row.live_tokens),
+    };
+    let can_deactivate = !row.service_account && row.deactivated.is_none();
+    let label = format!("Deactivate {}", row.handle);
+    view! {
+        <tr class=if row.deactivated.is_some() { "opacity-60" } else { "" }>
+            <td class=TD>
+                <span class="font-medium text-slate-900 dark:text-white">{row.name.clone()}</span>
+                <span class="block font-mono text-xs">{row.handle.clone()}</span>
+            </td>
+            <td class=TD>{row.signs_in_with.clone()}</td>
+            <td class=TD>{roles}</td>
+            <td class=TD>{row.last_sign_in.clone().unwrap_or_else(|| "never".to_owned())}</td>
+            <td class=TD>
+                {if row.deactivated.is_some() {
+                    view! { <span class=CHIP>{access}</span> }.into_any()
+                } else {
+                    view! { <span>{access}</span> }.into_any()
+                }}
+            </td>
+            <td class=TD>
+                {can_deactivate
+                    .then(|| {
+                        view! {
+                            <details>
+                                <summary class=format!("{DANGER} cursor-pointer")>"Deactivate…"</summary>
+                                <ActionForm action=deactivate attr:class="mt-2">
+                                    <input type="hidden" name="id" value=row.id.clone() />
+                                    <button type="submit" class=DANGER>
+                                        {label}
+                                    </button>
+                                </ActionForm>
+                            </details>
+                        }
+                    })}
+            </td>
+        </tr>
     }
 }
