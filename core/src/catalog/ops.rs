@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     Ctx,
-    cluster::{snapshot, view},
+    cluster::{ownership, snapshot, view},
     identity::{Action, Principal, Resource, users},
     types::{
         CatalogParams,
@@ -186,6 +186,7 @@ pub async fn entity_page(ctx: &Ctx, entity: &EntityRef) -> Result<EntityView> {
             ctx.pool(),
             &ctx.services.clusters,
             std::slice::from_ref(&kubernetes_id),
+            ownership::owner_team(stored.owner.as_deref()).as_deref(),
         )
         .await?
         .into_iter()
@@ -216,7 +217,8 @@ pub async fn entity_page(ctx: &Ctx, entity: &EntityRef) -> Result<EntityView> {
     }))
 }
 
-/// What a group owns, with replicas summed over every cluster's snapshot.
+/// What a group owns, with replicas summed over every configured cluster's snapshot,
+/// each runnable counted only in namespaces labelled for its owner team.
 async fn group_health(ctx: &Ctx, group: &StoredEntity) -> Result<pages::GroupHealth> {
     let unit = group.spec_type.as_deref() == Some("business-unit");
     let key = group.key.as_str();
@@ -225,9 +227,15 @@ async fn group_health(ctx: &Ctx, group: &StoredEntity) -> Result<pages::GroupHea
     } else {
         store::runnables(ctx.pool(), Some(key), None).await?
     };
-    let mut ids: Vec<String> = runnables.iter().map(|r| r.kubernetes_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let replicas = snapshot::health_by_id(ctx.pool(), &ids).await?;
+    let owned: Vec<(String, String)> = runnables
+        .iter()
+        .filter_map(|r| {
+            Some((
+                ownership::owner_team(r.owner.as_deref())?,
+                r.kubernetes_id.clone(),
+            ))
+        })
+        .collect();
+    let replicas = snapshot::health_by_owner(ctx.pool(), &owned).await?;
     Ok(pages::group_health(group, &runnables, &replicas, unit))
 }

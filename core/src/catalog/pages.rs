@@ -17,7 +17,7 @@ use crate::types::{
         RelationGroup, RuntimeCluster, TeamRollup,
     },
 };
-use crate::view::when;
+use crate::{cluster::ownership::owner_team, view::when};
 
 /// A stored key as a reference; stored keys always parse, so one that does not is
 /// left out rather than shown wrong.
@@ -149,20 +149,21 @@ pub struct GroupHealth {
 /// What `group` owns with its replicas, the roll-up over `runnables` (everything a
 /// team owns, or everything under a business unit) and, for a business unit, one
 /// roll-up per owning team. `replicas` is `(ready, wanted, workloads)` per
-/// kubernetes id. Entities that cannot run (APIs, systems) are listed as not running.
+/// `(owner team, kubernetes id)`: a runnable counts only what runs in its own team's
+/// namespaces. Entities that cannot run (APIs, systems) are listed as not running.
 pub fn group_health(
     group: &StoredEntity,
     runnables: &[Runnable],
-    replicas: &HashMap<String, (i64, i64, i64)>,
+    replicas: &HashMap<(String, String), (i64, i64, i64)>,
     unit: bool,
 ) -> GroupHealth {
-    let of_id = |id: &str| replicas.get(id).map(|(ready, wanted, _)| (*ready, *wanted));
-    let of_key = |key: &str| {
-        runnables
-            .iter()
-            .find(|r| r.key == key)
-            .and_then(|r| of_id(&r.kubernetes_id))
+    let of_runnable = |r: &Runnable| {
+        let team = owner_team(r.owner.as_deref())?;
+        replicas
+            .get(&(team, r.kubernetes_id.clone()))
+            .map(|(ready, wanted, _)| (*ready, *wanted))
     };
+    let of_key = |key: &str| runnables.iter().find(|r| r.key == key).and_then(of_runnable);
     let owned = group
         .relations
         .iter()
@@ -179,7 +180,7 @@ pub fn group_health(
     let mut rollup = Rollup::default();
     let mut per_team: BTreeMap<&str, Rollup> = BTreeMap::new();
     for r in runnables {
-        let replicas = of_id(&r.kubernetes_id);
+        let replicas = of_runnable(r);
         rollup.add(replicas);
         if let Some(owner) = &r.owner {
             per_team.entry(owner).or_default().add(replicas);
@@ -342,9 +343,11 @@ mod tests {
             runnable("component:default/ledger", "group:default/ledger", "ledger"),
         ];
         let replicas = HashMap::from([
-            ("pay".to_owned(), (2, 3, 1)),
-            ("idle".to_owned(), (0, 0, 1)),
-            ("ledger".to_owned(), (0, 2, 1)),
+            (("checkout".to_owned(), "pay".to_owned()), (2, 3, 1)),
+            (("checkout".to_owned(), "idle".to_owned()), (0, 0, 1)),
+            (("ledger".to_owned(), "ledger".to_owned()), (0, 2, 1)),
+            // The same id in the ledger team's namespaces is not checkout's `pay`.
+            (("ledger".to_owned(), "pay".to_owned()), (5, 5, 1)),
         ]);
         let unit = group(vec![relation("ownerOf", "component:default/idle")]);
         let health = group_health(&unit, &runnables, &replicas, true);

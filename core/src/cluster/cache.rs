@@ -109,15 +109,30 @@ enum Custom {
     Constraints,
 }
 
-/// The core kinds every cluster has; `Syncing` lasts until each has listed once.
-const CORE_WATCHES: [&str; 6] = [
-    "namespaces",
-    "deployments",
-    "statefulsets",
-    "daemonsets",
-    "pods",
-    "events",
+/// The core kinds every cluster has, as `(API group, plural)`; `Syncing` lasts until
+/// each has listed once. Each is granted by [`super::access::CLUSTER_ROLE`] (tested).
+const CORE_WATCHES: [(&str, &str); 6] = [
+    ("", "namespaces"),
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("", "pods"),
+    ("", "events"),
 ];
+
+/// The API groups discovery looks in for the custom kinds.
+const CUSTOM_GROUPS: [&str; 3] = ["wgpolicyk8s.io", "kyverno.io", "constraints.gatekeeper.sh"];
+
+/// Which custom kind a discovered resource is, if Parkway watches it. Every resource it
+/// accepts is granted by [`super::access::CLUSTER_ROLE`] (tested).
+fn custom_kind(group: &str, plural: &str) -> Option<Custom> {
+    match (group, plural) {
+        ("wgpolicyk8s.io", "policyreports" | "clusterpolicyreports") => Some(Custom::PolicyReports),
+        ("kyverno.io", "clusterpolicies" | "policies") => Some(Custom::KyvernoPolicies),
+        ("constraints.gatekeeper.sh", _) => Some(Custom::Constraints),
+        _ => None,
+    }
+}
 
 struct Writers {
     namespaces: Writer<Namespace>,
@@ -227,7 +242,7 @@ impl ClusterCache {
             Some(Ok(())) => {
                 let synced = CORE_WATCHES
                     .iter()
-                    .all(|kind| health.watches.get(*kind).is_some_and(|w| w.initialised));
+                    .all(|(_, kind)| health.watches.get(*kind).is_some_and(|w| w.initialised));
                 match (synced, watch_error) {
                     (false, error) => (ClusterState::Syncing, error),
                     (true, Some(error)) => (ClusterState::Degraded, Some(error)),
@@ -366,7 +381,7 @@ async fn supervise(cache: Weak<ClusterCache>, writers: Writers) {
             let client = config.client().await.map_err(|e| e.to_string())?;
             let version = probe(&client).await?;
             let discovery = Discovery::new(client.clone())
-                .filter(&["wgpolicyk8s.io", "kyverno.io", "constraints.gatekeeper.sh"])
+                .filter(&CUSTOM_GROUPS)
                 .run()
                 .await
                 .map_err(|e| format!("discovery failed: {e}"))?;
@@ -438,11 +453,8 @@ async fn supervise(cache: Weak<ClusterCache>, writers: Writers) {
     let mut stores = Vec::new();
     for group in custom.groups() {
         for (resource, capabilities) in group.recommended_resources() {
-            let which = match (group.name(), resource.plural.as_str()) {
-                ("wgpolicyk8s.io", "policyreports" | "clusterpolicyreports") => Custom::PolicyReports,
-                ("kyverno.io", "clusterpolicies" | "policies") => Custom::KyvernoPolicies,
-                ("constraints.gatekeeper.sh", _) => Custom::Constraints,
-                _ => continue,
+            let Some(which) = custom_kind(group.name(), &resource.plural) else {
+                continue;
             };
             if !capabilities.supports_operation(verbs::WATCH) {
                 continue;
@@ -552,5 +564,74 @@ impl Clusters {
 
     pub fn is_empty(&self) -> bool {
         self.caches.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::access;
+
+    /// The watches the supervisor starts, by the types it starts them with.
+    fn typed_core_watches() -> Vec<(String, String)> {
+        fn of<K: Resource<DynamicType = ()>>() -> (String, String) {
+            (K::group(&()).into_owned(), K::plural(&()).into_owned())
+        }
+        vec![
+            of::<Namespace>(),
+            of::<CachedDeployment>(),
+            of::<CachedStatefulSet>(),
+            of::<CachedDaemonSet>(),
+            of::<CachedPod>(),
+            of::<Event>(),
+        ]
+    }
+
+    #[test]
+    fn the_cluster_role_grants_exactly_what_the_caches_watch() {
+        let core: Vec<(String, String)> = CORE_WATCHES
+            .iter()
+            .map(|(g, p)| ((*g).to_owned(), (*p).to_owned()))
+            .collect();
+        assert_eq!(core, typed_core_watches(), "CORE_WATCHES names the typed watches");
+        for verb in ["list", "watch"] {
+            for (group, plural) in &core {
+                assert!(access::grants(group, plural, verb), "{verb} {group}/{plural}");
+            }
+        }
+        // Every rule is used: its resources are core watches or custom kinds.
+        for rule in access::CLUSTER_ROLE {
+            for resource in rule.resources {
+                let core_watch = core.iter().any(|(g, p)| g == rule.api_group && p == resource);
+                let custom = CUSTOM_GROUPS.contains(&rule.api_group)
+                    && (*resource == "*" || custom_kind(rule.api_group, resource).is_some());
+                assert!(
+                    core_watch || custom,
+                    "{rule:?} grants {resource}, which nothing watches"
+                );
+            }
+        }
+        for group in CUSTOM_GROUPS {
+            let sample = match group {
+                "wgpolicyk8s.io" => ["policyreports", "clusterpolicyreports"].as_slice(),
+                "kyverno.io" => &["clusterpolicies", "policies"],
+                _ => &["k8srequiredlabels", "anyconstraintkind"],
+            };
+            for plural in sample {
+                assert!(
+                    custom_kind(group, plural).is_some(),
+                    "{group}/{plural} is watched"
+                );
+                assert!(
+                    access::grants(group, plural, "watch"),
+                    "{group}/{plural} is granted"
+                );
+            }
+        }
+        assert_eq!(
+            custom_kind("kyverno.io", "updaterequests"),
+            None,
+            "only what is read"
+        );
     }
 }

@@ -107,6 +107,12 @@ pub struct WorkloadSummary {
     pub name: String,
     /// `parkway.io/team` on the workload, else on its namespace.
     pub team: Option<String>,
+    /// `parkway.io/team` on the workload's namespace only: the team the namespace
+    /// belongs to, which decides whose Runtime tab shows the workload (a workload's
+    /// own labels are set by whoever deploys it, so they cannot claim a team).
+    /// Absent in snapshots written before it existed.
+    #[serde(default)]
+    pub namespace_team: Option<String>,
     pub business_unit: Option<String>,
     /// `app.kubernetes.io/name`.
     pub app_name: Option<String>,
@@ -470,6 +476,10 @@ pub fn summarize(inputs: &Inputs) -> Vec<WorkloadSummary> {
             policies.sort();
             WorkloadSummary {
                 team: label("parkway.io/team"),
+                namespace_team: namespace_labels
+                    .get(&namespace)
+                    .and_then(|l| l.get("parkway.io/team"))
+                    .cloned(),
                 business_unit: label("parkway.io/business-unit"),
                 app_name: raw
                     .meta

@@ -76,7 +76,9 @@ pub trait DemoControl: Sync {
 }
 
 /// `stop` or `start` a demo cluster's endpoint, to show how pages fall back to the
-/// snapshot while a cluster is away. Audited as `demo-cluster.stop|start`.
+/// snapshot while a cluster is away. Audited as `demo-cluster.stop|start`. Only a demo
+/// cluster this replica is configured with: a removed or unknown cluster is refused
+/// (404) before anything is asked of the endpoints.
 pub async fn simulate_outage(ctx: &Ctx, control: &impl DemoControl, name: &str, action: &str) -> Result<()> {
     ctx.authorize(Action::ControlDemoClusters, Resource::Clusters)?;
     let (running, action) = match action {
@@ -89,6 +91,11 @@ pub async fn simulate_outage(ctx: &Ctx, control: &impl DemoControl, name: &str, 
             });
         }
     };
+    match ctx.services.clusters.get(name) {
+        None => return Err(ClusterError::UnknownCluster(name.to_owned())),
+        Some(cache) if !cache.config.demo => return Err(ClusterError::NotDemo(name.to_owned())),
+        Some(_) => {}
+    }
     match control.set_running(name, running).await {
         Ok(true) => {}
         Ok(false) => return Err(ClusterError::NotDemo(name.to_owned())),

@@ -53,36 +53,71 @@ impl WriteStats {
     }
 }
 
-/// Records the configured clusters (and their environment) so every replica lists them.
+/// Records the configured clusters (and their environment) so every replica lists
+/// them, and marks every other cluster removed: it was configured once and no longer
+/// is, so lists, Runtime tabs and roll-ups leave it out, while its snapshot and history
+/// stay for the record. A removed cluster configured again is un-removed.
+///
+/// Called once at start-up, with this replica's whole configuration.
 pub async fn register(pool: &PgPool, clusters: &[ClusterConfig]) -> Result<()> {
+    let mut tx = pool.begin().await?;
     for cluster in clusters {
         sqlx::query!(
             "insert into clusters (name, environment, demo) values ($1, $2, $3)
              on conflict on constraint clusters_pkey
-             do update set environment = excluded.environment, demo = excluded.demo",
+             do update set environment = excluded.environment, demo = excluded.demo, removed_at = null",
             cluster.name,
             cluster.environment.as_str(),
             cluster.demo,
         )
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    }
+    let names: Vec<String> = clusters.iter().map(|c| c.name.clone()).collect();
+    let removed = sqlx::query_scalar!(
+        "update clusters set removed_at = now() where removed_at is null and name <> all($1) returning name",
+        &names,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    for name in removed {
+        tracing::info!(cluster = %name, "cluster no longer configured: marked removed, its snapshot kept");
     }
     Ok(())
 }
 
+/// Clusters marked removed and when, newest first: their snapshots are kept for the
+/// record (and for tests to check they were not deleted).
+pub async fn removed(pool: &PgPool) -> Result<Vec<(String, DateTime<Utc>)>> {
+    Ok(sqlx::query!(
+        r#"select name, removed_at as "removed_at!" from clusters where removed_at is not null
+           order by removed_at desc, name"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.name, r.removed_at))
+    .collect())
+}
+
+/// The clusters that are not removed.
 pub async fn list(pool: &PgPool) -> Result<Vec<ClusterRecord>> {
     Ok(sqlx::query_as!(
         ClusterRecord,
-        "select name, environment, demo, api_version, last_sync, last_error from clusters order by name"
+        "select name, environment, demo, api_version, last_sync, last_error from clusters
+         where removed_at is null order by name"
     )
     .fetch_all(pool)
     .await?)
 }
 
+/// A cluster that is not removed (a removed one is `None`, like one never registered).
 pub async fn get(pool: &PgPool, name: &str) -> Result<Option<ClusterRecord>> {
     Ok(sqlx::query_as!(
         ClusterRecord,
-        "select name, environment, demo, api_version, last_sync, last_error from clusters where name = $1",
+        "select name, environment, demo, api_version, last_sync, last_error from clusters
+         where name = $1 and removed_at is null",
         name
     )
     .fetch_optional(pool)
@@ -128,7 +163,7 @@ pub async fn write(
         if existing.get(&key) != Some(&digest) {
             changed.push(json!({
                 "namespace": w.namespace, "kind": w.kind.as_str(), "name": w.name,
-                "team": w.team, "business_unit": w.business_unit, "app_name": w.app_name,
+                "team": w.team, "namespace_team": w.namespace_team, "business_unit": w.business_unit, "app_name": w.app_name,
                 "kubernetes_id": w.kubernetes_id, "summary": summary, "digest": hex::encode(&digest),
             }));
         }
@@ -137,13 +172,16 @@ pub async fn write(
     for chunk in changed.chunks(BATCH) {
         sqlx::query!(
             "insert into cluster_workloads
-                 (cluster, namespace, kind, name, team, business_unit, app_name, kubernetes_id, summary, digest, changed_at)
-             select $1, r.namespace, r.kind, r.name, r.team, r.business_unit, r.app_name, r.kubernetes_id,
-                    r.summary, decode(r.digest, 'hex'), now()
+                 (cluster, namespace, kind, name, team, namespace_team, business_unit, app_name, kubernetes_id,
+                  summary, digest, changed_at)
+             select $1, r.namespace, r.kind, r.name, r.team, r.namespace_team, r.business_unit, r.app_name,
+                    r.kubernetes_id, r.summary, decode(r.digest, 'hex'), now()
              from jsonb_to_recordset($2::jsonb) as r(namespace text, kind text, name text, team text,
-                  business_unit text, app_name text, kubernetes_id text, summary jsonb, digest text)
+                  namespace_team text, business_unit text, app_name text, kubernetes_id text, summary jsonb,
+                  digest text)
              on conflict on constraint cluster_workloads_pkey do update set
-                 team = excluded.team, business_unit = excluded.business_unit, app_name = excluded.app_name,
+                 team = excluded.team, namespace_team = excluded.namespace_team,
+                 business_unit = excluded.business_unit, app_name = excluded.app_name,
                  kubernetes_id = excluded.kubernetes_id, summary = excluded.summary, digest = excluded.digest,
                  changed_at = now()",
             cluster,
@@ -242,14 +280,21 @@ pub async fn read(pool: &PgPool, cluster: &str) -> Result<Snapshot> {
     Ok(Snapshot { as_of, workloads })
 }
 
-/// The snapshot's workloads whose `kubernetes_id` or `app_name` is one of `ids`.
-pub async fn read_matching(pool: &PgPool, cluster: &str, ids: &[String]) -> Result<Vec<WorkloadSummary>> {
+/// The snapshot's workloads whose `kubernetes_id` or `app_name` is one of `ids`, in
+/// namespaces labelled for `team` (see [`super::ownership`]).
+pub async fn read_matching(
+    pool: &PgPool,
+    cluster: &str,
+    ids: &[String],
+    team: &str,
+) -> Result<Vec<WorkloadSummary>> {
     let rows = sqlx::query_scalar!(
         "select summary from cluster_workloads
-         where cluster = $1 and (kubernetes_id = any($2) or app_name = any($2))
+         where cluster = $1 and (kubernetes_id = any($2) or app_name = any($2)) and namespace_team = $3
          order by namespace, kind, name",
         cluster,
-        ids
+        ids,
+        team
     )
     .fetch_all(pool)
     .await?;
@@ -259,24 +304,35 @@ pub async fn read_matching(pool: &PgPool, cluster: &str, ids: &[String]) -> Resu
         .collect())
 }
 
-/// Ready and wanted replicas summed over every cluster's snapshot, per id
-/// (`kubernetes_id`, else `app_name`): the health roll-up of team pages.
-pub async fn health_by_id(pool: &PgPool, ids: &[String]) -> Result<HashMap<String, (i64, i64, i64)>> {
+/// Ready and wanted replicas (and workloads) summed over every configured cluster's
+/// snapshot, per `(team, id)` asked for: the workloads carrying the id
+/// (`kubernetes_id` or `app_name`) in namespaces labelled for the team. The health
+/// roll-up of team and business-unit pages; removed clusters do not count.
+pub async fn health_by_owner(
+    pool: &PgPool,
+    owned: &[(String, String)],
+) -> Result<HashMap<(String, String), (i64, i64, i64)>> {
+    // A pair asked for twice must not be counted twice.
+    let unique: std::collections::BTreeSet<&(String, String)> = owned.iter().collect();
+    let (teams, ids): (Vec<String>, Vec<String>) = unique.into_iter().cloned().unzip();
     let rows = sqlx::query!(
-        r#"select coalesce(kubernetes_id, app_name) as "id!",
-                  sum((summary->>'ready')::bigint)::bigint as "ready!",
-                  sum((summary->>'desired')::bigint)::bigint as "desired!",
+        r#"select o.team as "team!", o.id as "id!",
+                  sum((w.summary->>'ready')::bigint)::bigint as "ready!",
+                  sum((w.summary->>'desired')::bigint)::bigint as "desired!",
                   count(*) as "workloads!"
-           from cluster_workloads
-           where kubernetes_id = any($1) or app_name = any($1)
-           group by 1"#,
-        ids
+           from unnest($1::text[], $2::text[]) as o(team, id)
+           join cluster_workloads w
+             on w.namespace_team = o.team and (w.kubernetes_id = o.id or w.app_name = o.id)
+           join clusters c on c.name = w.cluster and c.removed_at is null
+           group by 1, 2"#,
+        &teams,
+        &ids
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.id, (r.ready, r.desired, r.workloads)))
+        .map(|r| ((r.team, r.id), (r.ready, r.desired, r.workloads)))
         .collect())
 }
 

@@ -10,7 +10,7 @@ use super::{
     cache::Clusters,
     error::{ClusterError, Result},
     model::WorkloadSummary,
-    snapshot,
+    ownership, snapshot,
 };
 
 /// One cluster as `GET /api/v1/clusters` returns it.
@@ -131,15 +131,20 @@ pub struct RuntimeView {
     pub workloads: Vec<WorkloadSummary>,
 }
 
-fn belongs(w: &WorkloadSummary, ids: &[String]) -> bool {
-    w.kubernetes_id.as_ref().is_some_and(|id| ids.contains(id))
-        || w.app_name.as_ref().is_some_and(|n| ids.contains(n))
-}
-
-/// The workloads, in every cluster, whose `backstage.io/kubernetes-id` annotation or
-/// `app.kubernetes.io/name` label is one of `ids`: live where the cluster can be read,
-/// else from its snapshot with its age. Clusters running none of them are left out.
-pub async fn runtime(pool: &PgPool, clusters: &Clusters, ids: &[String]) -> Result<Vec<RuntimeView>> {
+/// The workloads, in every configured cluster, that run the entity known by `ids`
+/// (`backstage.io/kubernetes-id` annotation or `app.kubernetes.io/name` label) and
+/// owned by `team`: only those in namespaces labelled `parkway.io/team=<team>` (see
+/// [`ownership`]); with no owner team, none. Live where the cluster can be read, else
+/// from its snapshot with its age. Clusters running none of them are left out.
+pub async fn runtime(
+    pool: &PgPool,
+    clusters: &Clusters,
+    ids: &[String],
+    team: Option<&str>,
+) -> Result<Vec<RuntimeView>> {
+    let Some(team) = team else {
+        return Ok(Vec::new());
+    };
     let records = snapshot::list(pool).await?;
     let mut out = Vec::new();
     for record in records {
@@ -152,13 +157,13 @@ pub async fn runtime(pool: &PgPool, clusters: &Clusters, ids: &[String]) -> Resu
                 cache
                     .workloads()
                     .into_iter()
-                    .filter(|w| belongs(w, ids))
+                    .filter(|w| ownership::belongs(w, ids, team))
                     .collect::<Vec<_>>(),
             ),
             _ => (
                 Source::Snapshot,
                 record.last_sync,
-                snapshot::read_matching(pool, &record.name, ids).await?,
+                snapshot::read_matching(pool, &record.name, ids, team).await?,
             ),
         };
         if workloads.is_empty() {

@@ -193,7 +193,8 @@ fn Entity(e: EntityView, tab: String) -> impl IntoView {
                 })}
         </nav>
         {if runtime_tab {
-            view! { <Runtime clusters=e.runtime id=e.kubernetes_id /> }.into_any()
+            let team = e.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default();
+            view! { <Runtime clusters=e.runtime id=e.kubernetes_id team /> }.into_any()
         } else {
             view! { <Overview e /> }.into_any()
         }}
@@ -427,11 +428,13 @@ fn runtime_row(w: WorkloadRow) -> impl IntoView {
 }
 
 #[component]
-fn Runtime(clusters: Vec<RuntimeCluster>, id: String) -> impl IntoView {
+fn Runtime(clusters: Vec<RuntimeCluster>, id: String, team: String) -> impl IntoView {
     view! {
         <p class="mt-4 text-sm text-slate-600 dark:text-slate-300">
             "Workloads whose backstage.io/kubernetes-id annotation or app.kubernetes.io/name label is "
-            <code class="font-mono text-xs">{id}</code> ", per environment."
+            <code class="font-mono text-xs">{id}</code> ", in namespaces labelled "
+            <code class="font-mono text-xs">{format!("parkway.io/team={team}")}</code>
+            " (the owner team's), per environment."
         </p>
         {clusters
             .into_iter()
