@@ -167,6 +167,7 @@ fn cluster_variant(e: &ClusterError) -> (&'static str, StatusCode) {
         NotDemo(_) => ("ClusterError::NotDemo", StatusCode::NOT_FOUND),
         BadRequest { .. } => ("ClusterError::BadRequest", StatusCode::BAD_REQUEST),
         DemoControl { .. } => ("ClusterError::DemoControl", StatusCode::INTERNAL_SERVER_ERROR),
+        Audit(_) => ("ClusterError::Audit", StatusCode::INTERNAL_SERVER_ERROR),
         Database(_) => ("ClusterError::Database", StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
@@ -196,6 +197,7 @@ fn cluster_errors() -> Vec<ClusterError> {
             action: "start",
             message: "address in use".into(),
         },
+        Audit(audit::Error::AppendOnly),
         Database(database()),
     ]
 }
