@@ -302,7 +302,7 @@ async fn every_error_answers_alike_through_both_doors() {
     walk(denials, denied_variant, 3).await;
     walk(identity_errors, identity_variant, 6).await;
     walk(audit_errors, audit_variant, 6).await;
-    walk(cluster_errors, cluster_variant, 10).await;
+    walk(cluster_errors, cluster_variant, 11).await;
     walk(catalog_errors, catalog_variant, 10).await;
     walk(ref_errors, ref_variant, 4).await;
     check("UnknownSort", StatusCode::BAD_REQUEST, || UnknownSort {
