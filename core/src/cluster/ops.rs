@@ -79,7 +79,8 @@ pub trait DemoControl: Sync {
 /// snapshot while a cluster is away. Audited as `demo-cluster.stop|start`, failing
 /// closed: the event is written first in an open transaction, then the endpoint is
 /// changed, then the transaction commits; if the event cannot be written nothing
-/// changes, and if the commit fails the change is undone.
+/// changes, and if the commit fails the change is undone. (Other appends wait on the
+/// audit lock meanwhile: a demo endpoint stops or starts in a moment.)
 pub async fn simulate_outage(ctx: &Ctx, control: &impl DemoControl, name: &str, action: &str) -> Result<()> {
     ctx.authorize(Action::ControlDemoClusters, Resource::Clusters)?;
     let (running, action) = match action {
