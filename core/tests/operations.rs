@@ -1,14 +1,20 @@
 //! The use-case layer against a real Postgres: operations authorize, write and audit
 //! as the caller, so both doors record the same actor.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Mutex};
 
 use parkway_core::{
     Ctx, Services,
-    audit::{self, AuditFilter, NewAuditEvent},
+    audit::{self, AuditFilter, AuditKey, NewAuditEvent, ops::Format},
     catalog::{self, EntityRef},
+    cluster::{
+        ClusterError,
+        ops::{DemoControl, simulate_outage},
+    },
     identity::{Principal, PrincipalKind, Role},
 };
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -39,9 +45,12 @@ fn as_caller(pool: &PgPool, who: &Principal) -> Ctx {
     Ctx::new(services(pool), Some(who.clone()), Some("req-1".into()))
 }
 
+/// The catalog changes `actor` made (reading the trail is audited too, as
+/// `audit.view`; those events are not what these tests look for).
 async fn actions_by(ctx: &Ctx, actor: &str) -> BTreeSet<(String, String)> {
     let filter = AuditFilter {
         actor: Some(actor.to_owned()),
+        action: Some("catalog.".to_owned()),
         ..AuditFilter::default()
     };
     audit::ops::list(ctx, &filter, None, 200)
@@ -143,4 +152,201 @@ async fn operations_refuse_before_they_write(pool: PgPool) {
         .await
         .expect("counts");
     assert_eq!((rows, events), (0, 0));
+}
+
+/// `(actor, action, target, payload, request_id)` of the events whose action starts
+/// with `prefix`, oldest first.
+async fn events_like(pool: &PgPool, prefix: &str) -> Vec<(String, String, String, Value, Option<String>)> {
+    sqlx::query_as(
+        "select actor, action, target, payload, request_id from audit_events where action like $1 order by id",
+    )
+    .bind(format!("{prefix}%"))
+    .fetch_all(pool)
+    .await
+    .expect("reads")
+}
+
+/// Reading the trail is privileged: each page and each export is itself recorded,
+/// with the filter used, and a refused reader records nothing and sees nothing.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn viewing_and_exporting_the_trail_is_audited(pool: PgPool) {
+    let ctx = as_caller(&pool, &person("ada@example.com", &[Role::PlatformAdmin]));
+    audit::append(
+        &pool,
+        &NewAuditEvent::new("system:test", "thing.update", "thing:1"),
+    )
+    .await
+    .expect("an event");
+    let filter = AuditFilter {
+        action: Some("thing.".into()),
+        ..AuditFilter::default()
+    };
+    let page = audit::ops::list(&ctx, &filter, None, 50).await.expect("lists");
+    assert_eq!(page.events.len(), 1, "a page does not contain its own event");
+    let export = audit::ops::export(&ctx, &filter, None, Format::Csv)
+        .await
+        .expect("exports");
+    assert_eq!(export.truncated_at, None);
+    assert!(!export.body.contains("TRUNCATED"), "{}", export.body);
+
+    let recorded = events_like(&pool, "audit.").await;
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    let (actor, action, target, payload, request_id) = &recorded[0];
+    assert_eq!(
+        (actor.as_str(), action.as_str(), target.as_str()),
+        ("user:ada@example.com", "audit.view", "audit-log")
+    );
+    assert_eq!(payload["filter"]["action"], "thing.");
+    assert_eq!(payload["rows"], 1);
+    assert_eq!(request_id.as_deref(), Some("req-1"));
+    assert_eq!(recorded[1].1, "audit.export");
+    assert_eq!(recorded[1].3["format"], "csv");
+    assert_eq!(recorded[1].3["truncated"], false);
+    assert_eq!(recorded[1].3["filter"]["action"], "thing.");
+
+    let developer = as_caller(&pool, &person("dev@example.com", &[Role::Developer]));
+    audit::ops::list(&developer, &filter, None, 50)
+        .await
+        .expect_err("not an audit viewer");
+    audit::ops::export(&developer, &filter, None, Format::Json)
+        .await
+        .expect_err("not an exporter");
+    assert_eq!(events_like(&pool, "audit.").await.len(), 2);
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_chain_head_is_signed_for_audit_viewers(pool: PgPool) {
+    let key = AuditKey::new(&"s".repeat(32)).expect("a key");
+    let ctx = as_caller(&pool, &person("ada@example.com", &[Role::PlatformAdmin]));
+    for i in 0..2 {
+        audit::append(
+            &pool,
+            &NewAuditEvent::new("system:test", "thing.update", format!("thing:{i}")),
+        )
+        .await
+        .expect("an event");
+    }
+    let head = audit::ops::head(&ctx, &key).await.expect("the head");
+    let (id, hash): (i64, Vec<u8>) =
+        sqlx::query_as("select id, hash from audit_events order by id desc limit 1")
+            .fetch_one(&pool)
+            .await
+            .expect("newest");
+    assert_eq!((head.id, head.hash.clone()), (id, hex::encode(hash)));
+    let signature = hex::decode(&head.signature).expect("hex");
+    assert!(key.verifies(format!("{id}:{}", head.hash).as_bytes(), &signature));
+    assert_eq!(
+        events_like(&pool, "audit.").await.len(),
+        0,
+        "reading the head does not move it"
+    );
+
+    let developer = as_caller(&pool, &person("dev@example.com", &[Role::Developer]));
+    let refused = audit::ops::head(&developer, &key)
+        .await
+        .expect_err("not an audit viewer");
+    assert!(matches!(refused, audit::Error::Denied(_)), "{refused}");
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_catalog_import_records_the_digest_of_what_it_imported(pool: PgPool) {
+    let ctx = as_caller(&pool, &person("root@example.com", &[Role::PlatformAdmin]));
+    catalog::ops::import(&ctx, "shop", TEAM).await.expect("imports");
+    let recorded = events_like(&pool, "catalog.import").await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(
+        recorded[0].3["sha256"].as_str(),
+        Some(hex::encode(Sha256::digest(TEAM.as_bytes())).as_str())
+    );
+}
+
+/// The demo endpoints as an in-memory switch that remembers every call.
+#[derive(Default)]
+struct FakeDemo {
+    calls: Mutex<Vec<bool>>,
+}
+
+impl FakeDemo {
+    fn calls(&self) -> Vec<bool> {
+        self.calls.lock().expect("not poisoned").clone()
+    }
+}
+
+impl DemoControl for FakeDemo {
+    async fn set_running(&self, name: &str, running: bool) -> Result<bool, String> {
+        if name != "demo-dev" {
+            return Ok(false);
+        }
+        self.calls.lock().expect("not poisoned").push(running);
+        Ok(true)
+    }
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_demo_outage_and_its_audit_event_go_together(pool: PgPool) {
+    let ctx = as_caller(&pool, &person("root@example.com", &[Role::PlatformAdmin]));
+    let demo = FakeDemo::default();
+    simulate_outage(&ctx, &demo, "demo-dev", "stop")
+        .await
+        .expect("stops");
+    assert_eq!(demo.calls(), [false]);
+    let recorded = events_like(&pool, "demo-cluster.").await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(
+        (recorded[0].1.as_str(), recorded[0].2.as_str()),
+        ("demo-cluster.stop", "cluster:demo-dev")
+    );
+
+    let missing = simulate_outage(&ctx, &demo, "prod", "stop")
+        .await
+        .expect_err("not a demo cluster");
+    assert!(matches!(missing, ClusterError::NotDemo(_)), "{missing}");
+    assert_eq!(
+        events_like(&pool, "demo-cluster.").await.len(),
+        1,
+        "a refused change leaves no event"
+    );
+}
+
+/// Fails closed: when the event cannot be written, the endpoint is not touched.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_demo_outage_that_cannot_be_audited_is_not_made(pool: PgPool) {
+    sqlx::query(
+        "alter table audit_events add constraint audit_events_test_no_stop check (action <> 'demo-cluster.stop')",
+    )
+    .execute(&pool)
+    .await
+    .expect("the trail refuses the event");
+    let ctx = as_caller(&pool, &person("root@example.com", &[Role::PlatformAdmin]));
+    let demo = FakeDemo::default();
+    let err = simulate_outage(&ctx, &demo, "demo-dev", "stop")
+        .await
+        .expect_err("not audited, not done");
+    assert!(matches!(err, ClusterError::Audit(_)), "{err}");
+    assert!(demo.calls().is_empty(), "the endpoint was not stopped");
+}
+
+/// The event is written first and committed last: a commit that fails undoes the
+/// change it would have recorded.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_demo_outage_is_undone_when_its_event_does_not_commit(pool: PgPool) {
+    for statement in [
+        "create function test_refuse_stop() returns trigger language plpgsql as $$
+         begin
+             if new.action = 'demo-cluster.stop' then raise exception 'refused at commit'; end if;
+             return null;
+         end $$",
+        "create constraint trigger audit_events_test_refuse_at_commit after insert on audit_events
+         deferrable initially deferred for each row execute function test_refuse_stop()",
+    ] {
+        sqlx::query(statement).execute(&pool).await.expect(statement);
+    }
+    let ctx = as_caller(&pool, &person("root@example.com", &[Role::PlatformAdmin]));
+    let demo = FakeDemo::default();
+    let err = simulate_outage(&ctx, &demo, "demo-dev", "stop")
+        .await
+        .expect_err("the commit fails");
+    assert!(matches!(err, ClusterError::Database(_)), "{err}");
+    assert_eq!(demo.calls(), [false, true], "stopped, then started again");
+    assert!(events_like(&pool, "demo-cluster.").await.is_empty());
 }

@@ -121,14 +121,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
         path: "/api/v1/audit/events",
         action: Action::ViewAudit,
         role: Role::PlatformAdmin,
-        summary: "Audit events, newest first, filtered and paginated.",
+        summary: "Audit events, newest first, filtered and paginated. Each page read is audited as `audit.view`.",
     },
     Endpoint {
         method: Method::GET,
         path: "/api/v1/audit/export",
         action: Action::ExportAudit,
         role: Role::PlatformAdmin,
-        summary: "Download filtered audit events as CSV or JSON.",
+        summary: "Download filtered audit events as CSV or JSON, newest first. At most 100,000 events: when more match, the `Parkway-Export-Truncated: 100000` header is set and the CSV's last line says where to continue (`before`). Audited as `audit.export`.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/audit/head",
+        action: Action::ViewAudit,
+        role: Role::PlatformAdmin,
+        summary: "The audit chain head `{id, hash, signature, at}`: `signature` is the hex HMAC-SHA256 of `\"{id}:{hash}\"` under `PARKWAY_AUDIT_KEY`. Keep copies outside Parkway; `parkway audit verify --expect-head ID:HASH` then detects a truncated trail.",
     },
     Endpoint {
         method: Method::GET,
@@ -202,6 +209,7 @@ fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
         ("POST", "/api/v1/users/{id}/deactivate") => post(users::deactivate),
         ("GET", "/api/v1/audit/events") => get(audit::events),
         ("GET", "/api/v1/audit/export") => get(audit::export),
+        ("GET", "/api/v1/audit/head") => get(audit::head),
         ("GET", "/api/v1/clusters") => get(clusters::list),
         ("POST", "/api/v1/catalog/import") => post(catalog::import).layer(
             axum::extract::DefaultBodyLimit::max(parkway_core::catalog::ops::MAX_IMPORT_BYTES),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use parkway_core::{
-    audit::{self, Verification},
+    audit::{self, ChainHead, HeadCheck},
     identity::{
         Action,
         role_mappings::parse_role,
@@ -13,34 +13,64 @@ use parkway_core::{
     },
 };
 
-use crate::{config::DbConfig, connect};
+use crate::{apply_migrations, config::DbConfig, connect};
 
-/// `parkway migrate`
+/// `parkway migrate`: as the owner (`PARKWAY_MIGRATE_DATABASE_URL`) when set, then
+/// grants the `DATABASE_URL` role its runtime privileges.
 pub async fn migrate(db: &DbConfig) -> anyhow::Result<ExitCode> {
-    let pool = connect(db).await?;
-    parkway_core::db::MIGRATOR
-        .run(&pool)
-        .await
-        .context("could not apply database migrations")?;
-    println!("migrations applied");
+    if apply_migrations(db).await? {
+        println!(
+            "migrations applied as the owner; the runtime role may only read and append the audit trail"
+        );
+    } else {
+        println!("migrations applied");
+        eprintln!(
+            "note: migrated over DATABASE_URL, so the role Parkway serves with owns the audit trail and could rewrite it; \
+             see the README (Database roles) for PARKWAY_MIGRATE_DATABASE_URL"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `parkway audit verify`: exit 0 when intact, 1 naming the first bad row otherwise.
-pub async fn audit_verify(db: &DbConfig) -> anyhow::Result<ExitCode> {
+/// `parkway audit verify [--expect-head ID:HASH]`: exit 0 when every row verifies
+/// (and the expected head is still there), 1 naming every problem otherwise.
+pub async fn audit_verify(db: &DbConfig, expect_head: Option<ChainHead>) -> anyhow::Result<ExitCode> {
     let pool = connect(db).await?;
-    match audit::verify(&pool)
+    let verification = audit::verify_against(&pool, expect_head)
         .await
-        .context("could not read the audit log")?
-    {
-        Verification::Intact { rows } => {
-            println!("audit chain intact: {rows} events verified");
-            Ok(ExitCode::SUCCESS)
-        }
-        Verification::Broken { checked, first_bad } => {
-            eprintln!("audit chain BROKEN: {first_bad} ({checked} events before it verified)");
-            Ok(ExitCode::FAILURE)
-        }
+        .context("could not read the audit log")?;
+    for broken in &verification.breaks {
+        eprintln!("audit chain BROKEN: {broken}");
+    }
+    match verification.expected {
+        Some((head, HeadCheck::Missing)) => eprintln!(
+            "audit chain TRUNCATED: the expected head {head} is gone (the newest row is now {}); rows were removed from the end",
+            verification.head.id
+        ),
+        Some((head, HeadCheck::Rewritten)) => eprintln!(
+            "audit chain REWRITTEN: row {} no longer has the expected hash {}; the trail was replaced from there",
+            head.id,
+            hex::encode(head.hash)
+        ),
+        Some((_, HeadCheck::Present)) | None => {}
+    }
+    if verification.is_intact() {
+        let anchored = match verification.expected {
+            Some((head, _)) => format!(", including the expected head {}", head.id),
+            None => String::new(),
+        };
+        println!(
+            "audit chain intact: {} events verified{anchored}; head {}",
+            verification.rows, verification.head
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "audit chain FAILED verification: {} of {} rows broken",
+            verification.breaks.len(),
+            verification.rows
+        );
+        Ok(ExitCode::FAILURE)
     }
 }
 

@@ -4,6 +4,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use parkway_core::audit::ChainHead;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +26,8 @@ pub struct Cli {
     pub auth: AuthConfig,
     #[command(flatten)]
     pub clusters: ClusterArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 /// Without a subcommand, `parkway` serves the portal.
@@ -91,8 +94,14 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Re-compute the whole hash chain; exits non-zero naming the first bad row.
-    Verify,
+    /// Re-compute the whole hash chain; exits non-zero naming every bad row.
+    Verify {
+        /// A chain head published earlier (`id:hash` from `GET /api/v1/audit/head` or
+        /// the `audit chain head` log line): fails when that row is gone or changed,
+        /// i.e. when the trail was cut back to before it or rewritten from it.
+        #[arg(long, value_name = "ID:HASH")]
+        expect_head: Option<ChainHead>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -118,9 +127,22 @@ impl ServeConfig {
 
 #[derive(Debug, Clone, Args)]
 pub struct DbConfig {
-    /// Postgres connection URL. `cargo xtask run` sets it to its private cluster.
+    /// Postgres connection URL Parkway serves with: the runtime role, which should
+    /// not own the tables (README: Database roles). `cargo xtask run` sets it to its
+    /// private cluster's `parkway_app`.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Postgres connection URL of the role that owns the schema: migrations (at
+    /// start-up and `parkway migrate`) run as it, then grant the `DATABASE_URL` role
+    /// what it needs (only SELECT and INSERT on the audit trail). Unset: migrations
+    /// run over `DATABASE_URL`, and the audit trail is not protected from that role.
+    #[arg(
+        long,
+        env = "PARKWAY_MIGRATE_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub migrate_database_url: Option<String>,
     /// Upper bound on pooled Postgres connections per replica.
     #[arg(long, env = "PARKWAY_DB_MAX_CONNECTIONS", global = true, default_value_t = 10)]
     pub db_max_connections: u32,
@@ -254,6 +276,16 @@ impl ClusterArgs {
     }
 }
 
+/// The audit trail's published chain head.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Key (at least 32 bytes, e.g. `openssl rand -hex 32`) that signs the chain head
+    /// Parkway publishes every minute (HMAC-SHA256), so a copy kept elsewhere can be
+    /// shown to be Parkway's. Unset: a random key per process, with a warning.
+    #[arg(long, env = "PARKWAY_AUDIT_KEY", hide_env_values = true)]
+    pub audit_key: Option<Secret>,
+}
+
 /// A configuration value that must never reach a log: `Debug` prints a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -292,5 +324,34 @@ mod tests {
         let printed = format!("{cli:?}");
         assert!(!printed.contains("s3cr3t-value"), "{printed}");
         assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn the_audit_key_never_shows_in_debug_output() {
+        let cli = Cli::try_parse_from(["parkway", "--audit-key", "k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y"])
+            .expect("parses");
+        assert_eq!(
+            cli.audit.audit_key.as_ref().map(Secret::expose),
+            Some("k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y")
+        );
+        let printed = format!("{cli:?}");
+        assert!(!printed.contains("k3y-k3y"), "{printed}");
+    }
+
+    #[test]
+    fn verify_reads_the_expected_head_and_says_what_is_wrong_with_a_bad_one() {
+        let head = format!("12:{}", "ab".repeat(32));
+        let cli =
+            Cli::try_parse_from(["parkway", "audit", "verify", "--expect-head", &head]).expect("parses");
+        let Some(Command::Audit(AuditCommand::Verify {
+            expect_head: Some(parsed),
+        })) = cli.command
+        else {
+            panic!("audit verify with a head");
+        };
+        assert_eq!(parsed.to_string(), head);
+        let err = Cli::try_parse_from(["parkway", "audit", "verify", "--expect-head", "12:xyz"])
+            .expect_err("not a hash");
+        assert!(err.to_string().contains("64 hexadecimal digits"), "{err}");
     }
 }

@@ -20,7 +20,9 @@ async fn main() -> ExitCode {
     let outcome = match &cli.command {
         None => serve::run(&cli).await.map(|()| ExitCode::SUCCESS),
         Some(Command::Migrate) => cli::migrate(&cli.db).await,
-        Some(Command::Audit(AuditCommand::Verify)) => cli::audit_verify(&cli.db).await,
+        Some(Command::Audit(AuditCommand::Verify { expect_head })) => {
+            cli::audit_verify(&cli.db, *expect_head).await
+        }
         Some(Command::Token(TokenCommand::Create {
             name,
             role,

@@ -8,14 +8,18 @@ use axum::{
     Json,
     http::{Method, StatusCode},
 };
-use parkway_core::catalog::{
-    Problem,
-    query::{EntitySummary, Facets, Page, Sort},
-    store::{ImportOutcome, Relation, StoredEntity},
+use parkway_core::{
+    audit::SignedHead,
+    catalog::{
+        Problem,
+        query::{EntitySummary, Facets, Page, Sort},
+        store::{ImportOutcome, Relation, StoredEntity},
+    },
 };
 use utoipa::openapi::{
     ComponentsBuilder, Content, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder, OpenApi,
     OpenApiBuilder, PathItem, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type,
+    header::HeaderBuilder,
     path::{OperationBuilder, ParameterBuilder, ParameterIn},
     request_body::RequestBodyBuilder,
     security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
@@ -122,6 +126,7 @@ fn success_schema(e: &Endpoint) -> Option<&'static str> {
             Some("StoredEntity")
         }
         (Method::POST, "/api/v1/catalog/import") => Some("ImportOutcome"),
+        (Method::GET, "/api/v1/audit/head") => Some("SignedHead"),
         _ => None,
     }
 }
@@ -134,7 +139,18 @@ fn responses(e: &Endpoint) -> utoipa::openapi::Responses {
             .build()
     };
     let ok = |description: &str| {
-        let response = ResponseBuilder::new().description(description);
+        let mut response = ResponseBuilder::new().description(description);
+        if e.path == "/api/v1/audit/export" {
+            response = response.header(
+                "Parkway-Export-Truncated",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some(
+                        "Present only when more events matched than one export holds: the cap (100000). The body then has the newest 100000, and a CSV's last line says to export again with `before` for the rest.",
+                    ))
+                    .build(),
+            );
+        }
         match success_schema(e) {
             Some(schema) => response.content("application/json", json_of(schema)).build(),
             None => response
@@ -286,6 +302,7 @@ fn build() -> OpenApi {
         .schema_from::<StoredEntity>()
         .schema_from::<Relation>()
         .schema_from::<ImportOutcome>()
+        .schema_from::<SignedHead>()
         .schema_from::<Problem>()
         .schema_from::<ErrorBody>()
         .schema_from::<ErrorDetail>()
@@ -377,6 +394,27 @@ mod tests {
                 "cursor",
                 "limit"
             ]
+        );
+    }
+
+    #[test]
+    fn the_audit_head_and_the_export_cap_are_documented() {
+        let doc = serde_json::to_value(document()).expect("serializes");
+        let head = &doc["paths"]["/api/v1/audit/head"]["get"];
+        assert_eq!(
+            head["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/SignedHead"
+        );
+        let schema = &doc["components"]["schemas"]["SignedHead"]["properties"];
+        for field in ["id", "hash", "signature", "at"] {
+            assert!(schema[field].is_object(), "SignedHead.{field}");
+        }
+        let export = &doc["paths"]["/api/v1/audit/export"]["get"]["responses"]["200"];
+        assert!(
+            export["headers"]["Parkway-Export-Truncated"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("100000")),
+            "{export}"
         );
     }
 }

@@ -7,15 +7,18 @@ use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::{
+    apply_migrations,
     auth::{AuthSettings, SignIn, dev},
     clusters,
-    config::Cli,
+    config::{AuditArgs, Cli},
     connect,
     metrics::Metrics,
     router,
     state::AppState,
+    warn_if_audit_unprotected,
 };
 use parkway_core::{
+    audit::{self, AuditKey, SignedHead},
     cluster::CacheOptions,
     identity::{role_mappings, sessions, users},
 };
@@ -24,11 +27,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let config = &cli.serve;
     // Refusals of the configuration come before anything is touched.
     let auth = AuthSettings::from_config(&cli.auth, config.listen)?;
+    apply_migrations(&cli.db).await?;
     let pool = connect(&cli.db).await?;
-    parkway_core::db::MIGRATOR
-        .run(&pool)
-        .await
-        .context("could not apply database migrations")?;
+    warn_if_audit_unprotected(&pool).await;
+    let audit_key = Arc::new(audit_key(&cli.audit)?);
     let leptos_options = LeptosOptions::builder()
         .output_name("parkway")
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -67,8 +69,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         auth: Arc::new(auth),
         sync: running.sync.clone(),
         demo: Arc::new(demo),
+        audit_key: audit_key.clone(),
     };
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
+    tokio::spawn(publish_audit_head(pool.clone(), audit_key));
     let app = router::build(state, config.request_timeout())
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = TcpListener::bind(config.listen).await.with_context(|| {
@@ -156,6 +160,46 @@ async fn purge_sessions(pool: sqlx::PgPool, policy: sessions::SessionPolicy) {
             Ok(0) => {}
             Ok(removed) => tracing::debug!(removed, "expired sessions purged"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
+        }
+    }
+}
+
+/// `PARKWAY_AUDIT_KEY`, or a random key for this process (with a warning: heads it
+/// signs cannot be checked against anything after a restart).
+pub fn audit_key(args: &AuditArgs) -> anyhow::Result<AuditKey> {
+    match &args.audit_key {
+        Some(secret) => AuditKey::new(secret.expose()).map_err(|reason| anyhow::anyhow!(reason)),
+        None => {
+            tracing::warn!(
+                "PARKWAY_AUDIT_KEY is not set: the published audit chain head is signed with a random key that changes on every start"
+            );
+            Ok(AuditKey::ephemeral())
+        }
+    }
+}
+
+/// How often the signed chain head is written to the log.
+const AUDIT_HEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Logs the signed chain head every minute (and at start-up), so log storage outside
+/// the database holds anchors `parkway audit verify --expect-head` can check against.
+async fn publish_audit_head(pool: sqlx::PgPool, key: Arc<AuditKey>) {
+    let mut every = tokio::time::interval(AUDIT_HEAD_EVERY);
+    loop {
+        every.tick().await;
+        match audit::store::head(&pool).await {
+            Ok(head) => {
+                let signed = SignedHead::new(head, &key, chrono::Utc::now());
+                tracing::info!(
+                    audit.head.id = signed.id,
+                    audit.head.hash = %signed.hash,
+                    audit.head.signature = %signed.signature,
+                    "audit chain head {}:{}",
+                    signed.id,
+                    signed.hash
+                );
+            }
+            Err(err) => tracing::warn!(error = %err, "could not read the audit chain head"),
         }
     }
 }

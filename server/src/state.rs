@@ -7,6 +7,7 @@ use leptos::prelude::LeptosOptions;
 use parkway_app::auth::server::ServerContext;
 use parkway_core::{
     Services,
+    audit::AuditKey,
     cluster::{Clusters, sync::SyncStatus},
 };
 use sqlx::PgPool;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub sync: Arc<SyncStatus>,
     /// The built-in demo endpoints, when serving them (outage simulation).
     pub demo: Arc<DemoClusters>,
+    /// Signs the published audit chain head (`PARKWAY_AUDIT_KEY`).
+    pub audit_key: Arc<AuditKey>,
 }
 
 impl FromRef<AppState> for PgPool {

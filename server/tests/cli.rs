@@ -67,6 +67,112 @@ async fn audit_verify_fails_naming_the_first_bad_row(options: PgPoolOptions, con
     assert!(stderr.contains("contents were changed"), "{stderr}");
 }
 
+/// A head published before the newest rows were cut off gives the cut away; on an
+/// intact trail it passes.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn audit_verify_with_an_expected_head_detects_a_cut_tail(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let (pool, url) = setup(options, connect).await;
+    let published = audit::store::head(&pool).await.expect("head").to_string();
+    audit::append(&pool, &NewAuditEvent::new("alice", "thing.update", "thing:later"))
+        .await
+        .expect("append");
+
+    let out = parkway(&url, &["audit", "verify", "--expect-head", &published]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("including the expected head"), "{stdout}");
+
+    let mut tx = pool.begin().await.expect("begin");
+    for statement in [
+        "alter table audit_events disable trigger audit_events_append_only",
+        "delete from audit_events where id >= (select id from audit_events order by id offset 2 limit 1)",
+        "alter table audit_events enable trigger audit_events_append_only",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await.expect(statement);
+    }
+    tx.commit().await.expect("commit");
+    let plain = parkway(&url, &["audit", "verify"]);
+    assert!(plain.status.success(), "a cut tail still links up on its own");
+    let out = parkway(&url, &["audit", "verify", "--expect-head", &published]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("TRUNCATED"), "{stderr}");
+    assert!(stderr.contains(&published), "names the head: {stderr}");
+
+    let bad = parkway(&url, &["audit", "verify", "--expect-head", "7:nothex"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("64 hexadecimal digits"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
+/// `parkway migrate` with the owner's URL grants the `DATABASE_URL` role what it
+/// needs, and that role then cannot rewrite the audit trail.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn migrate_as_the_owner_grants_the_runtime_role_reading_and_appending_only(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    const ROLE: &str = "parkway_test_cli_runtime";
+    let (pool, owner_url) = setup(options, connect.clone()).await;
+    // The role name is a constant of this test.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "do $$ begin create role {ROLE} login password '{ROLE}';
+         exception when duplicate_object or unique_violation then null; end $$"
+    )))
+    .execute(&pool)
+    .await
+    .expect("role");
+    let runtime = connect.username(ROLE).password(ROLE);
+    let runtime_url = runtime.to_url_lossy().to_string();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_parkway"))
+        .arg("migrate")
+        .env("DATABASE_URL", &runtime_url)
+        .env("PARKWAY_MIGRATE_DATABASE_URL", &owner_url)
+        .env("PARKWAY_LOG", "warn")
+        .output()
+        .expect("run parkway");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("migrations applied as the owner"), "{stdout}");
+
+    let app = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(runtime)
+        .await
+        .expect("connects as the runtime role");
+    audit::append(&app, &NewAuditEvent::new("alice", "thing.update", "thing:new"))
+        .await
+        .expect("appends");
+    let refused = sqlx::query("delete from audit_events")
+        .execute(&app)
+        .await
+        .expect_err("may not delete");
+    assert_eq!(
+        refused.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("42501")
+    );
+    assert!(
+        parkway_core::db::audit_trail_protected(&app)
+            .await
+            .expect("checks")
+    );
+}
+
 #[test]
 fn subcommands_without_a_database_say_what_to_set() {
     let out = Command::new(env!("CARGO_BIN_EXE_parkway"))

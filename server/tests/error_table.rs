@@ -171,6 +171,7 @@ fn cluster_variant(e: &ClusterError) -> (&'static str, StatusCode) {
         NotDemo(_) => ("ClusterError::NotDemo", StatusCode::NOT_FOUND),
         BadRequest { .. } => ("ClusterError::BadRequest", StatusCode::BAD_REQUEST),
         DemoControl { .. } => ("ClusterError::DemoControl", StatusCode::INTERNAL_SERVER_ERROR),
+        Audit(_) => ("ClusterError::Audit", StatusCode::INTERNAL_SERVER_ERROR),
         Database(_) => ("ClusterError::Database", StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
@@ -200,6 +201,7 @@ fn cluster_errors() -> Vec<ClusterError> {
             action: "start",
             message: "address in use".into(),
         },
+        Audit(audit::Error::AppendOnly),
         Database(database()),
     ]
 }
@@ -304,7 +306,7 @@ async fn every_error_answers_alike_through_both_doors() {
     walk(denials, denied_variant, 3).await;
     walk(identity_errors, identity_variant, 6).await;
     walk(audit_errors, audit_variant, 6).await;
-    walk(cluster_errors, cluster_variant, 10).await;
+    walk(cluster_errors, cluster_variant, 11).await;
     walk(catalog_errors, catalog_variant, 10).await;
     walk(ref_errors, ref_variant, 4).await;
     check("UnknownSort", StatusCode::BAD_REQUEST, || UnknownSort {

@@ -23,7 +23,8 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
     let artifacts = root.join("end2end/artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| Error::io("creating end2end/artifacts", e))?;
     let url = postgres::recreate_database(admin_url, E2E_DATABASE)?;
-    crate::import_demo_catalog(server, &url)?;
+    let roles = postgres::RoleUrls::set_up(&url);
+    crate::import_demo_catalog(server, &roles)?;
     let port = free_port()?;
     let op_port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
@@ -33,8 +34,9 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         fs::File::create(artifacts.join("server.log")).map_err(|e| Error::io("creating server.log", e))?;
     let log_err = log.try_clone().map_err(|e| Error::io("creating server.log", e))?;
     cmd::step(&format!("starting {} on 127.0.0.1:{port}", server.display()));
-    let child = Command::new(server)
-        .env("DATABASE_URL", &url)
+    let mut command = Command::new(server);
+    roles.apply(&mut command);
+    let child = command
         .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
         .env("PARKWAY_SITE_ROOT", root.join("target/site"))
         .env("PARKWAY_LOG_FORMAT", "json")

@@ -85,12 +85,15 @@ fn run(args: &[&str]) -> Result<()> {
     cmd::step("building Parkway with cargo-leptos");
     tools::leptos_build(release)?;
     let binary = tools::server_binary(release)?;
-    import_demo_catalog(&binary, &url)?;
+    // Migrations run as `parkway_owner`, the server as `parkway_app`, which may only
+    // read and append the audit trail.
+    let roles = postgres::RoleUrls::set_up(&url);
+    import_demo_catalog(&binary, &roles)?;
     let listen = std::env::var("PARKWAY_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     cmd::step(&format!("serving Parkway on http://{listen} (Ctrl-C stops it)"));
     let mut server = std::process::Command::new(binary);
+    roles.apply(&mut server);
     server
-        .env("DATABASE_URL", &url)
         .env("PARKWAY_LISTEN", &listen)
         .env("PARKWAY_SITE_ROOT", cmd::root().join("target/site"));
     // The embedded default has no identity provider: offer the demo users, unless
@@ -105,11 +108,12 @@ fn run(args: &[&str]) -> Result<()> {
 
 /// Migrates, then imports the demo company's descriptors (`demo/catalog`, generated
 /// from the same seed as the demo clusters). Re-running updates them in place.
-fn import_demo_catalog(binary: &std::path::Path, url: &str) -> Result<()> {
+fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::RoleUrls) -> Result<()> {
     cmd::step("importing the demo catalog (demo/catalog)");
     let root = cmd::root();
     let mut migrate = std::process::Command::new(binary);
-    migrate.arg("migrate").env("DATABASE_URL", url).current_dir(&root);
+    roles.apply(&mut migrate);
+    migrate.arg("migrate").current_dir(&root);
     cmd::status(&mut migrate)?;
     let mut teams: Vec<String> = std::fs::read_dir(root.join("demo/catalog/teams"))
         .map_err(|e| Error::io("reading demo/catalog/teams", e))?
@@ -118,6 +122,7 @@ fn import_demo_catalog(binary: &std::path::Path, url: &str) -> Result<()> {
         .collect();
     teams.sort();
     let mut import = std::process::Command::new(binary);
+    roles.apply(&mut import);
     import
         .args([
             "catalog",
@@ -126,7 +131,6 @@ fn import_demo_catalog(binary: &std::path::Path, url: &str) -> Result<()> {
             "demo/catalog/apis.yaml",
         ])
         .args(&teams)
-        .env("DATABASE_URL", url)
         .env("PARKWAY_LOG", "warn")
         .current_dir(&root);
     cmd::status(&mut import)

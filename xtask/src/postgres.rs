@@ -210,6 +210,124 @@ pub fn psql(url: &str, sql: &str) -> Result<String> {
     ]))
 }
 
+/// The role migrations run as; it owns Parkway's tables.
+pub const OWNER_ROLE: &str = "parkway_owner";
+/// The role the server serves with: SELECT and INSERT only on the audit trail (the
+/// server's migration step grants it that), so it cannot rewrite history.
+pub const APP_ROLE: &str = "parkway_app";
+
+/// How a server is pointed at its database: `DATABASE_URL` (the runtime role) and
+/// `PARKWAY_MIGRATE_DATABASE_URL` (the owner).
+pub struct RoleUrls {
+    pub owner: String,
+    pub app: String,
+}
+
+impl RoleUrls {
+    /// Creates `parkway_owner` and `parkway_app` (cluster-wide, once) with `admin_url`'s
+    /// user, makes the owner own `admin_url`'s database and whatever an earlier
+    /// single-role run created in it, and returns both roles' URLs. Where that is not
+    /// possible (no right to create roles, a server that wants passwords) it says so
+    /// and returns `admin_url` for both: Parkway then serves as that role, with a
+    /// warning that the audit trail is not protected from it.
+    pub fn set_up(admin_url: &str) -> Self {
+        let owner = with_user(admin_url, OWNER_ROLE);
+        let app = with_user(admin_url, APP_ROLE);
+        let attempt = create_roles(admin_url)
+            .and_then(|()| psql(&owner, "select 1"))
+            .and_then(|_| psql(&app, "select 1"));
+        match attempt {
+            Ok(_) => Self { owner, app },
+            Err(err) => {
+                eprintln!(
+                    "note: serving as the database URL's own role, not `{APP_ROLE}` (could not set up the roles: {err})"
+                );
+                Self {
+                    owner: admin_url.to_owned(),
+                    app: admin_url.to_owned(),
+                }
+            }
+        }
+    }
+
+    /// Points `command` (the `parkway` binary) at the database with both roles.
+    pub fn apply(&self, command: &mut Command) {
+        command
+            .env("DATABASE_URL", &self.app)
+            .env("PARKWAY_MIGRATE_DATABASE_URL", &self.owner);
+    }
+}
+
+fn create_roles(admin_url: &str) -> Result<()> {
+    psql(
+        admin_url,
+        &format!(
+            "do $$ begin
+               if not exists (select from pg_roles where rolname = '{OWNER_ROLE}') then create role {OWNER_ROLE} login; end if;
+               if not exists (select from pg_roles where rolname = '{APP_ROLE}') then create role {APP_ROLE} login; end if;
+             end $$"
+        ),
+    )?;
+    let database = database_name(admin_url);
+    psql(
+        admin_url,
+        &format!("alter database \"{database}\" owner to {OWNER_ROLE}"),
+    )?;
+    // Tables, sequences and functions an earlier single-role run created belong to
+    // the admin; hand them over so later migrations (run as the owner) can alter them.
+    // Identity sequences follow their table; extension members stay the extension's.
+    psql(
+        admin_url,
+        &format!(
+            "do $$ declare r record; begin
+               for r in select c.oid::regclass as name, c.relkind from pg_class c
+                        where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm')
+                          and c.relowner <> '{OWNER_ROLE}'::regrole
+               loop
+                 execute format('alter %s %s owner to {OWNER_ROLE}',
+                   case r.relkind when 'v' then 'view' when 'm' then 'materialized view' else 'table' end, r.name);
+               end loop;
+               for r in select c.oid::regclass as name from pg_class c
+                        where c.relnamespace = 'public'::regnamespace and c.relkind = 'S'
+                          and c.relowner <> '{OWNER_ROLE}'::regrole
+                          and not exists (select from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i'))
+               loop
+                 execute format('alter sequence %s owner to {OWNER_ROLE}', r.name);
+               end loop;
+               for r in select p.oid::regprocedure as name from pg_proc p
+                        where p.pronamespace = 'public'::regnamespace and p.proowner <> '{OWNER_ROLE}'::regrole
+                          and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e')
+               loop
+                 execute format('alter routine %s owner to {OWNER_ROLE}', r.name);
+               end loop;
+             end $$"
+        ),
+    )?;
+    Ok(())
+}
+
+/// The database name of a `postgres://…/name?params` URL.
+fn database_name(url: &str) -> String {
+    let base = url.split_once('?').map_or(url, |(b, _)| b);
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    base[scheme_end..]
+        .split_once('/')
+        .map_or("postgres", |(_, name)| name)
+        .to_owned()
+}
+
+/// Replaces the user (and drops any password) in a `postgres://user:pw@host/…` URL.
+pub fn with_user(url: &str, user: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{}{user}@{host}", &url[..scheme_end])
+}
+
 /// Replaces the database name in a `postgres://…/name?params` URL.
 pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
@@ -254,7 +372,22 @@ pub fn apply_migrations_with_psql(url: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{database_name, with_database, with_user};
+
+    #[test]
+    fn user_is_replaced_and_the_password_dropped() {
+        assert_eq!(
+            with_user("postgres://parkway@127.0.0.1:5/parkway", "parkway_app"),
+            "postgres://parkway_app@127.0.0.1:5/parkway"
+        );
+        assert_eq!(
+            with_user("postgres://u:p%40ss@h:1/a?sslmode=disable", "o"),
+            "postgres://o@h:1/a?sslmode=disable"
+        );
+        assert_eq!(with_user("postgres://h:1/a", "o"), "postgres://o@h:1/a");
+        assert_eq!(database_name("postgres://u@h:1/parkway_e2e?x=1"), "parkway_e2e");
+        assert_eq!(database_name("postgres://u@h:1"), "postgres");
+    }
 
     #[test]
     fn database_name_is_replaced() {

@@ -173,10 +173,10 @@ impl AuditRecord {
     }
 }
 
-/// The first place where the stored chain stops being what Parkway wrote.
+/// A place where the stored chain stops being what Parkway wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainBreak {
-    /// The id of the first row that fails verification.
+    /// The id of the row that fails verification.
     pub id: i64,
     pub reason: BreakReason,
 }
@@ -199,7 +199,11 @@ impl fmt::Display for ChainBreak {
     }
 }
 
-/// Walks stored rows in id order and stops at the first that breaks the chain.
+/// Walks stored rows in id order and names every row that breaks the chain.
+///
+/// After a break it carries on from the bad row's stored hash, so one edited row is
+/// reported once (its successor still links to it) and a removed row once (at the
+/// row after the hole): the list is the set of places to look at, not an avalanche.
 #[derive(Debug)]
 pub struct ChainVerifier {
     expected_prev: Vec<u8>,
@@ -216,9 +220,13 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
-    /// Checks the next row; rows must be fed in ascending id order.
+    /// Checks the next row; rows must be fed in ascending id order. Every row counts
+    /// as checked, broken or not.
     pub fn check(&mut self, row: &AuditRecord) -> std::result::Result<(), ChainBreak> {
-        if row.prev_hash != self.expected_prev {
+        self.checked += 1;
+        let linked = row.prev_hash == self.expected_prev;
+        self.expected_prev.clone_from(&row.hash);
+        if !linked {
             return Err(ChainBreak {
                 id: row.id,
                 reason: BreakReason::BrokenLink,
@@ -231,12 +239,10 @@ impl ChainVerifier {
                 reason: BreakReason::ContentChanged,
             });
         }
-        self.expected_prev.clone_from(&row.hash);
-        self.checked += 1;
         Ok(())
     }
 
-    /// How many rows verified so far.
+    /// How many rows were checked so far.
     pub fn checked(&self) -> u64 {
         self.checked
     }
@@ -349,6 +355,34 @@ mod tests {
                 reason: BreakReason::BrokenLink
             }
         );
+    }
+
+    #[test]
+    fn every_broken_row_is_named_once() {
+        let mut rows = chain(&(0..8).map(|i| events()[i % 4].clone()).collect::<Vec<_>>());
+        rows[1].payload = json!({"n": 99});
+        rows.remove(4);
+        rows[5].actor = "mallory".into();
+        let mut v = ChainVerifier::default();
+        let breaks: Vec<ChainBreak> = rows.iter().filter_map(|r| v.check(r).err()).collect();
+        assert_eq!(
+            breaks,
+            [
+                ChainBreak {
+                    id: 2,
+                    reason: BreakReason::ContentChanged
+                },
+                ChainBreak {
+                    id: 6,
+                    reason: BreakReason::BrokenLink
+                },
+                ChainBreak {
+                    id: 7,
+                    reason: BreakReason::ContentChanged
+                },
+            ]
+        );
+        assert_eq!(v.checked(), 7, "every row read counts, broken or not");
     }
 
     #[test]

@@ -123,7 +123,8 @@ pub async fn list(
         filter.from,
         filter.to,
         before,
-        limit.clamp(1, MAX_EXPORT),
+        // One more than an export holds, so the export can tell it was cut.
+        limit.clamp(1, MAX_EXPORT + 1),
     )
     .fetch_all(pool)
     .await?)
@@ -182,6 +183,15 @@ pub fn to_csv(rows: &[ExportRow]) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// The last line of a CSV export that stopped at `cap` rows: says so, and how to get
+/// the older events (`before` the last exported id).
+pub fn truncation_line(cap: i64, last_id: i64) -> String {
+    let text = format!(
+        "TRUNCATED: this export stops at {cap} events (the newest that match); export again with before={last_id} for older ones"
+    );
+    format!("{}\r\n", csv_cell(&text))
 }
 
 fn csv_cell(value: &str) -> String {

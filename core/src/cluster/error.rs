@@ -32,6 +32,9 @@ pub enum ClusterError {
         action: &'static str,
         message: String,
     },
+    /// The audit event of a change could not be written, so the change was not made.
+    #[error("could not audit the change: {0}")]
+    Audit(#[from] crate::audit::Error),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -49,6 +52,7 @@ impl From<ClusterError> for Failure {
             | ClusterError::Client { .. }
             | ClusterError::EnvironmentMapping(_)
             | ClusterError::DemoControl { .. }
+            | ClusterError::Audit(_)
             | ClusterError::Database(_) => crate::internal(&err),
         }
     }

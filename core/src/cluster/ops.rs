@@ -76,9 +76,13 @@ pub trait DemoControl: Sync {
 }
 
 /// `stop` or `start` a demo cluster's endpoint, to show how pages fall back to the
-/// snapshot while a cluster is away. Audited as `demo-cluster.stop|start`. Only a demo
-/// cluster this replica is configured with: a removed or unknown cluster is refused
-/// (404) before anything is asked of the endpoints.
+/// snapshot while a cluster is away. Only a demo cluster this replica is configured
+/// with: a removed or unknown cluster is refused (404) before anything is asked of the
+/// endpoints. Audited as `demo-cluster.stop|start`, failing closed: the event is
+/// written first in an open transaction, then the endpoint is changed, then the
+/// transaction commits; if the event cannot be written nothing changes, and if the
+/// commit fails the change is undone. (Other appends wait on the audit lock meanwhile:
+/// a demo endpoint stops or starts in a moment.)
 pub async fn simulate_outage(ctx: &Ctx, control: &impl DemoControl, name: &str, action: &str) -> Result<()> {
     ctx.authorize(Action::ControlDemoClusters, Resource::Clusters)?;
     let (running, action) = match action {
@@ -96,6 +100,10 @@ pub async fn simulate_outage(ctx: &Ctx, control: &impl DemoControl, name: &str, 
         Some(cache) if !cache.config.demo => return Err(ClusterError::NotDemo(name.to_owned())),
         Some(_) => {}
     }
+    let mut tx = ctx.pool().begin().await?;
+    let event = ctx.audit_event(format!("demo-cluster.{action}"), format!("cluster:{name}"));
+    crate::audit::append(&mut *tx, &event).await?;
+    // Dropping `tx` on the early returns rolls the event back with the refusal.
     match control.set_running(name, running).await {
         Ok(true) => {}
         Ok(false) => return Err(ClusterError::NotDemo(name.to_owned())),
@@ -107,10 +115,11 @@ pub async fn simulate_outage(ctx: &Ctx, control: &impl DemoControl, name: &str, 
             });
         }
     }
-    let event = ctx.audit_event(format!("demo-cluster.{action}"), format!("cluster:{name}"));
-    if let Err(err) = crate::audit::append(ctx.pool(), &event).await {
-        // The endpoint already changed; the outage is a demonstration, not data.
-        tracing::error!(error = %err, "could not audit the demo cluster change");
+    if let Err(err) = tx.commit().await {
+        if let Err(message) = control.set_running(name, !running).await {
+            tracing::error!(cluster = name, %message, "could not undo an unaudited demo cluster change");
+        }
+        return Err(err.into());
     }
     Ok(())
 }

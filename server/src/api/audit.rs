@@ -1,12 +1,15 @@
+use std::sync::Arc;
+
 use axum::{
     Json,
-    http::{HeaderValue, header},
+    extract::State,
+    http::{HeaderName, HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
 use parkway_core::{
     audit::{
-        AuditFilter,
+        AuditFilter, AuditKey, SignedHead,
         ops::{self, EventsPage, Format},
     },
     types::views::audit::AUDIT_PAGE_SIZE,
@@ -65,5 +68,17 @@ pub async fn export(Op(ctx): Op, ApiQuery(query): ApiQuery<EventsQuery>) -> ApiR
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(cap) = export.truncated_at {
+        headers.insert(EXPORT_TRUNCATED, HeaderValue::from(cap));
+    }
     Ok(response)
+}
+
+/// Set on an export that stopped at the cap (its value, 100000) because more events
+/// matched; the CSV's last line says so too. Absent when the export is complete.
+pub const EXPORT_TRUNCATED: HeaderName = HeaderName::from_static("parkway-export-truncated");
+
+/// `GET /api/v1/audit/head`: the newest event's id and hash, signed.
+pub async fn head(Op(ctx): Op, State(key): State<Arc<AuditKey>>) -> ApiResult<Json<SignedHead>> {
+    Ok(Json(ops::head(&ctx, &key).await?))
 }

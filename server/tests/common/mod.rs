@@ -90,6 +90,7 @@ fn build(
         auth: Arc::new(auth),
         sync: Arc::new(SyncStatus::default()),
         demo: Arc::new(demo),
+        audit_key: Arc::new(parkway_server::serve::audit_key(&cli.audit).expect("a valid audit key")),
     };
     router::build(state, request_timeout)
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::super::{
@@ -264,6 +265,8 @@ pub async fn import(
     let mut event = NewAuditEvent::new(actor, "catalog.import", format!("catalog-source:{source}"))
         .with_payload(json!({
             "file": file,
+            // Which bytes were imported, so the file can be matched to the event later.
+            "sha256": hex::encode(Sha256::digest(text.as_bytes())),
             "created": outcome.created,
             "updated": outcome.updated,
             "unchanged": outcome.unchanged,
