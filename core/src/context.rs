@@ -6,7 +6,10 @@
 use sqlx::PgPool;
 
 use crate::{
-    audit::NewAuditEvent,
+    audit::{
+        NewAuditEvent,
+        security::{Refusal, RefusalKind, Refusals},
+    },
     catalog::facets::FacetCache,
     cluster::Clusters,
     identity::{Action, Denied, Principal, Resource, authorize},
@@ -20,6 +23,8 @@ pub struct Services {
     pub clusters: Clusters,
     /// This replica's catalog facet counts, reloaded when the catalog changes.
     pub catalog_facets: FacetCache,
+    /// Records refused authorizations in the audit trail, rate-limited.
+    pub refusals: Refusals,
 }
 
 /// One request's context: the services, the authenticated caller (if any) and the
@@ -45,9 +50,26 @@ impl Ctx {
     }
 
     /// The one authorization check of an operation; on success, the caller, so the
-    /// rest of the operation works with someone known.
+    /// rest of the operation works with someone known. A known caller's refusal is
+    /// audited (`auth.refused`, rate-limited, written on the side so the answer does
+    /// not wait); an anonymous one is not, as it only asks them to sign in.
     pub fn authorize(&self, action: Action, resource: Resource) -> Result<&Principal, Denied> {
-        authorize(self.caller.as_ref(), action, resource)?;
+        if let Err(denied) = authorize(self.caller.as_ref(), action, resource) {
+            if denied != Denied::Unauthenticated && tokio::runtime::Handle::try_current().is_ok() {
+                self.services.refusals.spawn(
+                    self.services.pool.clone(),
+                    Refusal {
+                        kind: RefusalKind::Authorization,
+                        actor: self.actor(),
+                        attempted: action.as_str().to_owned(),
+                        target: resource.audit_target(),
+                        reason: denied.to_string(),
+                        request_id: self.request_id.clone(),
+                    },
+                );
+            }
+            return Err(denied);
+        }
         self.caller.as_ref().ok_or(Denied::Unauthenticated)
     }
 

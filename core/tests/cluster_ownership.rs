@@ -113,6 +113,7 @@ fn viewer() -> Principal {
         roles: [Role::Developer].into_iter().collect(),
         scopes: None,
         groups: vec![],
+        token: None,
     }
 }
 
@@ -121,6 +122,7 @@ fn ctx(pool: &PgPool, clusters: Clusters) -> Ctx {
         pool: pool.clone(),
         clusters,
         catalog_facets: Default::default(),
+        refusals: Default::default(),
     };
     Ctx::new(services, Some(viewer()), None)
 }

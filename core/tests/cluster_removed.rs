@@ -38,6 +38,7 @@ fn admin() -> Principal {
         roles: [Role::PlatformAdmin].into_iter().collect(),
         scopes: None,
         groups: vec![],
+        token: None,
     }
 }
 
@@ -46,6 +47,7 @@ fn ctx(pool: &PgPool, clusters: &Clusters) -> Ctx {
         pool: pool.clone(),
         clusters: clusters.clone(),
         catalog_facets: Default::default(),
+        refusals: Default::default(),
     };
     Ctx::new(services, Some(admin()), Some("req-removed".into()))
 }

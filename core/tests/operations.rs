@@ -25,6 +25,7 @@ fn services(pool: &PgPool) -> Services {
         pool: pool.clone(),
         clusters: Default::default(),
         catalog_facets: Default::default(),
+        refusals: Default::default(),
     }
 }
 

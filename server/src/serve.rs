@@ -64,6 +64,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             pool: pool.clone(),
             clusters: running.clusters.clone(),
             catalog_facets: Default::default(),
+            refusals: Default::default(),
         },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),

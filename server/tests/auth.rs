@@ -346,6 +346,70 @@ async fn state_changes_need_a_same_origin_request_or_the_csrf_token(pool: PgPool
     );
     let same_origin = post(Some(ORIGIN), None).await;
     assert_eq!(same_origin.status, StatusCode::CONFLICT);
+
+    // The three refusals are in the trail, written on the side of the answer.
+    let refusals = || async {
+        sqlx::query_as::<_, (String, serde_json::Value)>(
+            "select actor, payload from audit_events where action = 'csrf.refused' order by id",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("refusals")
+    };
+    let mut recorded = refusals().await;
+    for _ in 0..50 {
+        if recorded.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        recorded = refusals().await;
+    }
+    assert_eq!(recorded.len(), 3, "{recorded:?}");
+    assert!(recorded[0].0.starts_with("user:"), "{recorded:?}");
+    assert_eq!(recorded[0].1["attempted"], "POST /api/v1/role-mappings");
+    assert!(
+        recorded[0].1["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("https://evil.example")),
+        "{recorded:?}"
+    );
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn refused_authorizations_are_audited_without_flooding_the_trail(pool: PgPool) {
+    let app = app(pool.clone(), &[]);
+    let developer = common::service_token(&pool, Role::Developer, &[]).await;
+    for _ in 0..25 {
+        let refused = with_token(&app, "GET", "/api/v1/audit/events", &developer, None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+    let written = || async {
+        sqlx::query_as::<_, (String, String, serde_json::Value)>(
+            "select actor, target, payload from audit_events where action = 'auth.refused'",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("refusals")
+    };
+    let mut rows = written().await;
+    for _ in 0..50 {
+        if rows.len() >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        rows = written().await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rows = written().await;
+    assert_eq!(rows.len(), 10, "at most 10 per actor per minute: {rows:?}");
+    assert!(rows[0].0.starts_with("service:svc-"), "{rows:?}");
+    assert_eq!(rows[0].1, "audit-log");
+    assert_eq!(rows[0].2["attempted"], "audit.view");
+    // Anonymous callers are asked to sign in, not recorded.
+    assert_eq!(
+        common::get(&app, "/api/v1/audit/events", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

@@ -77,6 +77,19 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// How the audit trail names the resource when access to it is refused.
+    pub fn audit_target(&self) -> String {
+        match self {
+            Resource::Portal => "portal".to_owned(),
+            Resource::TokensOf { owner } => format!("tokens-of:user-id:{owner}"),
+            Resource::RoleMappings => "role-mappings".to_owned(),
+            Resource::AuditLog => "audit-log".to_owned(),
+            Resource::Clusters => "clusters".to_owned(),
+            Resource::Catalog => "catalog".to_owned(),
+            Resource::CatalogEntity { .. } => "catalog-entity".to_owned(),
+        }
+    }
+
     /// The caller's own tokens; an anonymous caller owns none (authorize refuses it
     /// before ownership matters).
     pub fn own_tokens(principal: Option<&Principal>) -> Self {

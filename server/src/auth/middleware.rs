@@ -13,9 +13,12 @@ use axum::{
 };
 use ipnet::IpNet;
 use openidconnect::url::form_urlencoded;
-use parkway_core::identity::{
-    Principal, secret, sessions,
-    tokens::{self, TokenCheck},
+use parkway_core::{
+    audit::security::{Refusal, RefusalKind},
+    identity::{
+        Principal, secret, sessions,
+        tokens::{self, TokenCheck},
+    },
 };
 
 use super::{cookies, csrf, rate_limit::retry_after_secs};
@@ -130,13 +133,29 @@ async fn resolve(
     if !csrf::is_safe(request.method()) {
         // Over TLS only the public origin itself counts (scheme included).
         let strict = auth.secure_cookies;
-        csrf::check(
+        if let Err(reason) = csrf::check(
             request.headers(),
             &auth.public_origin,
             csrf_token.as_deref(),
             strict,
-        )
-        .map_err(ApiError::CrossSite)?;
+        ) {
+            let actor = request
+                .extensions()
+                .get::<Principal>()
+                .map_or_else(|| "anonymous".to_owned(), Principal::actor);
+            state.services.refusals.spawn(
+                state.pool().clone(),
+                Refusal {
+                    kind: RefusalKind::Csrf,
+                    actor,
+                    attempted: format!("{} {path}", request.method()),
+                    target: path.clone(),
+                    reason: reason.clone(),
+                    request_id: crate::api::request_id(request.headers()).map(str::to_owned),
+                },
+            );
+            return Err(ApiError::CrossSite(reason));
+        }
     }
     let anonymous = request.extensions().get::<Principal>().is_none();
     if anonymous && request.method() == Method::GET && is_page(&path) {

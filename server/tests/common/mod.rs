@@ -85,6 +85,7 @@ fn build(
             pool,
             clusters,
             catalog_facets: Default::default(),
+            refusals: Default::default(),
         },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
