@@ -75,7 +75,7 @@ fn build(
         sync: Arc::new(SyncStatus::default()),
         demo: Arc::new(demo),
     };
-    router::build(state, request_timeout)
+    router::build_with(state, request_timeout, router::MetricsAt::from_config(&cli.serve))
 }
 
 pub fn app(pool: PgPool, request_timeout: Duration) -> Router {
