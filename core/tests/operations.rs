@@ -351,3 +351,55 @@ async fn a_demo_outage_is_undone_when_its_event_does_not_commit(pool: PgPool) {
     assert_eq!(demo.calls(), [false, true], "stopped, then started again");
     assert!(events_like(&pool, "demo-cluster.").await.is_empty());
 }
+
+/// 2 MiB of 200,000 keys in one mapping: before the key cap and the hash-set duplicate
+/// check, reading it compared every key with every earlier one (minutes of one worker).
+fn two_hundred_thousand_keys() -> String {
+    let text: String = (0..200_000).map(|i| format!("k{i:06x}: x\n")).collect();
+    assert!(text.len() >= 2 * 1024 * 1024, "{} bytes", text.len());
+    text
+}
+
+/// A document that would stall a parser is refused quickly, by the op both doors call
+/// (the import and a single-entity edit), naming the cap; nothing is written.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_document_of_200000_keys_is_refused_quickly_naming_the_cap(pool: PgPool) {
+    let admin = as_caller(&pool, &person("root@example.com", &[Role::PlatformAdmin]));
+    let text = two_hundred_thousand_keys();
+    let started = std::time::Instant::now();
+    let refused = catalog::ops::import(&admin, "huge", &text)
+        .await
+        .expect_err("over the cap");
+    let catalog::Error::Invalid { problems, .. } = &refused else {
+        panic!("a validation error: {refused}");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        (
+            problems[0].line,
+            problems[0].field.as_str(),
+            problems[0].reason.as_str()
+        ),
+        (1001, "(yaml)", "a mapping has more than 1000 keys (the limit)")
+    );
+    let shop = EntityRef::parse_key("group:default/shop").expect("a key");
+    let refused = catalog::ops::put(&admin, &shop, &text)
+        .await
+        .expect_err("over the cap");
+    assert!(
+        refused
+            .to_string()
+            .contains("a mapping has more than 1000 keys (the limit)"),
+        "{refused}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "both refusals took {:?}",
+        started.elapsed()
+    );
+    let rows: i64 = sqlx::query_scalar("select count(*) from catalog_entities")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert_eq!(rows, 0);
+}

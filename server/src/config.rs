@@ -117,6 +117,21 @@ pub struct ServeConfig {
     /// shutdown waits for requests in flight.
     #[arg(long, env = "PARKWAY_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Serve `/metrics` on this address and port instead of the main one (which then
+    /// answers 404 there), so scrapers reach it inside the cluster and the public never
+    /// does, e.g. `0.0.0.0:9100`.
+    #[arg(long, env = "PARKWAY_METRICS_LISTEN", value_parser = socket_address)]
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// An `address:port` such as `0.0.0.0:9100` or `[::1]:9100`, with a reason a person
+/// can act on when it is not one.
+fn socket_address(value: &str) -> Result<SocketAddr, String> {
+    value.trim().parse().map_err(|_| {
+        format!(
+            "`{value}` is not an IP address and port such as `0.0.0.0:9100` or `[::]:9100` (host names are not resolved)"
+        )
+    })
 }
 
 impl ServeConfig {
@@ -313,6 +328,24 @@ impl std::str::FromStr for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_metrics_listener_is_an_address_and_port() {
+        let cli = Cli::try_parse_from(["parkway"]).expect("parses");
+        assert_eq!(cli.serve.metrics_listen, None, "off unless set");
+        let cli = Cli::try_parse_from(["parkway", "--metrics-listen", "0.0.0.0:9100"]).expect("parses");
+        assert_eq!(
+            cli.serve.metrics_listen,
+            Some(SocketAddr::from(([0, 0, 0, 0], 9100)))
+        );
+        let err = Cli::try_parse_from(["parkway", "--metrics-listen", "localhost"]).expect_err("no port");
+        let message = err.to_string();
+        assert!(
+            message.contains("`localhost` is not an IP address and port such as `0.0.0.0:9100`"),
+            "{message}"
+        );
+        assert!(message.contains("--metrics-listen"), "{message}");
+    }
 
     #[test]
     fn the_client_secret_never_shows_in_debug_output() {

@@ -13,10 +13,13 @@ async fn main() -> ExitCode {
     // environment variables win over it.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    if let Err(err) = telemetry::init(&cli.log) {
-        eprintln!("error: {err:#}");
-        return ExitCode::FAILURE;
-    }
+    let telemetry = match telemetry::init(&cli.log) {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let outcome = match &cli.command {
         None => serve::run(&cli).await.map(|()| ExitCode::SUCCESS),
         Some(Command::Migrate) => cli::migrate(&cli.db).await,
@@ -34,9 +37,12 @@ async fn main() -> ExitCode {
             cli::user_deactivate(&cli.db, handle).await
         }
     };
-    outcome.unwrap_or_else(|err| {
+    let code = outcome.unwrap_or_else(|err| {
         tracing::error!("{err:#}");
         eprintln!("error: {err:#}");
         ExitCode::FAILURE
-    })
+    });
+    // Spans still batched go out before the process ends (a blocking flush).
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    code
 }

@@ -26,15 +26,45 @@ use crate::{api, auth, health, metrics, security, state::AppState};
 /// Where server functions are mounted (their `prefix`).
 pub const SERVER_FN_PREFIX: &str = "/fn";
 
-/// Builds the whole application; tests call this with their own state.
+/// Where `GET /metrics` is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAt {
+    /// On the main listener, beside the application (no `PARKWAY_METRICS_LISTEN`).
+    Main,
+    /// Only on its own listener ([`metrics_only`]); the main one answers 404.
+    Separate,
+}
+
+impl MetricsAt {
+    /// Where the configuration puts the metrics.
+    pub fn from_config(serve: &crate::config::ServeConfig) -> Self {
+        if serve.metrics_listen.is_some() {
+            MetricsAt::Separate
+        } else {
+            MetricsAt::Main
+        }
+    }
+}
+
+/// Builds the whole application with `/metrics` on it; tests call this with their
+/// own state.
 pub fn build(state: AppState, request_timeout: Duration) -> Router {
+    build_with(state, request_timeout, MetricsAt::Main)
+}
+
+/// Builds the whole application, serving `/metrics` where `metrics` says.
+pub fn build_with(state: AppState, request_timeout: Duration, metrics_at: MetricsAt) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let page_context = state.server_context();
-    let router = Router::new()
+    let operational = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::export))
+        .route("/readyz", get(health::readyz));
+    let operational = match metrics_at {
+        MetricsAt::Main => operational.route("/metrics", get(metrics::export)),
+        MetricsAt::Separate => operational,
+    };
+    let router = operational
         .route("/fn/{*name}", get(server_fn).post(server_fn))
         .route(
             "/admin/clusters/{name}/outage",
@@ -72,6 +102,18 @@ pub fn build(state: AppState, request_timeout: Duration) -> Router {
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The metrics listener's application (`PARKWAY_METRICS_LISTEN`): `GET /metrics` and
+/// nothing else, so scrapers reach it on a port the public never sees.
+pub fn metrics_only(state: AppState, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::export))
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
 }
 
 /// Largest server-function body: axum's default, which server functions apply.

@@ -13,7 +13,7 @@ use crate::{
     config::{AuditArgs, Cli},
     connect,
     metrics::Metrics,
-    router,
+    router::{self, MetricsAt},
     state::AppState,
     warn_if_audit_unprotected,
 };
@@ -74,7 +74,12 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     };
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     tokio::spawn(publish_audit_head(pool.clone(), audit_key));
-    let app = router::build(state, config.request_timeout())
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics_server = match config.metrics_listen {
+        Some(address) => Some(serve_metrics(address, &state, config.request_timeout(), stopped).await?),
+        None => None,
+    };
+    let app = router::build_with(state, config.request_timeout(), MetricsAt::from_config(config))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = TcpListener::bind(config.listen).await.with_context(|| {
         format!(
@@ -84,13 +89,44 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     })?;
     tracing::info!(address = %config.listen, "Parkway is serving on http://{}", config.listen);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        })
         .await
         .context("server error")?;
+    if let Some(server) = metrics_server {
+        match server.await {
+            Ok(result) => result.context("metrics server error")?,
+            Err(err) => tracing::warn!(error = %err, "the metrics server did not stop cleanly"),
+        }
+    }
     drop(running);
     pool.close().await;
     tracing::info!("Parkway stopped");
     Ok(())
+}
+
+/// Serves `/metrics` alone on `address` (`PARKWAY_METRICS_LISTEN`) until `stopped`
+/// turns true.
+async fn serve_metrics(
+    address: std::net::SocketAddr,
+    state: &AppState,
+    request_timeout: std::time::Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<std::io::Result<()>>> {
+    let listener = TcpListener::bind(address).await.with_context(|| {
+        format!("could not listen for metrics on {address} (PARKWAY_METRICS_LISTEN; is the port taken?)")
+    })?;
+    tracing::info!(address = %address, "metrics are served on http://{address}/metrics");
+    let app = router::metrics_only(state.clone(), request_timeout);
+    Ok(tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await
+    }))
 }
 
 /// Resolves on SIGTERM (Kubernetes) or Ctrl-C; in-flight requests then get up to the

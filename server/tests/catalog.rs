@@ -190,6 +190,31 @@ async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
     );
 }
 
+/// The REST door answers a 2 MiB document of 200,000 keys with 422 naming the cap,
+/// promptly: the parse is bounded and runs off the request's worker thread.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_api_refuses_a_document_of_200000_keys_naming_the_cap(pool: PgPool) {
+    let app = common::app(pool.clone(), Duration::from_secs(30));
+    let admin = common::service_token(&pool, Role::PlatformAdmin, &[]).await;
+    let text: String = (0..200_000).map(|i| format!("k{i:06x}: x\n")).collect();
+    let started = std::time::Instant::now();
+    let answer = common::send(&app, import_request("huge", &admin, "application/yaml", text)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+    let json = answer.json();
+    assert_eq!(json["error"]["code"], "invalid", "{json}");
+    assert_eq!(
+        json["error"]["problems"][0]["reason"], "a mapping has more than 1000 keys (the limit)",
+        "{json}"
+    );
+    assert_eq!(json["error"]["problems"][0]["line"], 1001, "{json}");
+    assert_eq!(entity_count(&pool).await, 0);
+}
+
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn the_cli_imports_files_and_prints_every_problem(options: PgPoolOptions, connect: PgConnectOptions) {
     let url = connect.to_url_lossy().to_string();

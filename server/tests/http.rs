@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
-use axum::{Router, http::StatusCode};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode},
+};
 use common::Answer;
 use parkway_core::identity::Role;
 use parkway_server::security::DEFAULT_CSP;
@@ -139,7 +143,10 @@ async fn metrics_count_requests_by_matched_route(pool: PgPool) {
     get(&app, "/nowhere.txt").await;
     let answer = get(&app, "/metrics").await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert!(header(&answer, "content-type").starts_with("text/plain; version=0.0.4"));
+    assert_eq!(
+        header(&answer, "content-type"),
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
     let body = answer.body;
     assert!(
         body.contains("parkway_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"),
@@ -148,7 +155,7 @@ async fn metrics_count_requests_by_matched_route(pool: PgPool) {
     assert!(body.contains("route=\"<unmatched>\",status=\"404\"} 1"), "{body}");
     assert!(
         body.contains(
-            "parkway_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 2"
+            "parkway_http_request_duration_seconds_bucket{le=\"+Inf\",method=\"GET\",route=\"/healthz\"} 2"
         ),
         "{body}"
     );
@@ -161,6 +168,55 @@ async fn metrics_count_requests_by_matched_route(pool: PgPool) {
         "{body}"
     );
     assert!(!body.contains("/nowhere"), "raw paths never become labels");
+    assert!(body.ends_with("# EOF\n"), "one complete exposition: {body}");
+}
+
+/// Any method a client invents is counted as `other`: the registry cannot be grown by
+/// sending `FOO`, `FOO2`, … requests.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn custom_methods_are_counted_as_other(pool: PgPool) {
+    let app = app(pool);
+    let mut statuses = Vec::new();
+    for method in ["FOO", "FOO", "BAR"] {
+        let request = Request::builder()
+            .method(method)
+            .uri("/healthz")
+            .body(Body::empty())
+            .expect("request");
+        let answer = common::send(&app, request).await;
+        assert!(answer.status.is_client_error(), "{method}: {}", answer.status);
+        statuses.push(answer.status);
+    }
+    assert!(statuses.iter().all(|s| *s == statuses[0]), "{statuses:?}");
+    let body = get(&app, "/metrics").await.body;
+    let expected = format!(
+        "parkway_http_requests_total{{method=\"other\",route=\"/healthz\",status=\"{}\"}} 3",
+        statuses[0].as_u16()
+    );
+    assert!(body.contains(&expected), "{expected} in {body}");
+    assert!(!body.contains("FOO") && !body.contains("BAR"), "{body}");
+}
+
+/// With `PARKWAY_METRICS_LISTEN`, the main listener has no `/metrics` (scrapers use
+/// the other port); the metrics router serves it, with this application's counts.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_separate_metrics_listener_takes_metrics_off_the_main_one(pool: PgPool) {
+    let main = common::app_with(
+        pool.clone(),
+        Duration::from_secs(10),
+        &["--metrics-listen", "127.0.0.1:9100"],
+    );
+    assert_eq!(get(&main, "/healthz").await.status, StatusCode::OK);
+    let hidden = get(&main, "/metrics").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.body);
+    assert!(!hidden.body.contains("parkway_http_requests_total"));
+
+    let default = common::app(pool, Duration::from_secs(10));
+    assert_eq!(
+        get(&default, "/metrics").await.status,
+        StatusCode::OK,
+        "unset: on the main listener"
+    );
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

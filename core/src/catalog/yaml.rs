@@ -1,6 +1,10 @@
 //! Descriptor files as positioned trees: every node knows its line and column, so a
 //! validation problem can say exactly where it is. Built on yaml-rust2's event parser;
-//! aliases are refused (they allow exponential expansion) and nesting is bounded.
+//! aliases are refused (they allow exponential expansion), and nesting, keys per
+//! mapping and nodes per document are bounded, so no input can make a worker spend
+//! more than linear time on it. Parsing stops at the first problem.
+
+use std::collections::HashSet;
 
 use serde_json::{Map, Number, Value};
 use yaml_rust2::{
@@ -136,18 +140,31 @@ fn plain_scalar(text: &str) -> Value {
     }
 }
 
-/// Bounds on what one import may contain.
+/// Bounds on what one import may contain. Together with the import's byte limit they
+/// bound the work and memory one file can cost.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_depth: usize,
     pub max_documents: usize,
+    /// Keys in one mapping. A descriptor's widest mapping (labels, annotations) has a
+    /// few dozen; a file of 200,000 keys is an attack or a mistake.
+    pub max_keys: usize,
+    /// Scalars, lists and mappings in one document (one descriptor), keys included.
+    pub max_nodes: usize,
 }
+
+/// Keys one mapping may have.
+pub const MAX_KEYS_PER_MAPPING: usize = 1_000;
+/// Nodes one document may have.
+pub const MAX_NODES_PER_DOCUMENT: usize = 10_000;
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_depth: 32,
             max_documents: 100_000,
+            max_keys: MAX_KEYS_PER_MAPPING,
+            max_nodes: MAX_NODES_PER_DOCUMENT,
         }
     }
 }
@@ -163,6 +180,8 @@ enum Frame {
     Map {
         pos: Pos,
         entries: Vec<(String, Pos, Node)>,
+        /// The keys so far, for a constant-time duplicate check.
+        seen: HashSet<String>,
         key: Option<(String, Pos)>,
     },
     Seq {
@@ -175,6 +194,8 @@ struct Builder {
     limits: Limits,
     stack: Vec<Frame>,
     documents: Vec<Node>,
+    /// Nodes of the current document so far.
+    nodes: usize,
     error: Option<SyntaxError>,
 }
 
@@ -196,12 +217,18 @@ impl Builder {
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, seen, key, ..
+            }) => match key.take() {
                 Some((k, pos)) => {
-                    if entries.iter().any(|(existing, _, _)| *existing == k) {
+                    if seen.contains(&k) {
                         let reason = format!("duplicate key `{k}`");
                         self.fail(pos, reason);
+                    } else if entries.len() >= self.limits.max_keys {
+                        let max = self.limits.max_keys;
+                        self.fail(pos, format!("a mapping has more than {max} keys (the limit)"));
                     } else {
+                        seen.insert(k.clone());
                         entries.push((k, pos, node));
                     }
                 }
@@ -213,7 +240,20 @@ impl Builder {
         }
     }
 
+    /// Counts one more node of the current document.
+    fn count(&mut self, pos: Pos) {
+        self.nodes += 1;
+        if self.nodes > self.limits.max_nodes {
+            let max = self.limits.max_nodes;
+            self.fail(
+                pos,
+                format!("a document has more than {max} nodes (the limit for one descriptor)"),
+            );
+        }
+    }
+
     fn open(&mut self, frame: Frame, pos: Pos) {
+        self.count(pos);
         if self.stack.len() >= self.limits.max_depth {
             let max = self.limits.max_depth;
             self.fail(pos, format!("nested deeper than {max} levels"));
@@ -230,7 +270,9 @@ impl MarkedEventReceiver for Builder {
         let pos = Pos::from(mark);
         match event {
             Event::Alias(_) => self.fail(pos, "aliases (`*name`) are not allowed in descriptors".into()),
+            Event::DocumentStart => self.nodes = 0,
             Event::Scalar(text, style, _, _) => {
+                self.count(pos);
                 let quoted = !matches!(style, TScalarStyle::Plain);
                 self.push_node(Node {
                     pos,
@@ -248,6 +290,7 @@ impl MarkedEventReceiver for Builder {
                 Frame::Map {
                     pos,
                     entries: Vec::new(),
+                    seen: HashSet::new(),
                     key: None,
                 },
                 pos,
@@ -271,21 +314,33 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
-/// Parses every document of a (multi-document) YAML text.
+/// Parses every document of a (multi-document) YAML text. CPU-bound (up to the
+/// import's byte limit): async callers run it on the blocking pool.
 pub fn parse(text: &str, limits: Limits) -> Result<Vec<Node>, SyntaxError> {
     let mut builder = Builder {
         limits,
         stack: Vec::new(),
         documents: Vec::new(),
+        nodes: 0,
         error: None,
     };
+    // Pull events one at a time (rather than `Parser::load`) so the first problem
+    // stops the scan: a refused file costs no more than the part read so far.
     let mut parser = Parser::new_from_str(text);
-    if let Err(err) = parser.load(&mut builder, true) {
-        let pos = Pos::from(*err.marker());
-        return Err(SyntaxError {
-            pos,
-            reason: err.info().to_owned(),
-        });
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break,
+            Ok((event, mark)) => builder.on_event(event, mark),
+            Err(err) => {
+                return Err(SyntaxError {
+                    pos: Pos::from(*err.marker()),
+                    reason: err.info().to_owned(),
+                });
+            }
+        }
+        if let Some(err) = builder.error {
+            return Err(err);
+        }
     }
     match builder.error {
         Some(err) => Err(err),
@@ -334,6 +389,69 @@ mod tests {
         assert_eq!(
             (err.pos, err.reason.as_str()),
             (Pos { line: 2, column: 1 }, "duplicate key `a`")
+        );
+    }
+
+    #[test]
+    fn keys_per_mapping_are_capped_and_the_reason_names_the_cap() {
+        let keys = |n: usize| (0..n).map(|i| format!("k{i}: {i}\n")).collect::<String>();
+        let docs = parse(&keys(MAX_KEYS_PER_MAPPING), Limits::default()).expect("at the cap");
+        assert_eq!(
+            docs[0].to_json().as_object().map(Map::len),
+            Some(MAX_KEYS_PER_MAPPING)
+        );
+        let err = parse(&keys(MAX_KEYS_PER_MAPPING + 1), Limits::default()).expect_err("over");
+        assert_eq!(err.reason, "a mapping has more than 1000 keys (the limit)");
+        assert_eq!(
+            err.pos.line,
+            MAX_KEYS_PER_MAPPING + 1,
+            "the first key over the cap"
+        );
+    }
+
+    #[test]
+    fn nodes_per_document_are_capped_but_each_document_has_its_own_count() {
+        let limits = Limits {
+            max_nodes: 10,
+            ..Limits::default()
+        };
+        // A mapping with one key and a list of seven: 1 + 1 + 1 + 7 = 10 nodes.
+        let doc = "a: [1, 2, 3, 4, 5, 6, 7]\n";
+        let docs = parse(&format!("{doc}---\n{doc}---\n{doc}"), limits).expect("10 each");
+        assert_eq!(docs.len(), 3);
+        let err = parse("a: [1, 2, 3, 4, 5, 6, 7, 8]\n", limits).expect_err("11 nodes");
+        assert_eq!(
+            err.reason,
+            "a document has more than 10 nodes (the limit for one descriptor)"
+        );
+    }
+
+    #[test]
+    fn a_flat_list_of_many_mappings_hits_the_node_cap() {
+        let text: String = (0..MAX_NODES_PER_DOCUMENT)
+            .map(|i| format!("- {{k: {i}}}\n"))
+            .collect();
+        let err = parse(&text, Limits::default()).expect_err("too many nodes");
+        assert!(err.reason.contains("more than 10000 nodes"), "{}", err.reason);
+    }
+
+    #[test]
+    fn many_distinct_keys_are_checked_in_linear_time() {
+        // 200,000 keys with the cap lifted: the old pairwise duplicate check took
+        // minutes here; the hash set takes well under a second even unoptimised.
+        let limits = Limits {
+            max_keys: usize::MAX,
+            max_nodes: usize::MAX,
+            ..Limits::default()
+        };
+        let text: String = (0..200_000).map(|i| format!("key-{i}: {i}\n")).collect();
+        let started = std::time::Instant::now();
+        let docs = parse(&text, limits).expect("parses");
+        assert_eq!(docs[0].to_json().as_object().map(Map::len), Some(200_000));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "took {:?}",
+            started.elapsed()
         );
     }
 }

@@ -93,7 +93,7 @@ fn build(
         demo: Arc::new(demo),
         audit_key: Arc::new(parkway_server::serve::audit_key(&cli.audit).expect("a valid audit key")),
     };
-    router::build(state, request_timeout)
+    router::build_with(state, request_timeout, router::MetricsAt::from_config(&cli.serve))
 }
 
 pub fn app(pool: PgPool, request_timeout: Duration) -> Router {

@@ -72,7 +72,7 @@ pub async fn put(
     allow: impl FnOnce(&EditOwners) -> Result<()>,
 ) -> Result<(PutResult, StoredEntity)> {
     let file = "(body)";
-    let (entities, mut problems) = parse(file, text)?;
+    let (entities, mut problems) = parse(file, text).await?;
     if problems.is_empty() && entities.len() != 1 {
         problems.push(problem(
             yaml::Pos { line: 1, column: 1 },

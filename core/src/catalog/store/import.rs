@@ -38,8 +38,10 @@ pub struct ImportOutcome {
 }
 
 /// Size check, YAML, Backstage rules: the entities of `text` and the problems found
-/// so far (references are checked against the database later).
-pub(super) fn parse(file: &str, text: &str) -> Result<(Vec<Entity>, Vec<Problem>)> {
+/// so far (references are checked against the database later). Parsing and validating
+/// up to [`MAX_IMPORT_BYTES`] is CPU work, so it runs on Tokio's blocking pool, never
+/// on the worker thread that serves other requests.
+pub(super) async fn parse(file: &str, text: &str) -> Result<(Vec<Entity>, Vec<Problem>)> {
     if text.len() > MAX_IMPORT_BYTES {
         return Err(Error::TooLarge {
             file: file.to_owned(),
@@ -47,6 +49,20 @@ pub(super) fn parse(file: &str, text: &str) -> Result<(Vec<Entity>, Vec<Problem>
             max: MAX_IMPORT_BYTES,
         });
     }
+    let (file, text) = (file.to_owned(), text.to_owned());
+    match tokio::task::spawn_blocking(move || parse_now(&file, &text)).await {
+        Ok(parsed) => parsed,
+        // The parser does not panic (see the property tests); if it ever did, the
+        // request fails as it would have inline.
+        Err(err) => std::panic::resume_unwind(
+            err.try_into_panic()
+                .unwrap_or_else(|cancelled| Box::new(cancelled.to_string())),
+        ),
+    }
+}
+
+/// [`parse`] on the calling thread, without the size check.
+fn parse_now(file: &str, text: &str) -> Result<(Vec<Entity>, Vec<Problem>)> {
     let documents = yaml::parse(text, Limits::default()).map_err(|e| Error::Invalid {
         file: file.to_owned(),
         problems: vec![problem(e.pos, "(yaml)", e.reason)],
@@ -218,7 +234,7 @@ pub async fn import(
     actor: &str,
     request_id: Option<&str>,
 ) -> Result<ImportOutcome> {
-    let (entities, mut problems) = parse(file, text)?;
+    let (entities, mut problems) = parse(file, text).await?;
     let keys: Vec<String> = entities.iter().map(Entity::key).collect();
     let mut tx = pool.begin().await?;
     check_references(&mut tx, &entities, &mut problems).await?;
@@ -277,3 +293,6 @@ pub async fn import(
     tx.commit().await?;
     Ok(outcome)
 }
+
+#[cfg(test)]
+mod props;
