@@ -257,8 +257,9 @@ async fn anonymous_page_views_are_sent_to_sign_in_with_their_way_back(pool: PgPo
     );
     let sign_in = get(&app, "/sign-in").await;
     assert_eq!(sign_in.status, StatusCode::OK);
+    // The test apps are configured with an identity provider.
     assert!(
-        sign_in.body.contains("Sign-in is not configured"),
+        sign_in.body.contains("Sign in with your company account"),
         "{}",
         sign_in.body
     );
