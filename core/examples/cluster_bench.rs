@@ -109,7 +109,15 @@ async fn measure(workloads: usize) -> Result<(), Box<dyn std::error::Error>> {
     let _ = child.kill();
     let _ = child.wait();
 
-    println!("workloads seeded        {workloads} (+2 DaemonSets), environment prod (3 replicas each)");
+    let mut kinds = std::collections::BTreeMap::new();
+    for w in &summaries {
+        *kinds.entry(w.kind.as_str()).or_insert(0_usize) += 1;
+    }
+    let replicas: i64 = summaries.iter().map(|w| i64::from(w.desired)).sum();
+    println!(
+        "workloads cached        {} {kinds:?}, {replicas} desired replicas (seed asked for {workloads})",
+        summaries.len()
+    );
     println!("objects cached          {objects} {counts:?}");
     println!(
         "initial sync (list+watch, all kinds)  {:.2} s",

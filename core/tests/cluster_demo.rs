@@ -280,15 +280,15 @@ mod demo {
     );
 }
 
-/// The same scenarios against a real cluster, when `PARKWAY_TEST_KUBECONFIG` names a
-/// kubeconfig (its current context is used; each run works in a fresh namespace that
-/// it deletes). Without it this test only says it did nothing.
+/// The same scenarios against a real cluster named by `PARKWAY_TEST_KUBECONFIG` (its
+/// current context is used; each run works in a fresh namespace that it deletes).
+/// Ignored by default, so a run without a cluster reports it as not run rather than
+/// passed; `cargo xtask test` runs it (`--ignored`) when the variable is set.
 #[tokio::test]
+#[ignore = "needs a real cluster: set PARKWAY_TEST_KUBECONFIG (cargo xtask test then runs it)"]
 async fn against_a_real_cluster() {
-    let Ok(path) = std::env::var("PARKWAY_TEST_KUBECONFIG") else {
-        eprintln!("PARKWAY_TEST_KUBECONFIG is not set: skipping the real-cluster run");
-        return;
-    };
+    let path = std::env::var("PARKWAY_TEST_KUBECONFIG")
+        .expect("PARKWAY_TEST_KUBECONFIG must name the kubeconfig of the cluster to test against");
     let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("kubeconfig reads");
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
         .await

@@ -6,6 +6,7 @@
 //! operation, shared with the pages' server functions; the table records the action
 //! and the least role that passes, for people and for the test.
 
+pub mod answer;
 mod audit;
 mod catalog;
 mod clusters;
@@ -20,8 +21,9 @@ use axum::{
     Router,
     body::Bytes,
     extract::{FromRequestParts, rejection::BytesRejection},
+    handler::Handler,
     http::{HeaderMap, Method, header, request::Parts},
-    routing::{MethodRouter, delete, get, post, put},
+    routing::{MethodFilter, MethodRouter, on},
 };
 use parkway_core::{
     Ctx,
@@ -31,6 +33,7 @@ use parkway_core::{
 
 use crate::{
     error::{ApiError, ApiPath, ApiResult},
+    openapi::describe::{Described, Handles},
     state::AppState,
 };
 
@@ -195,39 +198,85 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
 ];
 
-fn handler(endpoint: &Endpoint) -> MethodRouter<AppState> {
-    match (endpoint.method.as_str(), endpoint.path) {
-        ("GET", "/api/v1/openapi.json") => get(crate::openapi::serve),
-        ("GET", "/api/v1/me") => get(me::show),
-        ("GET", "/api/v1/tokens") => get(tokens::list),
-        ("POST", "/api/v1/tokens") => post(tokens::create),
-        ("DELETE", "/api/v1/tokens/{id}") => delete(tokens::revoke),
-        ("GET", "/api/v1/role-mappings") => get(role_mappings::list),
-        ("POST", "/api/v1/role-mappings") => post(role_mappings::add),
-        ("DELETE", "/api/v1/role-mappings/{id}") => delete(role_mappings::remove),
-        ("GET", "/api/v1/users") => get(users::list),
-        ("POST", "/api/v1/users/{id}/deactivate") => post(users::deactivate),
-        ("GET", "/api/v1/audit/events") => get(audit::events),
-        ("GET", "/api/v1/audit/export") => get(audit::export),
-        ("GET", "/api/v1/audit/head") => get(audit::head),
-        ("GET", "/api/v1/clusters") => get(clusters::list),
-        ("POST", "/api/v1/catalog/import") => post(catalog::import).layer(
-            axum::extract::DefaultBodyLimit::max(parkway_core::catalog::ops::MAX_IMPORT_BYTES),
-        ),
-        ("GET", "/api/v1/catalog/entities") => get(catalog::list),
-        ("GET", "/api/v1/catalog/facets") => get(catalog::facets),
-        ("GET", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => get(catalog::show),
-        ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => put(catalog::put),
-        ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => delete(catalog::remove),
-        ("GET", "/api/v1/clusters/{name}/workloads") => get(clusters::workloads),
-        (method, path) => unreachable!("no handler for {method} {path}: add one in api::handler"),
+/// One endpoint's handler, routed, and what its signature says it reads and answers.
+pub struct Route {
+    pub router: MethodRouter<AppState>,
+    /// Fills in the endpoint's parameters, body, success statuses and the refusals
+    /// its inputs can cause, from the handler's types (see `openapi::describe`).
+    pub describe: fn(&mut Described),
+}
+
+/// Routes `handler` for `endpoint`'s method and keeps its description: the router and
+/// the OpenAPI document take the same function, so they cannot disagree.
+fn route<H, T, A>(endpoint: &Endpoint, handler: H) -> Route
+where
+    H: Handler<T, AppState> + Handles<A>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(endpoint.method.clone())
+        .unwrap_or_else(|_| unreachable!("{} is not a routable method", endpoint.method));
+    Route {
+        router: on(filter, handler),
+        describe: <H as Handles<A>>::describe,
+    }
+}
+
+/// The handler of one [`ENDPOINTS`] row.
+pub fn route_of(e: &Endpoint) -> Route {
+    match (e.method.as_str(), e.path) {
+        ("GET", "/api/v1/openapi.json") => route(e, crate::openapi::serve),
+        ("GET", "/api/v1/me") => route(e, me::show),
+        ("GET", "/api/v1/tokens") => route(e, tokens::list),
+        ("POST", "/api/v1/tokens") => route(e, tokens::create),
+        ("DELETE", "/api/v1/tokens/{id}") => route(e, tokens::revoke),
+        ("GET", "/api/v1/role-mappings") => route(e, role_mappings::list),
+        ("POST", "/api/v1/role-mappings") => route(e, role_mappings::add),
+        ("DELETE", "/api/v1/role-mappings/{id}") => route(e, role_mappings::remove),
+        ("GET", "/api/v1/audit/events") => route(e, audit::events),
+        ("GET", "/api/v1/users") => route(e, users::list),
+        ("POST", "/api/v1/users/{id}/deactivate") => route(e, users::deactivate),
+        ("GET", "/api/v1/audit/export") => route(e, audit::export),
+        ("GET", "/api/v1/audit/head") => route(e, audit::head),
+        ("GET", "/api/v1/clusters") => route(e, clusters::list),
+        ("POST", "/api/v1/catalog/import") => {
+            let Route { router, describe } = route(e, catalog::import);
+            Route {
+                router: router.layer(axum::extract::DefaultBodyLimit::max(
+                    parkway_core::catalog::ops::MAX_IMPORT_BYTES,
+                )),
+                describe,
+            }
+        }
+        ("GET", "/api/v1/catalog/entities") => route(e, catalog::list),
+        ("GET", "/api/v1/catalog/facets") => route(e, catalog::facets),
+        ("GET", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::show),
+        ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::put),
+        ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::remove),
+        ("GET", "/api/v1/clusters/{name}/workloads") => route(e, clusters::workloads),
+        (method, path) => unreachable!("no handler for {method} {path}: add one in api::route_of"),
+    }
+}
+
+/// The media types the text body of `e` may come as, and what it holds (for the
+/// document); `None` for endpoints without one.
+pub fn text_body_of(e: &Endpoint) -> Option<(&'static [&'static str], &'static str)> {
+    match (e.method.as_str(), e.path) {
+        ("POST", "/api/v1/catalog/import") => Some((
+            &catalog::YAML,
+            "Backstage descriptors (catalog-info.yaml), several documents separated by `---`; at most 8 MiB.",
+        )),
+        ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => Some((
+            &catalog::YAML_OR_JSON,
+            "One descriptor, as YAML or JSON; it must name the entity in the URL.",
+        )),
+        _ => None,
     }
 }
 
 /// The `/api/v1` router, generated from [`ENDPOINTS`].
 pub fn router() -> Router<AppState> {
     ENDPOINTS.iter().fold(Router::new(), |router, endpoint| {
-        router.route(endpoint.path, handler(endpoint))
+        router.route(endpoint.path, route_of(endpoint).router)
     })
 }
 

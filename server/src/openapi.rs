@@ -1,245 +1,178 @@
 //! `/api/v1/openapi.json`, generated: every operation comes from the route table
-//! ([`crate::api::ENDPOINTS`], which also builds the router), and the schemas from
-//! the Rust types the handlers serialize, so the document cannot drift from the API.
+//! ([`crate::api::ENDPOINTS`], which also builds the router), its parameters, body and
+//! success statuses from its handler's signature ([`describe`]), and the schemas from
+//! the Rust types the handlers read and serialize, so the document cannot drift from
+//! the API.
 
-use std::sync::OnceLock;
+pub mod describe;
+
+use std::{collections::BTreeSet, sync::OnceLock};
 
 use axum::{
     Json,
-    http::{Method, StatusCode},
+    http::Method,
+    response::{IntoResponse, Response},
 };
-use parkway_core::{
-    audit::SignedHead,
-    catalog::{
-        Problem,
-        query::{EntitySummary, Facets, Page, Sort},
-        store::{ImportOutcome, Relation, StoredEntity},
-    },
-};
+use parkway_core::ErrorKind;
 use utoipa::openapi::{
-    ComponentsBuilder, Content, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder, OpenApi,
-    OpenApiBuilder, PathItem, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type,
-    header::HeaderBuilder,
-    path::{OperationBuilder, ParameterBuilder, ParameterIn},
-    request_body::RequestBodyBuilder,
+    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
+    PathItem, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type,
+    path::{OperationBuilder, Parameter, ParameterBuilder, ParameterIn},
+    request_body::{RequestBody, RequestBodyBuilder},
     security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
 };
 
 use crate::{
-    api::{ENDPOINTS, Endpoint, Op},
-    error::{ApiResult, ErrorBody, ErrorDetail},
+    api::{ENDPOINTS, Endpoint, Op, route_of, text_body_of},
+    error::{ApiResult, ErrorBody},
 };
+use describe::Described;
 
-/// The catalog filters, shared by the listing and the facets.
-const FILTERS: [(&str, &str); 7] = [
-    (
-        "kind",
-        "Entity kind: component, api, resource, system, domain, group, user.",
-    ),
-    ("owner", "Owner entity reference, e.g. `group:default/checkout`."),
-    (
-        "business_unit",
-        "Business-unit group reference, e.g. `group:default/payments`.",
-    ),
-    ("lifecycle", "production, experimental, deprecated, …"),
-    ("tier", "tier-1, tier-2, …"),
-    ("tag", "One tag."),
-    ("q", "Words in name, title, description or tags; forgives typos."),
-];
-
-fn string_schema() -> RefOr<Schema> {
-    ObjectBuilder::new().schema_type(Type::String).into()
-}
-
-fn query(name: &str, description: &str, schema: RefOr<Schema>) -> utoipa::openapi::path::Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Query)
-        .required(Required::False)
-        .description(Some(description))
-        .schema(Some(schema))
-        .build()
-}
-
-/// `{name}` segments of a route become required path parameters.
-fn path_parameters(path: &str) -> Vec<utoipa::openapi::path::Parameter> {
-    path.split('/')
+/// `{name}` segments of a route become required path parameters; a route with one
+/// takes its type from the handler (`ApiPath<i64>`: an integer).
+fn path_parameters(path: &str, doc: &Described) -> Vec<Parameter> {
+    let names: Vec<&str> = path
+        .split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .collect();
+    let string: RefOr<Schema> = ObjectBuilder::new().schema_type(Type::String).into();
+    let schema = match (&doc.path_schema, names.len()) {
+        (Some(schema), 1) => schema.clone(),
+        _ => string,
+    };
+    names
+        .into_iter()
         .map(|name| {
             ParameterBuilder::new()
                 .name(name)
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
-                .schema(Some(string_schema()))
+                .schema(Some(schema.clone()))
                 .build()
         })
         .collect()
 }
 
-fn query_parameters(e: &Endpoint) -> Vec<utoipa::openapi::path::Parameter> {
-    let filters = || {
-        FILTERS
-            .iter()
-            .map(|(name, description)| query(name, description, string_schema()))
-    };
-    match (e.method.clone(), e.path) {
-        (Method::GET, "/api/v1/catalog/entities") => filters()
-            .chain([
-                query(
-                    "sort",
-                    "`name`, `updated` (most recently changed first) or `relevance` (the default when `q` has words; otherwise `name`).",
-                    ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .enum_values(Some(Sort::ALL.map(Sort::as_str)))
-                        .into(),
-                ),
-                query("cursor", "`next_cursor` of the previous page, in the same order.", string_schema()),
-                query(
-                    "limit",
-                    "Page size, 1 to 200 (default 50).",
-                    ObjectBuilder::new().schema_type(Type::Integer).into(),
-                ),
-            ])
-            .collect(),
-        (Method::GET, "/api/v1/catalog/facets") => filters().collect(),
-        (Method::POST, "/api/v1/catalog/import") => vec![query(
-            "source",
-            "Required: where the descriptors live; importing the same source again updates it and orphans what it no longer lists.",
-            string_schema(),
-        )],
-        _ => Vec::new(),
+/// What the operation itself may refuse beyond what every operation and its inputs
+/// can: a rule its input breaks (422), a clash with what exists (409), a missing thing
+/// (404), a parameter it cannot use (400).
+fn operation_refusals(e: &Endpoint) -> &'static [ErrorKind] {
+    use ErrorKind::{BadRequest, Conflict, Invalid, NotFound, TooLarge};
+    match (e.method.as_str(), e.path) {
+        ("POST", "/api/v1/tokens") => &[Invalid, Conflict],
+        ("DELETE", "/api/v1/tokens/{id}") => &[Invalid, NotFound, Conflict],
+        ("POST", "/api/v1/role-mappings") => &[Invalid, Conflict],
+        ("DELETE", "/api/v1/role-mappings/{id}") => &[NotFound],
+        ("POST", "/api/v1/users/{id}/deactivate") => &[Invalid, NotFound, Conflict],
+        ("GET", "/api/v1/audit/events" | "/api/v1/audit/export") => &[BadRequest],
+        ("GET", "/api/v1/clusters/{name}/workloads") => &[NotFound],
+        ("POST", "/api/v1/catalog/import") => &[Invalid, TooLarge],
+        ("GET", "/api/v1/catalog/entities" | "/api/v1/catalog/facets") => &[BadRequest],
+        ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => &[Invalid, Conflict],
+        ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => &[NotFound, Conflict],
+        _ => &[],
     }
 }
 
-fn json_of(schema: &str) -> Content {
-    ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name(schema)))
-        .build()
-}
+/// What any authenticated operation may answer: no credentials, not allowed, too
+/// many requests, and Parkway's own failure.
+const ALWAYS: [ErrorKind; 4] = [
+    ErrorKind::Unauthenticated,
+    ErrorKind::Forbidden,
+    ErrorKind::RateLimited,
+    ErrorKind::Internal,
+];
 
-/// The schema a success answers with, where the API documents one.
-fn success_schema(e: &Endpoint) -> Option<&'static str> {
-    match (e.method.clone(), e.path) {
-        (Method::GET, "/api/v1/catalog/entities") => Some("Page"),
-        (Method::GET, "/api/v1/catalog/facets") => Some("Facets"),
-        (Method::GET | Method::PUT, "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => {
-            Some("StoredEntity")
-        }
-        (Method::POST, "/api/v1/catalog/import") => Some("ImportOutcome"),
-        (Method::GET, "/api/v1/audit/head") => Some("SignedHead"),
-        _ => None,
+fn error_description(status: u16, e: &Endpoint) -> String {
+    match status {
+        400 => "A parameter or body that cannot be read or used; `field` names it.".to_owned(),
+        401 => "No session and no valid API token.".to_owned(),
+        403 => format!(
+            "The caller's roles (or token scopes) do not allow `{}`, or not for this thing.",
+            e.action
+        ),
+        404 => "No such thing.".to_owned(),
+        409 => "It clashes with what exists (a duplicate, or a state that does not allow it).".to_owned(),
+        413 => "The body is larger than the endpoint accepts.".to_owned(),
+        415 => "The body's media type is not one the endpoint reads.".to_owned(),
+        422 => "Invalid input: `field` and the message say which and why. For descriptors, `problems` lists every one with its line and column; nothing was applied.".to_owned(),
+        429 => "Too many requests for this token; see Retry-After.".to_owned(),
+        500 => "Parkway's own failure; the details are in the server log.".to_owned(),
+        _ => "Refused.".to_owned(),
     }
 }
 
-fn responses(e: &Endpoint) -> utoipa::openapi::Responses {
-    let error = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content("application/json", json_of("ErrorBody"))
-            .build()
-    };
-    let ok = |description: &str| {
-        let mut response = ResponseBuilder::new().description(description);
-        if e.path == "/api/v1/audit/export" {
-            response = response.header(
-                "Parkway-Export-Truncated",
-                HeaderBuilder::new()
-                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                    .description(Some(
-                        "Present only when more events matched than one export holds: the cap (100000). The body then has the newest 100000, and a CSV's last line says to export again with `before` for the rest.",
-                    ))
-                    .build(),
-            );
-        }
-        match success_schema(e) {
-            Some(schema) => response.content("application/json", json_of(schema)).build(),
-            None => response
+/// Every status the operation may answer: its successes and its refusals.
+fn responses(e: &Endpoint, doc: &Described) -> utoipa::openapi::Responses {
+    let mut r = utoipa::openapi::ResponsesBuilder::new();
+    for (status, response) in &doc.successes {
+        r = r.response(status.to_string(), response.clone());
+    }
+    let errors: BTreeSet<u16> = ALWAYS
+        .iter()
+        .chain(operation_refusals(e))
+        .map(|kind| kind.status())
+        .chain(doc.errors.iter().copied())
+        .collect();
+    for status in errors {
+        r = r.response(
+            status.to_string(),
+            ResponseBuilder::new()
+                .description(error_description(status, e))
                 .content(
                     "application/json",
                     ContentBuilder::new()
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
                         .build(),
                 )
                 .build(),
-        }
-    };
-    let mut r = utoipa::openapi::ResponsesBuilder::new();
-    r = match e.method {
-        Method::DELETE => r.response("204", ResponseBuilder::new().description("Done.").build()),
-        Method::POST | Method::PUT => r
-            .response("200", ok("Replaced (or, for an import, nothing new)."))
-            .response("201", ok("Created.")),
-        _ => r.response("200", ok("OK.")),
-    };
-    r = r
-        .response(
-            "400",
-            error("A parameter or body that cannot be read; the message names it."),
-        )
-        .response("401", error("No session and no valid API token."))
-        .response(
-            "403",
-            error(&format!(
-                "The caller's roles (or token scopes) do not allow `{}`.",
-                e.action
-            )),
         );
-    if e.path.contains('{') {
-        r = r.response("404", error("No such thing."));
     }
-    if matches!(e.method, Method::POST | Method::PUT) {
-        r = r
-            .response("413", error("The body is larger than the endpoint accepts."))
-            .response("415", error("The body's media type is not one the endpoint reads."))
-            .response(
-                "422",
-                error("Invalid input. For descriptors, `problems` lists every one with its line and column; nothing was applied."),
-            );
-    }
-    r.response("429", error("Too many requests for this token; see Retry-After."))
-        .build()
+    r.build()
 }
 
-fn request_body(e: &Endpoint) -> Option<utoipa::openapi::request_body::RequestBody> {
-    let descriptors = || {
+fn request_body(e: &Endpoint, doc: &Described) -> Option<RequestBody> {
+    if let Some(schema) = &doc.json_body {
+        return Some(
+            RequestBodyBuilder::new()
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(schema.clone())).build(),
+                )
+                .required(Some(Required::True))
+                .build(),
+        );
+    }
+    if !doc.text_body {
+        return None;
+    }
+    let (media_types, description) = text_body_of(e).unwrap_or_else(|| {
+        unreachable!(
+            "{} {} reads a text body: name its media types in api::text_body_of",
+            e.method, e.path
+        )
+    });
+    let text = || {
         ContentBuilder::new()
             .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
             .build()
     };
-    match (e.method.clone(), e.path) {
-        (Method::POST, "/api/v1/catalog/import") => Some(
-            RequestBodyBuilder::new()
-                .description(Some("Backstage descriptors (catalog-info.yaml), several documents separated by `---`; at most 8 MiB."))
-                .content("application/yaml", descriptors())
-                .required(Some(Required::True))
-                .build(),
-        ),
-        (Method::PUT, _) => Some(
-            RequestBodyBuilder::new()
-                .description(Some("One descriptor, as YAML or JSON; it must name the entity in the URL."))
-                .content("application/yaml", descriptors())
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
-                        .build(),
-                )
-                .required(Some(Required::True))
-                .build(),
-        ),
-        (Method::POST, _) => Some(
-            RequestBodyBuilder::new()
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
-                        .build(),
-                )
-                .required(Some(Required::True))
-                .build(),
-        ),
-        _ => None,
-    }
+    let body = media_types.iter().fold(RequestBodyBuilder::new(), |body, media| {
+        // JSON descriptors are objects; YAML ones are text.
+        let content = if *media == "application/json" {
+            ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                .build()
+        } else {
+            text()
+        };
+        body.content(*media, content)
+    });
+    Some(
+        body.description(Some(description))
+            .required(Some(Required::True))
+            .build(),
+    )
 }
 
 fn http_method(method: &Method) -> HttpMethod {
@@ -276,10 +209,13 @@ pub fn document() -> &'static OpenApi {
 
 fn build() -> OpenApi {
     let mut paths = PathsBuilder::new();
+    let mut schemas = Vec::new();
     for e in ENDPOINTS {
+        let mut doc = Described::default();
+        (route_of(e).describe)(&mut doc);
         let tag = e.path.split('/').nth(3).unwrap_or("api").to_owned();
-        let mut parameters = path_parameters(e.path);
-        parameters.extend(query_parameters(e));
+        let mut parameters = path_parameters(e.path, &doc);
+        parameters.extend(doc.query.iter().cloned());
         let operation = OperationBuilder::new()
             .operation_id(Some(operation_id(e)))
             .summary(Some(e.summary))
@@ -290,22 +226,18 @@ fn build() -> OpenApi {
             )))
             .tag(tag)
             .parameters(Some(parameters))
-            .request_body(request_body(e))
-            .responses(responses(e))
+            .request_body(request_body(e, &doc))
+            .responses(responses(e, &doc))
             .build();
         paths = paths.path(e.path, PathItem::new(http_method(&e.method), operation));
+        schemas.append(&mut doc.schemas);
     }
+    // Every refusal answers with this one shape.
+    let mut errors = Described::default();
+    errors.schema_of::<ErrorBody>();
+    schemas.append(&mut errors.schemas);
     let components = ComponentsBuilder::new()
-        .schema_from::<Page>()
-        .schema_from::<EntitySummary>()
-        .schema_from::<Facets>()
-        .schema_from::<StoredEntity>()
-        .schema_from::<Relation>()
-        .schema_from::<ImportOutcome>()
-        .schema_from::<SignedHead>()
-        .schema_from::<Problem>()
-        .schema_from::<ErrorBody>()
-        .schema_from::<ErrorDetail>()
+        .schemas_from_iter(schemas)
         .security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
         .security_scheme(
             "session",
@@ -331,10 +263,19 @@ fn build() -> OpenApi {
         .build()
 }
 
+/// The answer of `GET /api/v1/openapi.json`: [`document`] as JSON.
+pub struct Document(&'static OpenApi);
+
+impl IntoResponse for Document {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
 /// `GET /api/v1/openapi.json`.
-pub async fn serve(Op(ctx): Op) -> ApiResult<(StatusCode, Json<&'static OpenApi>)> {
+pub async fn serve(Op(ctx): Op) -> ApiResult<Document> {
     parkway_core::identity::ops::portal(&ctx)?;
-    Ok((StatusCode::OK, Json(document())))
+    Ok(Document(document()))
 }
 
 #[cfg(test)]

@@ -160,6 +160,7 @@ fn roles_without(action: Action) -> Vec<Role> {
 async fn every_api_endpoint_enforces_its_documented_access(pool: PgPool) {
     let app = common::app(pool.clone(), Duration::from_secs(10));
     let nobody = common::session_cookie(&pool, &[]).await;
+    let openapi = serde_json::to_value(parkway_server::openapi::document()).expect("serializes");
     for endpoint in ENDPOINTS {
         let what = format!("{} {}", endpoint.method, endpoint.path);
         let documented = common::person_in_teams(&pool, &[endpoint.role], &["matrix-team"]).await;
@@ -203,6 +204,35 @@ async fn every_api_endpoint_enforces_its_documented_access(pool: PgPool) {
             allowed.status,
             allowed.body
         );
+
+        // What the calls got is what the OpenAPI document says they get.
+        let responses =
+            &openapi["paths"][endpoint.path][endpoint.method.as_str().to_lowercase()]["responses"];
+        for (who, answer) in [
+            ("anonymous", &anonymous),
+            ("without a role", &no_role),
+            ("allowed", &allowed),
+        ] {
+            let documented = &responses[answer.status.as_str()];
+            assert!(
+                documented.is_object(),
+                "{what} {who}: {} is not documented",
+                answer.status
+            );
+            let media = answer
+                .header("content-type")
+                .split(';')
+                .next()
+                .unwrap_or_default();
+            match documented["content"].as_object() {
+                Some(content) => assert!(
+                    content.contains_key(media),
+                    "{what} {who}: {media} is not documented for {}",
+                    answer.status
+                ),
+                None => assert!(answer.body.is_empty(), "{what} {who}: undocumented body"),
+            }
+        }
     }
 }
 

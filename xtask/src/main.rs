@@ -1,7 +1,9 @@
 //! `cargo xtask …`: the commands the README gives.
 //!
 //! - `run`    — install missing tools, start Postgres, build, serve on 127.0.0.1:3000
-//! - `test`   — fmt, clippy, every Rust test against Postgres, then the browser suite
+//! - `test`   — fmt, clippy, every Rust test against Postgres, then schemathesis
+//!   against the REST API and the browser suite
+//! - `schemathesis` — the REST API against its OpenAPI document, alone
 //! - `tools` — install the build and browser-test tools that are missing
 //! - `checks` — the architecture checks `test` starts with
 //! - `db-url` — print (starting if needed) the private Postgres cluster's URL
@@ -18,6 +20,7 @@ mod checks;
 mod cmd;
 mod e2e;
 mod postgres;
+mod schemathesis;
 mod tools;
 
 use std::process::ExitCode;
@@ -28,7 +31,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   run          install what is missing, start Postgres, build and serve Parkway on http://127.0.0.1:3000
-  test         cargo fmt --check, clippy, all Rust tests against Postgres, then the browser tests
+  test         cargo fmt --check, clippy, all Rust tests against Postgres, then schemathesis and the browser tests
+  schemathesis build the server and check the REST API against its OpenAPI document (no 5xx, answers match)
   tools        install the build and browser-test tools that are missing
   checks       the architecture checks test runs first (doors call operations, one table, named constraints)
   db-url       print the private Postgres cluster's URL (starting it if needed)
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     let outcome = match args.as_slice() {
         ["run", rest @ ..] => run(rest),
         ["test", rest @ ..] => test(rest),
+        ["schemathesis"] => schemathesis_alone(),
         ["tools"] => tools::ensure_build_tools()
             .and_then(|()| tools::ensure_leptosfmt())
             .and_then(|()| tools::ensure_chromium()),
@@ -187,15 +192,52 @@ fn test(args: &[&str]) -> Result<()> {
     let mut tests = cmd::cargo_command(&["test", "--workspace", "--features", DEMO_FEATURE]);
     tests.env("DATABASE_URL", &url);
     cmd::status(&mut tests)?;
-    if !skip_e2e {
-        tools::ensure_build_tools()?;
-        tools::ensure_chromium()?;
-        cmd::step("building Parkway for the browser tests");
-        tools::leptos_build(false)?;
-        e2e::run(&url, &tools::server_binary(false)?)?;
+    real_cluster_test()?;
+    if skip_e2e {
+        cmd::step(
+            "NOT RUN (--no-e2e): schemathesis against the REST API and the browser tests; \
+             run `cargo xtask test` without --no-e2e (or `cargo xtask schemathesis`) for them",
+        );
+        return Ok(());
     }
+    tools::ensure_build_tools()?;
+    tools::ensure_chromium()?;
+    cmd::step("building Parkway for schemathesis and the browser tests");
+    tools::leptos_build(false)?;
+    let server = tools::server_binary(false)?;
+    schemathesis::run(&url, &server)?;
+    e2e::run(&url, &server)?;
     cmd::step("all checks passed");
     Ok(())
+}
+
+/// `against_a_real_cluster` is ignored unless a cluster is named; with one, run it.
+fn real_cluster_test() -> Result<()> {
+    if std::env::var_os("PARKWAY_TEST_KUBECONFIG").is_none() {
+        cmd::step("NOT RUN: against_a_real_cluster (ignored above; set PARKWAY_TEST_KUBECONFIG to run it)");
+        return Ok(());
+    }
+    cmd::step("the cluster scenarios against the real cluster in PARKWAY_TEST_KUBECONFIG");
+    cmd::cargo(&[
+        "test",
+        "--package",
+        "parkway-core",
+        "--test",
+        "cluster_demo",
+        "--",
+        "--ignored",
+        "--exact",
+        "against_a_real_cluster",
+    ])
+}
+
+/// `cargo xtask schemathesis`: build the server (as `test` does) and run schemathesis.
+fn schemathesis_alone() -> Result<()> {
+    tools::ensure_build_tools()?;
+    let url = postgres::database_url()?;
+    cmd::step("building Parkway");
+    tools::leptos_build(false)?;
+    schemathesis::run(&url, &tools::server_binary(false)?)
 }
 
 /// Compiles every query against a scratch database migrated with `psql`, writing the

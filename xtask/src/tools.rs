@@ -313,3 +313,63 @@ pub fn server_binary(release: bool) -> Result<PathBuf> {
         )))
     }
 }
+
+/// schemathesis, from PyPI, for `cargo xtask schemathesis` (and `test`).
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Its Hypothesis, pinned below the releases (6.13x+) whose strategy `repr` parses
+/// source with `ast.parse`, which fails on CPython 3.11.7 with "AST constructor
+/// recursion depth mismatch" mid-run (a Runtime Error on `POST /catalog/import`).
+const HYPOTHESIS_VERSION: &str = "6.131.0";
+
+/// The `st` binary of a virtualenv under `~/.cache/parkway` holding the pinned
+/// schemathesis; created (with `python3 -m venv` and pip, PyPI only) when missing.
+pub fn ensure_schemathesis() -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").ok_or_else(|| Error::Missing("HOME is not set".into()))?;
+    let venv = PathBuf::from(home).join(".cache/parkway").join(format!(
+        "schemathesis-{SCHEMATHESIS_VERSION}-hypothesis-{HYPOTHESIS_VERSION}"
+    ));
+    let st = venv.join("bin/st");
+    let current = cmd::output(Command::new(&st).arg("--version")).unwrap_or_default();
+    if current
+        .split_whitespace()
+        .any(|word| word == SCHEMATHESIS_VERSION)
+    {
+        return Ok(st);
+    }
+    if cmd::available("python3", "--version").is_none() {
+        return Err(Error::Missing(
+            "python3 is missing (schemathesis comes from PyPI): apt-get install -y python3 python3-venv"
+                .into(),
+        ));
+    }
+    cmd::step(&format!(
+        "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {} (once)",
+        venv.display()
+    ));
+    let _ = fs::remove_dir_all(&venv);
+    let mut create = Command::new("python3");
+    create.args(["-m", "venv"]).arg(&venv);
+    if cmd::status(&mut create).is_err() {
+        // Debian ships venv's pip bootstrap separately.
+        if !cmd::is_root() {
+            return Err(Error::Missing(
+                "python3 cannot create a virtualenv: sudo apt-get install -y python3-venv".into(),
+            ));
+        }
+        cmd::status(Command::new("apt-get").arg("update").arg("-q"))?;
+        cmd::status(
+            Command::new("apt-get")
+                .args(["install", "-y", "-q", "python3-venv"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+        let _ = fs::remove_dir_all(&venv);
+        cmd::status(&mut create)?;
+    }
+    cmd::status(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
+            .arg(format!("hypothesis=={HYPOTHESIS_VERSION}")),
+    )?;
+    Ok(st)
+}

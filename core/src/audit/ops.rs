@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// Newest first; `next_before` continues with older events.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EventsPage {
     pub events: Vec<ExportRow>,
     /// Pass as `before` for the next (older) page; absent on the last page.
@@ -56,7 +56,8 @@ pub async fn list(ctx: &Ctx, filter: &AuditFilter, before: Option<i64>, limit: i
 }
 
 /// What an export is written as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Format {
     Csv,
     Json,

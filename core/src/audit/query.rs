@@ -131,13 +131,14 @@ pub async fn list(
 }
 
 /// One row of an export: hashes in hex so spreadsheets and people can read them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportRow {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
     pub target: String,
+    #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     pub request_id: Option<String>,
     pub prev_hash: String,

@@ -18,18 +18,27 @@ use list::listed_page;
 use search::{ranked_page, text_hits};
 
 /// Filters, as query parameters and page URLs carry them. Empty strings mean "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The REST facets endpoint reads it as is, so it documents its own parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default, deny_unknown_fields)]
 pub struct EntityFilter {
+    /// Entity kind: component, api, resource, system, domain, group, user.
     pub kind: Option<String>,
+    /// Owner entity reference, e.g. `group:default/checkout`.
     pub owner: Option<String>,
+    /// Business-unit group reference, e.g. `group:default/payments`.
     pub business_unit: Option<String>,
+    /// production, experimental, deprecated, …
     pub lifecycle: Option<String>,
+    /// tier-1, tier-2, …
     pub tier: Option<String>,
+    /// One tag.
     pub tag: Option<String>,
     /// Words to search for in name, title, description and tags.
     pub q: Option<String>,
     /// The order of the listing (facet counts ignore it).
+    #[param(inline)]
     pub sort: Option<Sort>,
 }
 
@@ -154,12 +163,34 @@ async fn page_of(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Facets {
     pub total: i64,
+    #[schema(schema_with = value_counts)]
     pub kind: Vec<(String, i64)>,
+    #[schema(schema_with = value_counts)]
     pub owner: Vec<(String, i64)>,
+    #[schema(schema_with = value_counts)]
     pub business_unit: Vec<(String, i64)>,
+    #[schema(schema_with = value_counts)]
     pub lifecycle: Vec<(String, i64)>,
+    #[schema(schema_with = value_counts)]
     pub tier: Vec<(String, i64)>,
+    #[schema(schema_with = value_counts)]
     pub tag: Vec<(String, i64)>,
+}
+
+/// `[[value, count], …]`. utoipa writes a tuple as OpenAPI 3.0 did (`items` as a
+/// list), which a 3.1 document may not; each pair is described as two items, each a
+/// string or an integer (`prefixItems` would be exact, but schemathesis 4 rewrites it
+/// into the same invalid list).
+fn value_counts() -> utoipa::openapi::Array {
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type, schema::SchemaType};
+    let value_or_count =
+        ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Integer]));
+    let pair = ArrayBuilder::new()
+        .description(Some("[value, count]"))
+        .items(value_or_count)
+        .min_items(Some(2))
+        .max_items(Some(2));
+    ArrayBuilder::new().items(pair).build()
 }
 
 impl Facets {

@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use super::projection::{CachedDaemonSet, CachedDeployment, CachedPod, CachedStatefulSet, PodSpec};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub enum WorkloadKind {
     Deployment,
     StatefulSet,
@@ -63,7 +65,7 @@ impl Health {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PodSummary {
     pub name: String,
     pub phase: String,
@@ -74,7 +76,7 @@ pub struct PodSummary {
     pub node: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WarningEvent {
     pub object: String,
     pub reason: String,
@@ -84,7 +86,7 @@ pub struct WarningEvent {
 }
 
 /// One policy engine's verdict on a workload.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolicyFinding {
     /// `kyverno` or `gatekeeper`.
     pub source: String,
@@ -100,7 +102,7 @@ pub struct PolicyFinding {
 /// At most this many warnings are kept per workload, newest first.
 pub const MAX_WARNINGS: usize = 5;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkloadSummary {
     pub namespace: String,
     pub kind: WorkloadKind,

@@ -14,7 +14,7 @@ use super::{
 };
 
 /// One cluster as `GET /api/v1/clusters` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ClusterView {
     pub name: String,
     pub environment: String,
@@ -65,7 +65,7 @@ pub async fn list(pool: &PgPool, clusters: &Clusters) -> Result<Vec<ClusterView>
 }
 
 /// Where a workload list came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// This replica's watch caches, current to within seconds.
@@ -74,7 +74,7 @@ pub enum Source {
     Snapshot,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WorkloadsView {
     pub cluster: String,
     pub environment: String,

@@ -14,7 +14,7 @@ use super::{
 use crate::Ctx;
 
 /// The caller, as `GET /api/v1/me` describes them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub name: String,
     pub handle: String,
@@ -50,7 +50,7 @@ pub async fn list_tokens(ctx: &Ctx, all: bool) -> Result<Vec<TokenInfo>> {
 
 /// A token as a caller asks for it, before any of it is checked. Blank texts count
 /// as absent, as empty form fields arrive.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     pub name: String,

@@ -11,7 +11,7 @@ use crate::audit::{self, NewAuditEvent};
 
 const MAX_GROUP_LEN: usize = 256;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoleMapping {
     pub id: i64,
     pub group: String,

@@ -140,7 +140,7 @@ fn short_lifetime(lifetime: Duration) -> String {
 }
 
 /// A token as listings show it; the secret itself is never stored or shown again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: Uuid,
     pub name: String,

@@ -134,7 +134,7 @@ pub async fn teams_of<'e>(executor: impl sqlx::PgExecutor<'e>, user_id: Uuid) ->
 }
 
 /// Someone Parkway knows, as the people admin page and `GET /api/v1/users` list them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserInfo {
     pub id: Uuid,
     pub kind: PrincipalKind,
@@ -203,7 +203,7 @@ pub async fn people_with_handle(pool: &PgPool, handle: &str) -> Result<Vec<Uuid>
 }
 
 /// What deactivating a person ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Deactivation {
     pub user: UserInfo,
     pub sessions_ended: u64,

@@ -1,11 +1,6 @@
 use std::sync::Arc;
 
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderName, HeaderValue, header},
-    response::{IntoResponse, Response},
-};
+use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
 use parkway_core::{
     audit::{
@@ -16,21 +11,31 @@ use parkway_core::{
 };
 use serde::Deserialize;
 
-use super::Op;
+use super::{Op, answer::AuditExport};
 use crate::error::{ApiQuery, ApiResult};
 
-#[derive(Debug, Deserialize)]
+/// The audit filters and paging (`format` is for exports).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
+    /// Who acted, e.g. `user:alice` or `service:ci`.
     actor: Option<String>,
+    /// What they did, e.g. `catalog.edit` or `token.create`.
     action: Option<String>,
+    /// What it was done to, e.g. an entity reference.
     target: Option<String>,
+    /// Events at or after this time (RFC 3339).
     from: Option<DateTime<Utc>>,
+    /// Events before this time (RFC 3339).
     to: Option<DateTime<Utc>>,
     /// Continue below this event id (the previous page's `next_before`).
     before: Option<i64>,
+    /// Page size, 1 to 200 (default: the page's size); listing only.
     limit: Option<i64>,
-    /// Export only: `csv` or `json`.
+    /// Export only: `csv` (the default) or `json`.
+    /// Read by `Format::from_str`, which names the parameter when it is neither.
+    #[param(value_type = Option<Format>, inline)]
     format: Option<String>,
 }
 
@@ -54,29 +59,12 @@ pub async fn events(Op(ctx): Op, ApiQuery(query): ApiQuery<EventsQuery>) -> ApiR
 }
 
 /// `GET /api/v1/audit/export?format=csv|json`
-pub async fn export(Op(ctx): Op, ApiQuery(query): ApiQuery<EventsQuery>) -> ApiResult<Response> {
+pub async fn export(Op(ctx): Op, ApiQuery(query): ApiQuery<EventsQuery>) -> ApiResult<AuditExport> {
     let format: Format = query.format.as_deref().unwrap_or("csv").parse()?;
-    let export = ops::export(&ctx, &query.filter(), query.before, format).await?;
-    let disposition = format!("attachment; filename=\"{}\"", export.filename);
-    let mut response = export.body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(export.content_type),
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(cap) = export.truncated_at {
-        headers.insert(EXPORT_TRUNCATED, HeaderValue::from(cap));
-    }
-    Ok(response)
+    Ok(AuditExport(
+        ops::export(&ctx, &query.filter(), query.before, format).await?,
+    ))
 }
-
-/// Set on an export that stopped at the cap (its value, 100000) because more events
-/// matched; the CSV's last line says so too. Absent when the export is complete.
-pub const EXPORT_TRUNCATED: HeaderName = HeaderName::from_static("parkway-export-truncated");
 
 /// `GET /api/v1/audit/head`: the newest event's id and hash, signed.
 pub async fn head(Op(ctx): Op, State(key): State<Arc<AuditKey>>) -> ApiResult<Json<SignedHead>> {

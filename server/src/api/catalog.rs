@@ -1,28 +1,31 @@
-use axum::{
-    Json,
-    body::Bytes,
-    extract::rejection::BytesRejection,
-    http::{HeaderMap, StatusCode},
-};
+use axum::{Json, body::Bytes, extract::rejection::BytesRejection, http::HeaderMap};
 use parkway_core::catalog::{
     ops::{self, ImportOutcome, PutResult, StoredEntity},
     query::{EntityFilter, Facets, Page},
 };
 use serde::Deserialize;
 
-use super::{EntityPath, Op, text_body};
+use super::{
+    EntityPath, Op,
+    answer::{NoContent, Saved},
+    text_body,
+};
 use crate::error::{ApiQuery, ApiResult};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// Where the descriptors live (a repository path, a file name); re-importing the
     /// same source updates its entities and orphans the ones it no longer has.
+    /// Required: a missing or blank one is refused (422).
     #[serde(default)]
+    #[param(required = true)]
     source: String,
 }
 
-const YAML: [&str; 4] = [
+/// Media types an import reads.
+pub const YAML: [&str; 4] = [
     "application/yaml",
     "application/x-yaml",
     "text/yaml",
@@ -30,7 +33,7 @@ const YAML: [&str; 4] = [
 ];
 
 /// Media types a single descriptor may come as (JSON is read as the YAML it is).
-const YAML_OR_JSON: [&str; 5] = [
+pub const YAML_OR_JSON: [&str; 5] = [
     "application/yaml",
     "application/x-yaml",
     "text/yaml",
@@ -44,15 +47,13 @@ pub async fn import(
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
+) -> ApiResult<Saved<ImportOutcome>> {
     let text = text_body(&headers, body, &YAML, "descriptors as application/yaml")?;
     let outcome = ops::import(&ctx, &params.source, &text).await?;
-    let status = if outcome.created.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, Json(outcome)))
+    Ok(Saved {
+        created: !outcome.created.is_empty(),
+        body: outcome,
+    })
 }
 
 /// `PUT /api/v1/catalog/entities/{kind}/{namespace}/{name}` with one descriptor:
@@ -62,7 +63,7 @@ pub async fn put(
     headers: HeaderMap,
     EntityPath(entity): EntityPath,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<StoredEntity>)> {
+) -> ApiResult<Saved<StoredEntity>> {
     let text = text_body(
         &headers,
         body,
@@ -70,17 +71,16 @@ pub async fn put(
         "one descriptor as application/yaml or application/json",
     )?;
     let (result, stored) = ops::put(&ctx, &entity, &text).await?;
-    let status = match result {
-        PutResult::Created => StatusCode::CREATED,
-        PutResult::Replaced => StatusCode::OK,
-    };
-    Ok((status, Json(stored)))
+    Ok(Saved {
+        created: result == PutResult::Created,
+        body: stored,
+    })
 }
 
 /// `DELETE /api/v1/catalog/entities/{kind}/{namespace}/{name}`
-pub async fn remove(Op(ctx): Op, EntityPath(entity): EntityPath) -> ApiResult<StatusCode> {
+pub async fn remove(Op(ctx): Op, EntityPath(entity): EntityPath) -> ApiResult<NoContent> {
     ops::remove(&ctx, &entity).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 /// `GET /api/v1/catalog/entities/{kind}/{namespace}/{name}`
@@ -90,19 +90,31 @@ pub async fn show(Op(ctx): Op, EntityPath(entity): EntityPath) -> ApiResult<Json
 
 /// The filters plus paging. Spelled out rather than flattened, so that an unknown
 /// parameter (a typo such as `lifecyle`) is refused instead of silently ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
+    /// Entity kind: component, api, resource, system, domain, group, user.
     kind: Option<String>,
+    /// Owner entity reference, e.g. `group:default/checkout`.
     owner: Option<String>,
+    /// Business-unit group reference, e.g. `group:default/payments`.
     business_unit: Option<String>,
+    /// production, experimental, deprecated, …
     lifecycle: Option<String>,
+    /// tier-1, tier-2, …
     tier: Option<String>,
+    /// One tag.
     tag: Option<String>,
+    /// Words in name, title, description or tags; forgives typos.
     q: Option<String>,
-    /// `name`, `updated` or `relevance`; parsed here so a wrong value gets the list.
+    /// `name`, `updated` (most recently changed first) or `relevance` (the default
+    /// when `q` has words; otherwise `name`). Parsed here so a wrong value gets the list.
+    #[param(value_type = Option<parkway_core::types::Sort>, inline)]
     sort: Option<String>,
+    /// `next_cursor` of the previous page, in the same order.
     cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50); other values are brought into that range.
     limit: Option<i64>,
 }
 

@@ -1,16 +1,18 @@
-use axum::{Json, http::StatusCode};
+use axum::Json;
 use parkway_core::identity::{
     ops::{self, TokenRequest},
     tokens::TokenInfo,
 };
 use serde::{Deserialize, Serialize};
 
-use super::Op;
+use super::{Op, answer::Created};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Everyone's tokens instead of one's own (platform admins only).
     #[serde(default)]
     all: bool,
 }
@@ -20,8 +22,9 @@ pub async fn list(Op(ctx): Op, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResul
     Ok(Json(ops::list_tokens(&ctx, query.all).await?))
 }
 
-#[derive(Debug, Serialize)]
-pub struct Created {
+/// A new token: its secret, once, and what listings show of it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedToken {
     /// The secret, shown only in this answer.
     token: String,
     #[serde(flatten)]
@@ -29,18 +32,12 @@ pub struct Created {
 }
 
 /// `POST /api/v1/tokens` with `{"name", "expires"?, "scopes"?, "service_account"?, "role"?}`
-pub async fn create(
-    Op(ctx): Op,
-    ApiJson(body): ApiJson<TokenRequest>,
-) -> ApiResult<(StatusCode, Json<Created>)> {
+pub async fn create(Op(ctx): Op, ApiJson(body): ApiJson<TokenRequest>) -> ApiResult<Created<CreatedToken>> {
     let created = ops::create_token(&ctx, body).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Created {
-            token: created.secret,
-            info: created.info,
-        }),
-    ))
+    Ok(Created(CreatedToken {
+        token: created.secret,
+        info: created.info,
+    }))
 }
 
 /// `DELETE /api/v1/tokens/{id}`
