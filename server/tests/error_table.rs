@@ -304,7 +304,7 @@ where
 #[tokio::test]
 async fn every_error_answers_alike_through_both_doors() {
     walk(denials, denied_variant, 4).await;
-    walk(identity_errors, identity_variant, 6).await;
+    walk(identity_errors, identity_variant, 7).await;
     walk(audit_errors, audit_variant, 6).await;
     walk(cluster_errors, cluster_variant, 11).await;
     walk(catalog_errors, catalog_variant, 10).await;

@@ -19,6 +19,7 @@ const E2E_DATABASE: &str = "parkway_e2e";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn run(admin_url: &str, server: &Path) -> Result<()> {
+    let binary = server;
     let root = cmd::root();
     let artifacts = root.join("end2end/artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| Error::io("creating end2end/artifacts", e))?;
@@ -82,7 +83,7 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .args(&tests)
         .current_dir(&root)
         .env("PARKWAY_BASE_URL", &base)
-        .env("PARKWAY_SERVER_BIN", server)
+        .env("PARKWAY_SERVER_BIN", binary)
         .env("PARKWAY_OIDC_ISSUER", &issuer)
         .env("PARKWAY_CHROMIUM", chromium)
         .env("PARKWAY_ARTIFACTS", &artifacts);

@@ -37,23 +37,24 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
     let artifacts = root.join("end2end/artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| Error::io("creating end2end/artifacts", e))?;
     let url = postgres::recreate_database(admin_url, DATABASE)?;
-    crate::import_demo_catalog(server, &url)?;
+    let roles = postgres::RoleUrls::set_up(&url);
+    crate::import_demo_catalog(server, &roles)?;
     cmd::step("minting a platform-admin API token for schemathesis");
+    let mut mint = Command::new(server);
+    roles.apply(&mut mint);
     let token = cmd::output(
-        Command::new(server)
-            .args([
-                "token",
-                "create",
-                "--name",
-                "schemathesis",
-                "--role",
-                "platform-admin",
-                "--expires",
-                "1d",
-            ])
-            .env("DATABASE_URL", &url)
-            .env("PARKWAY_LOG", "warn")
-            .current_dir(&root),
+        mint.args([
+            "token",
+            "create",
+            "--name",
+            "schemathesis",
+            "--role",
+            "platform-admin",
+            "--expires",
+            "1d",
+        ])
+        .env("PARKWAY_LOG", "warn")
+        .current_dir(&root),
     )?
     .trim()
     .to_owned();
@@ -68,8 +69,9 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .try_clone()
         .map_err(|e| Error::io("creating the server log", e))?;
     cmd::step(&format!("starting {} on 127.0.0.1:{port}", server.display()));
-    let child = Command::new(server)
-        .env("DATABASE_URL", &url)
+    let mut command = Command::new(server);
+    roles.apply(&mut command);
+    let child = command
         .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
         .env("PARKWAY_SITE_ROOT", root.join("target/site"))
         .env("PARKWAY_LOG_FORMAT", "json")
