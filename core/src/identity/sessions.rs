@@ -111,7 +111,6 @@ pub async fn load(
             row.groups,
             &row.roles,
             None,
-            None,
         ),
         csrf_token: row.csrf_token,
     }))
@@ -193,7 +192,6 @@ pub(crate) fn principal_from_row(
     groups: Vec<String>,
     roles: &[String],
     scopes: Option<BTreeSet<super::Action>>,
-    token: Option<super::policy::TokenGrant>,
 ) -> Principal {
     Principal {
         user_id,
@@ -210,6 +208,6 @@ pub(crate) fn principal_from_row(
             .collect(),
         scopes,
         groups,
-        token,
+        token: None,
     }
 }

@@ -396,20 +396,21 @@ pub async fn authenticate(pool: &PgPool, secret: &str, max_idle_days: u32) -> Re
     };
     let scopes: BTreeSet<Action> = row.scopes.iter().filter_map(|s| s.parse().ok()).collect();
     let scopes = (!scopes.is_empty()).then_some(scopes);
+    let mut principal = principal_from_row(
+        row.id,
+        &row.kind,
+        row.handle,
+        row.display_name,
+        row.groups,
+        &roles,
+        scopes,
+    );
+    principal.token = Some(TokenGrant {
+        id: row.token_id,
+        expires_at: row.expires_at,
+    });
     Ok(TokenCheck::Valid {
-        principal: principal_from_row(
-            row.id,
-            &row.kind,
-            row.handle,
-            row.display_name,
-            row.groups,
-            &roles,
-            scopes,
-            Some(TokenGrant {
-                id: row.token_id,
-                expires_at: row.expires_at,
-            }),
-        ),
+        principal,
         token_id: row.token_id,
     })
 }

@@ -111,7 +111,7 @@ async fn resolve(
             )),
         };
         auth.failed_credentials.failed(&client).map_err(refused)?;
-        return Err(ApiError::BadCredentials(reason.into()));
+        return Err(ApiError::BadCredentials(reason));
     }
     let mut csrf_token = None;
     let session_id = cookies::read(request.headers(), cookies::SESSION, auth.secure_cookies)
