@@ -38,7 +38,7 @@ commands:
   db-url       print the private Postgres cluster's URL (starting it if needed)
   prepare      refresh the .sqlx/ query cache from a live, migrated database
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
-  bench auth   release server + wrk: req/s and latency with no auth, a token, a session
+  bench auth   release server + wrk (c16, c64): req/s and latency with no auth, a token, a session, users, audit head
   bench cluster  cache memory and sync time at 300 and 20,000 workloads; snapshot rows per sync
   bench catalog  50,000 entities: import time, page p50/p99 and req/s, server memory
 ";
