@@ -33,9 +33,10 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let mut stale_session = false;
     let mut response = match resolve(&state, &mut request, &mut stale_session).await {
         Ok(None) => {
-            let authenticated = request.extensions().get::<Principal>().is_some();
+            let personal = request.extensions().get::<Principal>().is_some()
+                && !is_static_asset(request.uri().path());
             let mut response = next.run(request).await;
-            if authenticated {
+            if personal {
                 // What one person sees must not be served to another from a cache.
                 response
                     .headers_mut()
@@ -168,6 +169,12 @@ async fn resolve(
     Ok(None)
 }
 
+/// The compiled site's files (WebAssembly, CSS, icons): the same for everyone, so
+/// caches may keep them even when the browser sent its session cookie along.
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.rsplit('/').next().unwrap_or_default().contains('.')
+}
+
 /// Pages need a signed-in person; sign-in itself, the APIs (which answer 401),
 /// operational endpoints and static files do not.
 fn is_page(path: &str) -> bool {
@@ -241,6 +248,16 @@ fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpA
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_assets_are_not_personal() {
+        for asset in ["/pkg/parkway.wasm", "/pkg/parkway.css", "/favicon.svg"] {
+            assert!(is_static_asset(asset), "{asset}");
+        }
+        for personal in ["/", "/catalog", "/api/v1/me", "/fn/list_tokens"] {
+            assert!(!is_static_asset(personal), "{personal}");
+        }
+    }
 
     #[test]
     fn forwarded_for_is_believed_only_through_trusted_proxies() {
