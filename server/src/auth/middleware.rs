@@ -33,8 +33,8 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let mut stale_session = false;
     let mut response = match resolve(&state, &mut request, &mut stale_session).await {
         Ok(None) => {
-            let personal = request.extensions().get::<Principal>().is_some()
-                && !is_static_asset(request.uri().path());
+            let personal =
+                request.extensions().get::<Principal>().is_some() && !is_static_asset(request.uri().path());
             let mut response = next.run(request).await;
             if personal {
                 // What one person sees must not be served to another from a cache.
