@@ -40,12 +40,16 @@ describe('off-boarding', () => {
     await leaverPage.reload();
     assert.match(leaverPage.url(), /\/sign-in\?next=%2Fcatalog$/, 'sent to sign in');
     // And the provider vouching for leo again does not let them back.
+    // The provider may still remember leo and send them straight back.
+    const callback = (url) => url.href.startsWith(`${BASE_URL}/auth/callback`);
     await leaverPage.getByRole('link', { name: 'Sign in with your company account' }).click();
-    await leaverPage.waitForURL(`${ISSUER}/**`);
-    await leaverPage.locator('input[name="login"]').fill('leo');
-    await leaverPage.locator('input[name="password"]').fill('any password');
-    await leaverPage.locator('button[type="submit"]').click();
-    await leaverPage.waitForURL(`${BASE_URL}/auth/callback**`);
+    await leaverPage.waitForURL((url) => callback(url) || url.href.startsWith(ISSUER));
+    if (leaverPage.url().startsWith(ISSUER)) {
+      await leaverPage.locator('input[name="login"]').fill('leo');
+      await leaverPage.locator('input[name="password"]').fill('any password');
+      await leaverPage.locator('button[type="submit"]').click();
+      await leaverPage.waitForURL(callback);
+    }
     assert.match(await leaverPage.locator('#reason').innerText(), /this account has been deactivated/);
     assert.equal((await leaver.cookies()).some((c) => c.name === 'parkway_session'), false);
     await leaver.close();
