@@ -28,11 +28,20 @@ describe('off-boarding', () => {
     await page.goto('/admin/roles');
     await hydrated(page);
     const row = page.getByRole('row', { name: /leo@example\.com/ });
-    assert.match(await row.innerText(), /1 sessions/);
-    await row.getByText('Deactivate…').click();
+    assert.match(await row.innerText(), /1 session,/);
+    // Nobody is offered to deactivate themselves.
+    const me = page.getByRole('row', { name: /ada@example\.com/ });
+    assert.match(await me.innerText(), /you/);
+    assert.equal(await me.getByRole('link', { name: /Deactivate/ }).count(), 0);
+    // It asks first, for that one row only.
+    await row.getByRole('link', { name: 'Deactivate leo@example.com…' }).click();
+    await page.waitForURL(/\/admin\/roles\?confirm=/);
+    assert.equal(await page.getByRole('button', { name: /^Deactivate / }).count(), 1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'people-confirm.png'), fullPage: true });
     await row.getByRole('button', { name: 'Deactivate leo@example.com' }).click();
-    await page.getByText(/Deactivated leo@example\.com: 1 sessions ended/).waitFor();
+    await page.getByText(/Deactivated leo@example\.com: 1 session ended, 0 API tokens revoked/).waitFor();
     await page.getByRole('row', { name: /leo@example\.com/ }).getByText(/Deactivated .* by user:ada@example\.com/).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Deactivate / }).count(), 0, 'no confirm button is left open');
     await page.screenshot({ path: path.join(ARTIFACTS, 'people-deactivated.png'), fullPage: true });
     assert.deepEqual(problems, []);
 

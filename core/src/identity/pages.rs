@@ -76,6 +76,7 @@ impl From<UserInfo> for PersonRow {
             }),
             live_sessions: user.live_sessions,
             live_tokens: user.live_tokens,
+            you: false,
         }
     }
 }

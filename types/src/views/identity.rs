@@ -59,6 +59,8 @@ pub struct PersonRow {
     pub deactivated: Option<String>,
     pub live_sessions: i64,
     pub live_tokens: i64,
+    /// The person looking at the list (who cannot deactivate themselves).
+    pub you: bool,
 }
 
 /// What deactivating someone ended, for the confirmation line.

@@ -2,12 +2,15 @@
 //! which provider groups map to which roles.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use parkway_types::Role;
 
 use crate::components::form::{FieldError, FormError, cleared, success_count};
 use crate::components::page::PageHeader;
-use crate::components::style::{CARD, CARD_TITLE, CHIP, DANGER, INPUT, LABEL, PRIMARY, TD};
+use crate::components::style::{
+    CARD, CARD_TITLE, CHIP, DANGER, DANGER_SOLID, INPUT, LABEL, PRIMARY, SECONDARY, TD,
+};
 use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
 use crate::serverfns::identity::{
@@ -139,6 +142,10 @@ pub fn RoleMappingsPage() -> impl IntoView {
 #[component]
 fn PeopleSection() -> impl IntoView {
     let deactivate = ServerAction::<DeactivatePerson>::new();
+    // Deactivating asks first: `?confirm=<id>` shows that one row's confirm button (a
+    // link, so it works without JavaScript, and nothing stays open on another row).
+    let query = use_query_map();
+    let confirming = move || query.read().get("confirm");
     let people = Resource::new(move || deactivate.version().get(), |_| list_people());
     let failed = Signal::derive(move || {
         deactivate
@@ -150,8 +157,10 @@ fn PeopleSection() -> impl IntoView {
     let done = move || {
         deactivate.value().get().and_then(Result::ok).map(|d| {
             format!(
-                "Deactivated {}: {} sessions ended, {} API tokens revoked.",
-                d.handle, d.sessions_ended, d.tokens_revoked
+                "Deactivated {}: {} ended, {} revoked.",
+                d.handle,
+                count(i64::try_from(d.sessions_ended).unwrap_or(i64::MAX), "session"),
+                count(i64::try_from(d.tokens_revoked).unwrap_or(i64::MAX), "API token"),
             )
         })
     };
@@ -172,6 +181,7 @@ fn PeopleSection() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     let rows = people.await?;
+                    let confirming = confirming();
                     Ok::<
                         _,
                         AppError,
@@ -188,7 +198,10 @@ fn PeopleSection() -> impl IntoView {
                                     Column::hidden("Actions"),
                                 ]
                                 rows=rows
-                                row=move |row: PersonRow| person_row(row, deactivate)
+                                row=move |row: PersonRow| {
+                                    let asked = confirming.as_deref() == Some(row.id.as_str());
+                                    person_row(row, deactivate, asked)
+                                }
                                 empty="Nobody has signed in yet."
                             />
                         },
@@ -199,7 +212,7 @@ fn PeopleSection() -> impl IntoView {
     }
 }
 
-fn person_row(row: PersonRow, deactivate: ServerAction<DeactivatePerson>) -> impl IntoView {
+fn person_row(row: PersonRow, deactivate: ServerAction<DeactivatePerson>, confirming: bool) -> impl IntoView {
     let roles = if row.roles.is_empty() {
         "none".to_owned()
     } else {
@@ -211,19 +224,56 @@ fn person_row(row: PersonRow, deactivate: ServerAction<DeactivatePerson>) -> imp
     };
     let access = match &row.deactivated {
         Some(when) => format!("Deactivated {when}"),
-        None => format!("{} sessions, {} tokens", row.live_sessions, row.live_tokens),
+        None => format!(
+            "{}, {}",
+            count(row.live_sessions, "session"),
+            count(row.live_tokens, "token")
+        ),
     };
-    let can_deactivate = !row.service_account && row.deactivated.is_none();
-    let label = format!("Deactivate {}", row.handle);
+    let can_deactivate = !row.service_account && !row.you && row.deactivated.is_none();
+    let confirm_label = format!("Deactivate {}", row.handle);
+    let id = row.id.clone();
+    let control = match (can_deactivate, confirming) {
+        (false, _) => None,
+        (true, false) => Some(
+            view! {
+                <a
+                    href=format!("/admin/roles?confirm={}", row.id)
+                    class=DANGER
+                    aria-label=format!("Deactivate {}…", row.handle)
+                >
+                    "Deactivate…"
+                </a>
+            }
+            .into_any(),
+        ),
+        (true, true) => Some(
+            view! {
+                <ActionForm action=deactivate attr:class="flex flex-wrap items-center gap-2">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class=DANGER_SOLID>
+                        {confirm_label}
+                    </button>
+                    <a href="/admin/roles" class=SECONDARY>
+                        "Cancel"
+                    </a>
+                </ActionForm>
+            }
+            .into_any(),
+        ),
+    };
     view! {
         <tr class=if row.deactivated.is_some() { "opacity-60" } else { "" }>
             <td class=TD>
                 <span class="font-medium text-slate-900 dark:text-white">{row.name.clone()}</span>
+                {row.you.then(|| view! { <span class=format!("{CHIP} ml-2")>"you"</span> })}
                 <span class="block font-mono text-xs">{row.handle.clone()}</span>
             </td>
             <td class=TD>{row.signs_in_with.clone()}</td>
             <td class=TD>{roles}</td>
-            <td class=TD>{row.last_sign_in.clone().unwrap_or_else(|| "never".to_owned())}</td>
+            <td class=format!(
+                "{TD} whitespace-nowrap",
+            )>{row.last_sign_in.clone().unwrap_or_else(|| "never".to_owned())}</td>
             <td class=TD>
                 {if row.deactivated.is_some() {
                     view! { <span class=CHIP>{access}</span> }.into_any()
@@ -231,22 +281,16 @@ fn person_row(row: PersonRow, deactivate: ServerAction<DeactivatePerson>) -> imp
                     view! { <span>{access}</span> }.into_any()
                 }}
             </td>
-            <td class=TD>
-                {can_deactivate
-                    .then(|| {
-                        view! {
-                            <details>
-                                <summary class=format!("{DANGER} cursor-pointer")>"Deactivate…"</summary>
-                                <ActionForm action=deactivate attr:class="mt-2">
-                                    <input type="hidden" name="id" value=row.id.clone() />
-                                    <button type="submit" class=DANGER>
-                                        {label}
-                                    </button>
-                                </ActionForm>
-                            </details>
-                        }
-                    })}
-            </td>
+            <td class=TD>{control}</td>
         </tr>
+    }
+}
+
+/// `1 session`, `3 sessions`.
+fn count(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

@@ -8,8 +8,19 @@ use crate::serverfns::AppError;
 pub async fn list_people() -> Result<Vec<PersonRow>, AppError> {
     use crate::serverfns::{ctx, respond};
     respond(async move {
-        let people = parkway_core::identity::ops::list_users(&ctx()?).await?;
-        Ok(people.into_iter().map(PersonRow::from).collect())
+        let ctx = ctx()?;
+        let people = parkway_core::identity::ops::list_users(&ctx).await?;
+        let me = ctx.caller.as_ref().map(|who| who.user_id);
+        Ok(people
+            .into_iter()
+            .map(|user| {
+                let you = Some(user.id) == me;
+                PersonRow {
+                    you,
+                    ..PersonRow::from(user)
+                }
+            })
+            .collect())
     })
     .await
 }
