@@ -59,7 +59,7 @@ describe('off-boarding', () => {
       await leaverPage.locator('button[type="submit"]').click();
       await leaverPage.waitForURL(callback);
     }
-    assert.match(await leaverPage.locator('#reason').innerText(), /this account has been deactivated/);
+    assert.match(await leaverPage.locator('#reason').innerText(), /this account has been deactivated/i);
     assert.equal((await leaver.cookies()).some((c) => c.name === 'parkway_session'), false);
     await leaver.close();
     await admin.close();
