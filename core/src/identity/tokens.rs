@@ -292,10 +292,8 @@ pub async fn revoke(
     if token.revoked {
         return Err(Error::Conflict("this token is already revoked".to_owned()));
     }
-    sqlx::query!("update api_tokens set revoked_at = now() where id = $1", id)
-        .execute(&mut *tx)
-        .await?;
-    let descendants = revoke_descendants(&mut tx, id).await?;
+    let mut descendants = revoke_with_descendants(&mut tx, &[id]).await?;
+    descendants.retain(|revoked| *revoked != id);
     let info = fetch(&mut tx, id).await?;
     let mut event = NewAuditEvent::new(actor, "token.revoke", format!("token:{id}")).with_payload(json!({
         "before": { "name": info.name, "owner": info.owner },
@@ -307,19 +305,20 @@ pub async fn revoke(
     Ok(info)
 }
 
-/// Revokes every live token created (directly or not) with token `id`: a token made
-/// with a token does not survive it.
-async fn revoke_descendants(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Uuid>> {
+/// Revokes the live tokens among `seeds` and every live token made (directly or not)
+/// with one of them: a token made with a token does not survive it. Returns what it
+/// revoked.
+pub(crate) async fn revoke_with_descendants(conn: &mut PgConnection, seeds: &[Uuid]) -> Result<Vec<Uuid>> {
     Ok(sqlx::query_scalar!(
         r#"with recursive made_with (id) as (
-               select id from api_tokens where parent_id = $1
+               select unnest($1::uuid[])
                union
                select t.id from api_tokens t join made_with m on t.parent_id = m.id
            )
            update api_tokens set revoked_at = now()
            where id in (select id from made_with) and revoked_at is null
            returning id"#,
-        id
+        seeds
     )
     .fetch_all(conn)
     .await?)

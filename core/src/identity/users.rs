@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{Error, PrincipalKind, Result, Role};
+use super::{Error, PrincipalKind, Result, Role, tokens};
 use crate::audit::{self, NewAuditEvent};
 
 /// Issuer recorded for service accounts, which no provider vouches for.
@@ -276,19 +276,10 @@ pub async fn deactivate(
 
 /// Revokes every live token the `owners` hold, and every token made with one of them.
 pub(crate) async fn revoke_tokens_of(conn: &mut PgConnection, owners: &[Uuid]) -> Result<Vec<Uuid>> {
-    Ok(sqlx::query_scalar!(
-        r#"with recursive held (id) as (
-               select id from api_tokens where owner_id = any($1)
-               union
-               select t.id from api_tokens t join held h on t.parent_id = h.id
-           )
-           update api_tokens set revoked_at = now()
-           where id in (select id from held) and revoked_at is null
-           returning id"#,
-        owners
-    )
-    .fetch_all(conn)
-    .await?)
+    let held = sqlx::query_scalar!("select id from api_tokens where owner_id = any($1)", owners)
+        .fetch_all(&mut *conn)
+        .await?;
+    tokens::revoke_with_descendants(conn, &held).await
 }
 
 /// What removing the development sign-in's leftovers took away.
