@@ -123,10 +123,14 @@ impl Refusals {
     }
 
     /// [`Self::record`] on a spawned task, for callers that must not wait (middleware
-    /// answering 403). Needs a Tokio runtime.
+    /// answering 403). Outside a Tokio runtime (a synchronous unit test) there is
+    /// nowhere to write from, and the refusal is only refused.
     pub fn spawn(&self, pool: PgPool, refusal: Refusal) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let this = self.clone();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             this.record(&pool, &refusal).await;
         });
     }
