@@ -65,13 +65,13 @@ async fn resolve(
     check_header_sizes(request.headers())?;
     let auth = &state.auth;
     let path = request.uri().path().to_owned();
-    let client = client_address(request, &auth.trusted_proxies);
-    if path.starts_with("/auth/") {
-        auth.sign_in_limit
-            .check(&client)
-            .map_err(|wait| ApiError::RateLimited(retry_after_secs(wait)))?;
-    }
     let refused = |wait| ApiError::RateLimited(retry_after_secs(wait));
+    // The client's address keys the per-client limits; only requests that meet one
+    // (sign-in, or presenting a credential) work it out.
+    if path.starts_with("/auth/") {
+        let client = client_address(request, &auth.trusted_proxies);
+        auth.sign_in_limit.check(&client).map_err(refused)?;
+    }
     if let Some(value) = request.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -86,6 +86,7 @@ async fn resolve(
                 "the bearer value is not a Parkway API token (they start with `pwk_`)".into(),
             ));
         }
+        let client = client_address(request, &auth.trusted_proxies);
         auth.failed_credentials.check(&client).map_err(refused)?;
         // Limits are per token; the key is a digest so the secret never sits in memory maps.
         let key = hex::encode(&secret::digest(token)[..12]);
@@ -119,6 +120,7 @@ async fn resolve(
         .filter(|id| secret::is_well_formed_id(id))
         .map(str::to_owned);
     if let Some(id) = session_id {
+        let client = client_address(request, &auth.trusted_proxies);
         auth.failed_credentials.check(&client).map_err(refused)?;
         match sessions::load(state.pool(), &id, auth.sessions, auth.session_issuer()).await? {
             Some(session) => {
@@ -178,11 +180,10 @@ fn is_static_asset(path: &str) -> bool {
 /// Pages need a signed-in person; sign-in itself, the APIs (which answer 401),
 /// operational endpoints and static files do not.
 fn is_page(path: &str) -> bool {
-    const OPEN: [&str; 8] = [
-        "/auth/", "/api/", "/fn/", "/pkg/", "/sign-in", "/healthz", "/readyz", "/metrics",
+    const OPEN: [&str; 7] = [
+        "/auth/", "/api/", "/fn/", "/sign-in", "/healthz", "/readyz", "/metrics",
     ];
-    let file = path.rsplit('/').next().unwrap_or_default();
-    !OPEN.iter().any(|prefix| path.starts_with(prefix)) && !file.contains('.')
+    !is_static_asset(path) && !OPEN.iter().any(|prefix| path.starts_with(prefix))
 }
 
 fn check_header_sizes(headers: &HeaderMap) -> Result<(), ApiError> {
