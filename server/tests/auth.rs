@@ -15,22 +15,10 @@ use parkway_core::identity::{Action, Role};
 use sqlx::PgPool;
 
 mod common;
-use common::{Answer, ORIGIN};
+use common::{Answer, ORIGIN, with_token};
 
 fn app(pool: PgPool, args: &[&str]) -> Router {
     common::app_with(pool, Duration::from_secs(10), args)
-}
-
-async fn with_token(app: &Router, method: &str, path: &str, token: &str, body: Option<&str>) -> Answer {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_owned()));
-    common::send(app, request.body(body).expect("request")).await
 }
 
 async fn count(pool: &PgPool, table: &str) -> i64 {

@@ -1,6 +1,6 @@
 //! The `parkway` binary's subcommands, run as real processes against a real database.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use parkway_core::audit::{self, NewAuditEvent};
 use sqlx::{
@@ -8,14 +8,8 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-fn parkway(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_parkway"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("PARKWAY_LOG", "warn")
-        .output()
-        .expect("run parkway")
-}
+mod common;
+use common::parkway;
 
 async fn setup(options: PgPoolOptions, connect: PgConnectOptions) -> (PgPool, String) {
     let url = connect.to_url_lossy().to_string();

@@ -4,7 +4,7 @@
 //! nothing behind, failed credential lookups are limited, and the headers and cookies
 //! follow the public URL.
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
 use axum::{
     Router,
@@ -22,22 +22,10 @@ use sqlx::{
 };
 
 mod common;
-use common::{Answer, ORIGIN};
+use common::{ORIGIN, parkway, with_token};
 
 fn app(pool: PgPool, args: &[&str]) -> Router {
     common::app_with(pool, Duration::from_secs(10), args)
-}
-
-async fn call(app: &Router, method: &str, path: &str, token: &str, body: Option<&str>) -> Answer {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_owned()));
-    common::send(app, request.body(body).expect("request")).await
 }
 
 /// A person's own token, as they would create it in the UI.
@@ -85,7 +73,7 @@ async fn a_token_cannot_mint_a_stronger_token(pool: PgPool) {
             "not scoped for `token.manage`",
         ),
     ] {
-        let refused = call(&app, "POST", "/api/v1/tokens", &narrow, Some(body)).await;
+        let refused = with_token(&app, "POST", "/api/v1/tokens", &narrow, Some(body)).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{body}: {}", refused.body);
         assert!(refused.body.contains(reason), "{body}: {}", refused.body);
     }
@@ -96,7 +84,7 @@ async fn a_token_cannot_mint_a_stronger_token(pool: PgPool) {
     assert_eq!(tokens, 1, "nothing was created");
 
     // Within its limits it works; the child's default lifetime shrinks to its parent's.
-    let child = call(
+    let child = with_token(
         &app,
         "POST",
         "/api/v1/tokens",
@@ -115,7 +103,7 @@ async fn a_token_cannot_mint_a_stronger_token(pool: PgPool) {
     .expect("parent and child");
     assert!(lifetimes.1 <= lifetimes.0, "{lifetimes:?}");
     assert_eq!(
-        call(&app, "GET", "/api/v1/tokens", &child_secret, None)
+        with_token(&app, "GET", "/api/v1/tokens", &child_secret, None)
             .await
             .status,
         StatusCode::OK
@@ -126,7 +114,7 @@ async fn a_token_cannot_mint_a_stronger_token(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .expect("parent");
-    let revoked = call(
+    let revoked = with_token(
         &app,
         "DELETE",
         &format!("/api/v1/tokens/{parent_id}"),
@@ -135,7 +123,7 @@ async fn a_token_cannot_mint_a_stronger_token(pool: PgPool) {
     )
     .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
-    let after = call(&app, "GET", "/api/v1/tokens", &child_secret, None).await;
+    let after = with_token(&app, "GET", "/api/v1/tokens", &child_secret, None).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
     assert!(after.body.contains("revoked"), "{}", after.body);
 }
@@ -155,18 +143,20 @@ async fn deactivating_a_person_stops_their_sessions_and_tokens_at_once(pool: PgP
         StatusCode::OK
     );
     assert_eq!(
-        call(&app, "GET", "/api/v1/me", &leaver_token, None).await.status,
+        with_token(&app, "GET", "/api/v1/me", &leaver_token, None)
+            .await
+            .status,
         StatusCode::OK
     );
 
     // Only platform admins may; a developer is refused and nothing changes.
     let developer = common::service_token(&pool, Role::Developer, &[]).await;
     let path = format!("/api/v1/users/{leaver}/deactivate");
-    let refused = call(&app, "POST", &path, &developer, None).await;
+    let refused = with_token(&app, "POST", &path, &developer, None).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     assert!(refused.body.contains("user.manage"), "{}", refused.body);
 
-    let listed = call(&app, "GET", "/api/v1/users", &admin, None).await;
+    let listed = with_token(&app, "GET", "/api/v1/users", &admin, None).await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     let row = listed
         .json()
@@ -177,7 +167,7 @@ async fn deactivating_a_person_stops_their_sessions_and_tokens_at_once(pool: PgP
         .cloned();
     assert_eq!(row.as_ref().map(|r| r["live_sessions"].clone()), Some(1.into()));
 
-    let done = call(&app, "POST", &path, &admin, None).await;
+    let done = with_token(&app, "POST", &path, &admin, None).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(done.json()["sessions_ended"], 1);
     assert_eq!(done.json()["tokens_revoked"].as_array().map(Vec::len), Some(1));
@@ -190,7 +180,7 @@ async fn deactivating_a_person_stops_their_sessions_and_tokens_at_once(pool: PgP
     let page = common::get(&app, "/catalog", Some(&leaver_cookie)).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "an open page goes to sign-in");
     assert!(page.header("location").starts_with("/sign-in"));
-    let token = call(&app, "GET", "/api/v1/me", &leaver_token, None).await;
+    let token = with_token(&app, "GET", "/api/v1/me", &leaver_token, None).await;
     assert_eq!(token.status, StatusCode::UNAUTHORIZED);
     assert!(token.body.contains("revoked"), "{}", token.body);
 
@@ -227,13 +217,13 @@ async fn deactivating_a_person_stops_their_sessions_and_tokens_at_once(pool: PgP
     assert!(audited.0.starts_with("service:"), "{audited:?}");
     assert_eq!(audited.1["sessions_ended"], 1);
 
-    let twice = call(&app, "POST", &path, &admin, None).await;
+    let twice = with_token(&app, "POST", &path, &admin, None).await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
     assert!(twice.body.contains("already deactivated"), "{}", twice.body);
-    let bad = call(&app, "POST", "/api/v1/users/not-a-uuid/deactivate", &admin, None).await;
+    let bad = with_token(&app, "POST", "/api/v1/users/not-a-uuid/deactivate", &admin, None).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(bad.body.contains("not a user id"), "{}", bad.body);
-    let nobody = call(
+    let nobody = with_token(
         &app,
         "POST",
         &format!("/api/v1/users/{}/deactivate", uuid::Uuid::nil()),
@@ -272,7 +262,7 @@ async fn nobody_deactivates_themselves_and_service_accounts_are_not_people(pool:
             .fetch_one(&pool)
             .await
             .expect("service account");
-    let answer = call(
+    let answer = with_token(
         &app,
         "POST",
         &format!("/api/v1/users/{service}/deactivate"),
@@ -294,7 +284,7 @@ async fn a_persons_tokens_stop_when_they_have_not_signed_in_for_the_idle_limit(p
     let person = common::person(&pool, &[Role::Developer]).await;
     let token = person_token(&pool, person, &[], Duration::from_secs(90 * 86_400)).await;
     assert_eq!(
-        call(&app, "GET", "/api/v1/me", &token, None).await.status,
+        with_token(&app, "GET", "/api/v1/me", &token, None).await.status,
         StatusCode::OK
     );
 
@@ -303,7 +293,7 @@ async fn a_persons_tokens_stop_when_they_have_not_signed_in_for_the_idle_limit(p
         .execute(&pool)
         .await
         .expect("age");
-    let idle = call(&app, "GET", "/api/v1/me", &token, None).await;
+    let idle = with_token(&app, "GET", "/api/v1/me", &token, None).await;
     assert_eq!(idle.status, StatusCode::UNAUTHORIZED);
     assert!(
         idle.body
@@ -319,7 +309,7 @@ async fn a_persons_tokens_stop_when_they_have_not_signed_in_for_the_idle_limit(p
         .await
         .expect("age");
     assert_eq!(
-        call(&app, "GET", "/api/v1/me", &service, None).await.status,
+        with_token(&app, "GET", "/api/v1/me", &service, None).await.status,
         StatusCode::OK
     );
 
@@ -330,7 +320,7 @@ async fn a_persons_tokens_stop_when_they_have_not_signed_in_for_the_idle_limit(p
         .await
         .expect("sign in");
     assert_eq!(
-        call(&app, "GET", "/api/v1/me", &token, None).await.status,
+        with_token(&app, "GET", "/api/v1/me", &token, None).await.status,
         StatusCode::OK
     );
 }
@@ -423,12 +413,12 @@ async fn starting_without_development_sign_in_removes_what_it_handed_out(pool: P
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        call(&dev, "GET", "/api/v1/me", &token, None).await.status,
+        with_token(&dev, "GET", "/api/v1/me", &token, None).await.status,
         StatusCode::UNAUTHORIZED
     );
     let prod = app(pool.clone(), &[]);
     assert_eq!(
-        call(&prod, "GET", "/api/v1/me", &kept, None).await.status,
+        with_token(&prod, "GET", "/api/v1/me", &kept, None).await.status,
         StatusCode::OK
     );
 
@@ -449,18 +439,20 @@ async fn failed_credential_lookups_are_limited_per_client(pool: PgPool) {
     let random = || format!("pwk_{}", uuid::Uuid::new_v4().simple().to_string().repeat(2));
     for _ in 0..3 {
         assert_eq!(
-            call(&app, "GET", "/api/v1/me", &random(), None).await.status,
+            with_token(&app, "GET", "/api/v1/me", &random(), None)
+                .await
+                .status,
             StatusCode::UNAUTHORIZED
         );
     }
-    let limited = call(&app, "GET", "/api/v1/me", &random(), None).await;
+    let limited = with_token(&app, "GET", "/api/v1/me", &random(), None).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(!limited.header("retry-after").is_empty());
     // Random session cookies count too, and while blocked nothing is looked up.
     let cookie = format!("parkway_session={}", "ab".repeat(32));
     let blocked = common::get(&app, "/api/v1/me", Some(&cookie)).await;
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
-    let also_blocked = call(&app, "GET", "/api/v1/me", &good, None).await;
+    let also_blocked = with_token(&app, "GET", "/api/v1/me", &good, None).await;
     assert_eq!(also_blocked.status, StatusCode::TOO_MANY_REQUESTS);
     // Requests without credentials are not this limit's business.
     assert_eq!(common::get(&app, "/healthz", None).await.status, StatusCode::OK);
@@ -512,15 +504,6 @@ async fn https_deployments_get_hsts_host_cookies_and_strict_origins(pool: PgPool
         health.header("cache-control").is_empty(),
         "anonymous answers may be cached"
     );
-}
-
-fn parkway(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_parkway"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("PARKWAY_LOG", "warn")
-        .output()
-        .expect("run parkway")
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

@@ -198,6 +198,29 @@ pub async fn send(app: &Router, request: Request<Body>) -> Answer {
     }
 }
 
+/// `method path` with `Authorization: Bearer token` and, if given, a JSON body.
+pub async fn with_token(app: &Router, method: &str, path: &str, token: &str, body: Option<&str>) -> Answer {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"));
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_owned()));
+    send(app, request.body(body).expect("request")).await
+}
+
+/// The `parkway` binary run with `args` against the database at `url`.
+pub fn parkway(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_parkway"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("PARKWAY_LOG", "warn")
+        .output()
+        .expect("run parkway")
+}
+
 /// GET with an optional `Cookie` header.
 pub async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Answer {
     let mut request = Request::get(path);
