@@ -118,22 +118,37 @@ pub(super) fn dev_session(port: u16) -> Result<String> {
         .ok_or_else(|| Error::Failed(format!("development sign-in did not set a cookie: {answer}")))
 }
 
+/// The resident memory of process `pid` in KiB (`VmRSS`), or `?`.
+pub(super) fn rss_kib(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
 pub(super) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// `wrk` against one URL: `(req/s, p50 ms, p99 ms, non-2xx seen)`.
-pub(super) fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> Result<(f64, f64, f64, bool)> {
-    let report = cmd::output(Command::new("wrk").args([
+/// `wrk` against one URL, sending `header` (`Name: value`; none when empty):
+/// `(req/s, p50 ms, p99 ms, non-2xx seen)`.
+pub(super) fn wrk(url: &str, header: &str, connections: u32, seconds: u32) -> Result<(f64, f64, f64, bool)> {
+    let mut command = Command::new("wrk");
+    command.args([
         format!("-t{}", connections.min(2)),
         format!("-c{connections}"),
         format!("-d{seconds}s"),
         "--latency".to_owned(),
-        "-H".to_owned(),
-        format!("Cookie: {cookie}"),
-        url.to_owned(),
-    ]))?;
+    ]);
+    if !header.is_empty() {
+        command.args(["-H", header]);
+    }
+    let report = cmd::output(command.arg(url))?;
     let field = |prefix: &str| wrk_field(&report, prefix);
     let ms = |text: String| -> f64 {
         if let Some(v) = text.strip_suffix("us") {

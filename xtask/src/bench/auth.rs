@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use super::{dev_session, ensure_wrk, start_server, wrk_field};
+use super::{dev_session, ensure_wrk, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Result},
     postgres, tools,
@@ -18,7 +18,7 @@ pub fn auth() -> Result<()> {
     tools::leptos_build(true)?;
     let binary = tools::server_binary(true)?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench")?;
-    let (mut server, port, _) = start_server(&binary, &url, &[("PARKWAY_RATE_LIMIT_API", "100000000")])?;
+    let (mut server, port, pid) = start_server(&binary, &url, &[("PARKWAY_RATE_LIMIT_API", "100000000")])?;
     let base = format!("http://127.0.0.1:{port}");
 
     let mint = |role: &str| {
@@ -45,7 +45,7 @@ pub fn auth() -> Result<()> {
     println!();
     println!(
         "{:<46} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "request", "req/s c16", "p50", "p99", "req/s c64", "p50", "p99"
+        "request", "req/s c16", "p50 ms", "p99 ms", "req/s c64", "p50 ms", "p99 ms"
     );
     let rows: [(&str, &str, &str); 6] = [
         ("GET /healthz (no authentication)", "/healthz", ""),
@@ -64,39 +64,18 @@ pub fn auth() -> Result<()> {
         ),
     ];
     for (label, path, header) in rows {
-        let mut cells = Vec::new();
-        let mut refused = false;
-        for connections in ["16", "64"] {
-            let mut wrk = Command::new("wrk");
-            wrk.args(["-t2", &format!("-c{connections}"), "-d10s", "--latency"]);
-            if !header.is_empty() {
-                wrk.args(["-H", header]);
-            }
-            let report = cmd::output(wrk.arg(format!("{base}{path}")))?;
-            refused |= report.lines().any(|l| l.contains("Non-2xx"));
-            for prefix in ["Requests/sec:", "50%", "99%"] {
-                cells.push(wrk_field(&report, prefix));
-            }
-        }
+        let (rps16, p50_16, p99_16, bad16) = wrk(&format!("{base}{path}"), header, 16, 10)?;
+        let (rps64, p50_64, p99_64, bad64) = wrk(&format!("{base}{path}"), header, 64, 10)?;
         println!(
-            "{label:<46} {}{}",
-            cells
-                .iter()
-                .map(|c| format!("{c:>9}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            if refused { "   (non-2xx answers!)" } else { "" }
+            "{label:<46} {rps16:>9.0} {p50_16:>9.2} {p99_16:>9.2} {rps64:>9.0} {p50_64:>9.2} {p99_64:>9.2}{}",
+            if bad16 || bad64 {
+                "   (non-2xx answers!)"
+            } else {
+                ""
+            }
         );
     }
-    let rss = std::fs::read_to_string(format!("/proc/{}/status", server.0.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
-        })
-        .unwrap_or_else(|| "?".into());
-    println!("server RSS after the runs: {rss} KiB");
+    println!("server RSS after the runs: {} KiB", rss_kib(pid));
     let _ = server.stop();
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use super::{dev_session, ensure_wrk, median, start_server, wrk};
+use super::{dev_session, ensure_wrk, median, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
     postgres, tools,
@@ -214,18 +214,19 @@ pub fn catalog() -> Result<()> {
         ),
         ("entity page".to_owned(), "/catalog/component/default/svc-12345"),
     ];
+    let cookie_header = format!("Cookie: {cookie}");
     for (label, path) in views {
         let target = format!("{base}{path}");
         let mut p50 = Vec::new();
         let mut p99 = Vec::new();
         let mut non_2xx = false;
         for _ in 0..RUNS {
-            let (_, a, b, bad) = wrk(&target, &cookie, 1, 5)?;
+            let (_, a, b, bad) = wrk(&target, &cookie_header, 1, 5)?;
             p50.push(a);
             p99.push(b);
             non_2xx |= bad;
         }
-        let (rps, _, _, bad) = wrk(&target, &cookie, 64, 10)?;
+        let (rps, _, _, bad) = wrk(&target, &cookie_header, 64, 10)?;
         println!(
             "{label:<58} {:>9.2} {:>9.2} {:>12.0}{}",
             median(p50),
@@ -239,15 +240,7 @@ pub fn catalog() -> Result<()> {
         );
     }
     plans(&url)?;
-    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
-        })
-        .unwrap_or_else(|| "?".into());
-    println!("server RSS after the runs: {rss} KiB");
+    println!("server RSS after the runs: {} KiB", rss_kib(pid));
     let _ = server.stop();
     Ok(())
 }
