@@ -12,7 +12,8 @@ use crate::{
     },
     catalog::facets::FacetCache,
     cluster::Clusters,
-    identity::{Action, Denied, Principal, Resource, authorize},
+    generations::Generations,
+    identity::{Action, Denied, Principal, Resource, authorize, cache::CredentialCache},
 };
 
 /// Long-lived, shared by every request of a replica; cheap to clone.
@@ -25,6 +26,33 @@ pub struct Services {
     pub catalog_facets: FacetCache,
     /// Records refused authorizations in the audit trail, rate-limited.
     pub refusals: Refusals,
+    /// The catalog and access generations: when what this replica keeps in memory is
+    /// stale.
+    pub generations: Generations,
+    /// Recently checked sessions and API tokens.
+    pub credentials: CredentialCache,
+}
+
+impl Services {
+    /// Services whose caches share one [`Generations`]. Until [`Services::watch`] is
+    /// called, every cache asks Postgres whether it is stale (correct, not fast).
+    pub fn new(pool: PgPool, clusters: Clusters) -> Self {
+        let generations = Generations::default();
+        Self {
+            pool,
+            clusters,
+            catalog_facets: FacetCache::new(generations.clone()),
+            refusals: Refusals::default(),
+            credentials: CredentialCache::new(generations.clone()),
+            generations,
+        }
+    }
+
+    /// Listens for generation changes, so caches answer from memory (what a serving
+    /// replica does).
+    pub async fn watch(&self) {
+        self.generations.watch(self.pool.clone()).await;
+    }
 }
 
 /// One request's context: the services, the authenticated caller (if any) and the

@@ -8,6 +8,7 @@
 //! their provider groups map to [`Role`]s through mappings a platform admin keeps
 //! ([`role_mappings`]). Machines use API tokens ([`tokens`]) scoped to actions.
 
+pub mod cache;
 mod error;
 pub mod ops;
 mod pages;

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod context;
 pub mod db;
+pub mod generations;
 pub mod identity;
 pub mod view;
 

@@ -113,17 +113,13 @@ fn viewer() -> Principal {
         roles: [Role::Developer].into_iter().collect(),
         scopes: None,
         groups: vec![],
+        teams: vec![],
         token: None,
     }
 }
 
 fn ctx(pool: &PgPool, clusters: Clusters) -> Ctx {
-    let services = Services {
-        pool: pool.clone(),
-        clusters,
-        catalog_facets: Default::default(),
-        refusals: Default::default(),
-    };
+    let services = Services::new(pool.clone(), clusters);
     Ctx::new(services, Some(viewer()), None)
 }
 

@@ -38,17 +38,13 @@ fn admin() -> Principal {
         roles: [Role::PlatformAdmin].into_iter().collect(),
         scopes: None,
         groups: vec![],
+        teams: vec![],
         token: None,
     }
 }
 
 fn ctx(pool: &PgPool, clusters: &Clusters) -> Ctx {
-    let services = Services {
-        pool: pool.clone(),
-        clusters: clusters.clone(),
-        catalog_facets: Default::default(),
-        refusals: Default::default(),
-    };
+    let services = Services::new(pool.clone(), clusters.clone());
     Ctx::new(services, Some(admin()), Some("req-removed".into()))
 }
 

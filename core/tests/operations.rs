@@ -21,12 +21,7 @@ use uuid::Uuid;
 const TEAM: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: shop}\nspec: {type: team, children: []}\n";
 
 fn services(pool: &PgPool) -> Services {
-    Services {
-        pool: pool.clone(),
-        clusters: Default::default(),
-        catalog_facets: Default::default(),
-        refusals: Default::default(),
-    }
+    Services::new(pool.clone(), Default::default())
 }
 
 fn person(handle: &str, roles: &[Role]) -> Principal {
@@ -38,6 +33,7 @@ fn person(handle: &str, roles: &[Role]) -> Principal {
         roles: roles.iter().copied().collect(),
         scopes: None,
         groups: vec![],
+        teams: vec![],
         token: None,
     }
 }

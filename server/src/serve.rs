@@ -60,18 +60,22 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let running = clusters::start(&pool, configs, options, cli.clusters.sync_every()).await?;
     let state = AppState {
         leptos_options,
-        services: parkway_core::Services {
-            pool: pool.clone(),
-            clusters: running.clusters.clone(),
-            catalog_facets: Default::default(),
-            refusals: Default::default(),
-        },
+        services: parkway_core::Services::new(pool.clone(), running.clusters.clone()),
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
         sync: running.sync.clone(),
         demo: Arc::new(demo),
         audit_key: audit_key.clone(),
     };
+    state.services.watch().await;
+    // Load the catalog index in the background: ready at once, and the first catalog
+    // page finds it (or waits for this one load) instead of starting its own.
+    let services = state.services.clone();
+    tokio::spawn(async move {
+        if let Err(err) = services.catalog_facets.index(&services.pool).await {
+            tracing::warn!(error = %err, "could not load the catalog index yet");
+        }
+    });
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     tokio::spawn(publish_audit_head(pool.clone(), audit_key));
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -631,13 +631,14 @@ async fn development_sign_in_rotates_sessions_and_sign_out_ends_them(pool: PgPoo
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn idle_sessions_end(pool: PgPool) {
-    let app = app(pool.clone(), &["--session-idle-minutes", "5"]);
+    let (app, services) = common::live_app(pool.clone(), &["--session-idle-minutes", "5"]).await;
     let cookie = common::session_cookie(&pool, &[Role::Developer]).await;
     assert_eq!(common::get(&app, "/", Some(&cookie)).await.status, StatusCode::OK);
     sqlx::query("update sessions set last_seen_at = now() - interval '6 minutes'")
         .execute(&pool)
         .await
         .expect("age");
+    common::caught_up(&services).await;
     assert_eq!(
         common::get(&app, "/", Some(&cookie)).await.status,
         StatusCode::SEE_OTHER
@@ -677,7 +678,7 @@ async fn a_callback_whose_state_differs_from_the_flow_is_refused_and_the_flow_is
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn sessions_end_at_their_absolute_expiry_however_busy(pool: PgPool) {
-    let app = app(pool.clone(), &[]);
+    let (app, services) = common::live_app(pool.clone(), &[]).await;
     let cookie = common::session_cookie(&pool, &[Role::Developer]).await;
     assert_eq!(
         common::get(&app, "/api/v1/me", Some(&cookie)).await.status,
@@ -687,6 +688,7 @@ async fn sessions_end_at_their_absolute_expiry_however_busy(pool: PgPool) {
         .execute(&pool)
         .await
         .expect("expire");
+    common::caught_up(&services).await;
     assert_eq!(
         common::get(&app, "/api/v1/me", Some(&cookie)).await.status,
         StatusCode::UNAUTHORIZED

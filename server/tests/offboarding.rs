@@ -280,7 +280,7 @@ async fn nobody_deactivates_themselves_and_service_accounts_are_not_people(pool:
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn a_persons_tokens_stop_when_they_have_not_signed_in_for_the_idle_limit(pool: PgPool) {
-    let app = app(pool.clone(), &["--person-token-max-idle-days", "30"]);
+    let (app, services) = common::live_app(pool.clone(), &["--person-token-max-idle-days", "30"]).await;
     let person = common::person(&pool, &[Role::Developer]).await;
     let token = person_token(&pool, person, &[], Duration::from_secs(90 * 86_400)).await;
     assert_eq!(
@@ -293,6 +293,7 @@ async fn a_persons_tokens_stop_when_they_have_not_signed_in_for_the_idle_limit(p
         .execute(&pool)
         .await
         .expect("age");
+    common::caught_up(&services).await;
     let idle = with_token(&app, "GET", "/api/v1/me", &token, None).await;
     assert_eq!(idle.status, StatusCode::UNAUTHORIZED);
     assert!(

@@ -22,6 +22,10 @@ pub struct Principal {
     /// for tokens that may do whatever their role allows.
     pub scopes: Option<BTreeSet<Action>>,
     pub groups: Vec<String>,
+    /// The teams they belong to (from their groups at their last sign-in), loaded with
+    /// the credential so no request asks for them again.
+    #[serde(default)]
+    pub teams: Vec<String>,
     /// The API token the caller presented, if any: what it creates may not outlive it.
     #[serde(default)]
     pub token: Option<TokenGrant>,
@@ -214,6 +218,7 @@ mod tests {
             roles: roles.iter().copied().collect(),
             scopes: None,
             groups: vec![],
+            teams: vec![],
             token: None,
         }
     }

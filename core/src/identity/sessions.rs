@@ -24,8 +24,9 @@ pub struct SessionPolicy {
 pub const LOGIN_FLOW_TTL: Duration = Duration::from_secs(10 * 60);
 
 /// Sessions are marked as seen at most this often, so browsing does not write a row
-/// on every request.
-const TOUCH_EVERY_SECS: f64 = 60.0;
+/// on every request. It is also the longest a replica reuses a loaded session without
+/// asking Postgres again ([`ActiveSession::fresh_for`]).
+pub const TOUCH_EVERY_SECS: f64 = 60.0;
 
 /// A session as a request sees it.
 #[derive(Debug, Clone)]
@@ -33,6 +34,10 @@ pub struct ActiveSession {
     pub principal: Principal,
     /// The per-session token forms may carry instead of a same-origin `Origin`.
     pub csrf_token: String,
+    /// How long this answer stays true unless the access generation moves: until the
+    /// next "last seen" mark is due, the idle limit or the absolute expiry, whichever
+    /// comes first.
+    pub fresh_for: Duration,
 }
 
 /// Starts a session for `user_id` and returns its id, for the cookie only (the table
@@ -80,7 +85,9 @@ pub async fn load(
     let row = sqlx::query!(
         r#"select u.id, u.kind, u.handle, u.display_name, u.groups, s.csrf_token,
                   extract(epoch from now() - s.last_seen_at)::float8 as "idle_secs!",
-                  roles_of(u.groups) as "roles!"
+                  extract(epoch from s.expires_at - now())::float8 as "remaining_secs!",
+                  roles_of(u.groups) as "roles!",
+                  array(select m.team from team_members m where m.user_id = u.id order by m.team) as "teams!"
            from sessions s join users u on u.id = s.user_id
            where s.id_hash = $1 and s.expires_at > now()
              and s.last_seen_at > now() - make_interval(secs => $2)
@@ -94,26 +101,42 @@ pub async fn load(
     let Some(row) = row else {
         return Ok(None);
     };
-    if row.idle_secs > TOUCH_EVERY_SECS {
+    let mut idle_secs = row.idle_secs;
+    if idle_secs > TOUCH_EVERY_SECS {
         sqlx::query!(
             "update sessions set last_seen_at = now() where id_hash = $1",
             id_hash
         )
         .execute(pool)
         .await?;
+        idle_secs = 0.0;
     }
+    let fresh_for = fresh_for(
+        TOUCH_EVERY_SECS.min(policy.idle.as_secs_f64()) - idle_secs,
+        row.remaining_secs,
+    );
     Ok(Some(ActiveSession {
         principal: principal_from_row(
-            row.id,
-            &row.kind,
-            row.handle,
-            row.display_name,
-            row.groups,
+            UserColumns {
+                user_id: row.id,
+                kind: row.kind,
+                handle: row.handle,
+                display_name: row.display_name,
+                groups: row.groups,
+                teams: row.teams,
+            },
             &row.roles,
             None,
         ),
         csrf_token: row.csrf_token,
+        fresh_for,
     }))
+}
+
+/// The shortest of the remaining times, in seconds, as a duration (none when any has
+/// run out).
+pub(crate) fn fresh_for(a: f64, b: f64) -> Duration {
+    Duration::try_from_secs_f64(a.min(b).max(0.0)).unwrap_or_default()
 }
 
 /// Ends the session; returns the user it belonged to, for the audit trail.
@@ -182,17 +205,31 @@ pub async fn take_login(pool: &PgPool, id: &str) -> Result<Option<LoginFlow>> {
     .await?)
 }
 
+/// The user columns every credential query selects.
+pub(crate) struct UserColumns {
+    pub user_id: Uuid,
+    pub kind: String,
+    pub handle: String,
+    pub display_name: String,
+    pub groups: Vec<String>,
+    pub teams: Vec<String>,
+}
+
 /// Builds a principal from the columns every identity query selects. Role names the
 /// database holds are guaranteed valid by its check constraint; anything else is skipped.
 pub(crate) fn principal_from_row(
-    user_id: Uuid,
-    kind: &str,
-    handle: String,
-    display_name: String,
-    groups: Vec<String>,
+    user: UserColumns,
     roles: &[String],
     scopes: Option<BTreeSet<super::Action>>,
 ) -> Principal {
+    let UserColumns {
+        user_id,
+        kind,
+        handle,
+        display_name,
+        groups,
+        teams,
+    } = user;
     Principal {
         user_id,
         kind: if kind == "service" {
@@ -208,6 +245,7 @@ pub(crate) fn principal_from_row(
             .collect(),
         scopes,
         groups,
+        teams,
         token: None,
     }
 }

@@ -13,7 +13,7 @@ use super::{
     Action, Denied, Error, Principal, PrincipalKind, Result, Role, TokenGrant,
     error::violated_constraint,
     secret::{digest, display_prefix, new_token},
-    sessions::principal_from_row,
+    sessions::{UserColumns, principal_from_row},
     users,
 };
 use crate::audit::{self, NewAuditEvent};
@@ -326,10 +326,18 @@ pub(crate) async fn revoke_with_descendants(conn: &mut PgConnection, seeds: &[Uu
 
 /// What a presented bearer token turned out to be.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per request and moved into the request; boxing would only add an allocation"
+)]
 pub enum TokenCheck {
     Valid {
         principal: Principal,
         token_id: Uuid,
+        /// How long this answer stays true unless the access generation moves: until
+        /// the next "last used" mark is due, the token's expiry or its owner's idle
+        /// limit, whichever comes first.
+        fresh_for: Duration,
     },
     Unknown,
     Expired,
@@ -344,7 +352,7 @@ pub enum TokenCheck {
 }
 
 /// Uses last-used times at minute precision, so busy automation does not write a row
-/// per call.
+/// per call; also the longest a replica reuses a checked token without asking again.
 const TOUCH_EVERY_SECS: f64 = 60.0;
 
 /// Resolves a bearer token to the principal it acts as, recording its use. A person's
@@ -354,11 +362,17 @@ pub async fn authenticate(pool: &PgPool, secret: &str, max_idle_days: u32) -> Re
         r#"select t.id as token_id, t.role, t.scopes, t.expires_at, t.revoked_at,
                   coalesce(extract(epoch from now() - t.last_used_at)::float8, 1e9) as "unused_secs!",
                   t.expires_at <= now() as "expired!",
+                  extract(epoch from t.expires_at - now())::float8 as expires_in_secs,
+                  case when u.kind = 'person'
+                       then extract(epoch from coalesce(u.last_sign_in_at, u.created_at)
+                                               + make_interval(days => $2) - now())::float8
+                  end as idle_in_secs,
                   u.deactivated_at is not null as "deactivated!",
                   (u.kind = 'person' and coalesce(u.last_sign_in_at, u.created_at)
                       < now() - make_interval(days => $2)) as "idle!",
                   u.id, u.kind, u.handle, u.display_name, u.groups,
-                  roles_of(u.groups) as "roles!"
+                  roles_of(u.groups) as "roles!",
+                  array(select m.team from team_members m where m.user_id = u.id order by m.team) as "teams!"
            from api_tokens t join users u on u.id = t.owner_id
            where t.token_hash = $1"#,
         digest(secret),
@@ -381,14 +395,20 @@ pub async fn authenticate(pool: &PgPool, secret: &str, max_idle_days: u32) -> Re
     if row.idle {
         return Ok(TokenCheck::OwnerIdle { max_idle_days });
     }
-    if row.unused_secs > TOUCH_EVERY_SECS {
+    let mut unused_secs = row.unused_secs;
+    if unused_secs > TOUCH_EVERY_SECS {
         sqlx::query!(
             "update api_tokens set last_used_at = now() where id = $1",
             row.token_id
         )
         .execute(pool)
         .await?;
+        unused_secs = 0.0;
     }
+    let fresh_for = super::sessions::fresh_for(
+        (TOUCH_EVERY_SECS - unused_secs).min(row.idle_in_secs.unwrap_or(f64::INFINITY)),
+        row.expires_in_secs.unwrap_or(f64::INFINITY),
+    );
     let roles = match &row.role {
         Some(role) => vec![role.clone()],
         None => row.roles,
@@ -396,11 +416,14 @@ pub async fn authenticate(pool: &PgPool, secret: &str, max_idle_days: u32) -> Re
     let scopes: BTreeSet<Action> = row.scopes.iter().filter_map(|s| s.parse().ok()).collect();
     let scopes = (!scopes.is_empty()).then_some(scopes);
     let mut principal = principal_from_row(
-        row.id,
-        &row.kind,
-        row.handle,
-        row.display_name,
-        row.groups,
+        UserColumns {
+            user_id: row.id,
+            kind: row.kind,
+            handle: row.handle,
+            display_name: row.display_name,
+            groups: row.groups,
+            teams: row.teams,
+        },
         &roles,
         scopes,
     );
@@ -411,6 +434,7 @@ pub async fn authenticate(pool: &PgPool, secret: &str, max_idle_days: u32) -> Re
     Ok(TokenCheck::Valid {
         principal,
         token_id: row.token_id,
+        fresh_for,
     })
 }
 

@@ -15,10 +15,7 @@ use ipnet::IpNet;
 use openidconnect::url::form_urlencoded;
 use parkway_core::{
     audit::security::{Refusal, RefusalKind},
-    identity::{
-        Principal, secret, sessions,
-        tokens::{self, TokenCheck},
-    },
+    identity::{Principal, secret, tokens::TokenCheck},
 };
 
 use super::{cookies, csrf, rate_limit::retry_after_secs};
@@ -35,7 +32,15 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         Ok(None) => {
             let personal =
                 request.extensions().get::<Principal>().is_some() && !is_static_asset(request.uri().path());
+            let may_write = may_write(request.method(), request.uri().path());
             let mut response = next.run(request).await;
+            if may_write {
+                // Read your own writes: this replica's next request must not wait for
+                // the generation notification to come round.
+                if let Err(err) = state.services.generations.refresh(state.pool()).await {
+                    tracing::warn!(error = %err, "could not re-read the generations after a write");
+                }
+            }
             if personal {
                 // What one person sees must not be served to another from a cache.
                 response
@@ -91,14 +96,15 @@ async fn resolve(
         // Limits are per token; the key is a digest so the secret never sits in memory maps.
         let key = hex::encode(&secret::digest(token)[..12]);
         auth.api_limit.check(&key).map_err(refused)?;
-        let reason: std::borrow::Cow<'static, str> = match tokens::authenticate(
-            state.pool(),
-            token,
-            auth.person_token_max_idle_days,
-        )
-        .await?
+        let reason: std::borrow::Cow<'static, str> = match state
+            .services
+            .credentials
+            .token(state.pool(), token, auth.person_token_max_idle_days)
+            .await?
         {
-            TokenCheck::Valid { principal, token_id } => {
+            TokenCheck::Valid {
+                principal, token_id, ..
+            } => {
                 tracing::debug!(token.id = %token_id, actor = %principal.actor(), "API token accepted");
                 request.extensions_mut().insert(principal);
                 // Bearer calls carry no ambient browser credentials: no CSRF check applies.
@@ -122,7 +128,12 @@ async fn resolve(
     if let Some(id) = session_id {
         let client = client_address(request, &auth.trusted_proxies);
         auth.failed_credentials.check(&client).map_err(refused)?;
-        match sessions::load(state.pool(), &id, auth.sessions, auth.session_issuer()).await? {
+        match state
+            .services
+            .credentials
+            .session(state.pool(), &id, auth.sessions, auth.session_issuer())
+            .await?
+        {
             Some(session) => {
                 csrf_token = Some(session.csrf_token);
                 request.extensions_mut().insert(session.principal);
@@ -169,6 +180,12 @@ async fn resolve(
         ));
     }
     Ok(None)
+}
+
+/// Whether a request may change what replicas cache (the catalog, credentials): every
+/// state-changing method, and sign-in and sign-out (the provider's callback is a GET).
+fn may_write(method: &Method, path: &str) -> bool {
+    !csrf::is_safe(method) || path.starts_with("/auth/")
 }
 
 /// The compiled site's files (WebAssembly, CSS, icons): the same for everyone, so

@@ -59,6 +59,62 @@ fn build(
     clusters: Clusters,
     demo: DemoClusters,
 ) -> Router {
+    build_with_services(pool, request_timeout, args, clusters, demo).0
+}
+
+/// [`app_with`], and the services it serves with (to watch its caches), once they
+/// listen for generation changes (so answers come from memory as in production).
+pub async fn live_app(pool: PgPool, args: &[&str]) -> (Router, parkway_core::Services) {
+    let (app, services) = build_with_services(
+        pool,
+        Duration::from_secs(10),
+        args,
+        Clusters::default(),
+        DemoClusters::default(),
+    );
+    wait_live(&services).await;
+    (app, services)
+}
+
+/// Waits until `services` listen for generation changes again (after a start or a
+/// lost connection).
+pub async fn wait_live(services: &parkway_core::Services) {
+    for _ in 0..500 {
+        if services.generations.is_live() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the generation listener did not go live within 5 s");
+}
+
+/// Waits until `services` have heard of every change committed so far (both
+/// generations caught up with the database), as after a change made outside Parkway.
+pub async fn caught_up(services: &parkway_core::Services) {
+    for _ in 0..100 {
+        let (catalog, access): (i64, i64) = sqlx::query_as(
+            "select (select generation from catalog_state), (select generation from access_state)",
+        )
+        .fetch_one(&services.pool)
+        .await
+        .expect("generations");
+        use parkway_core::generations::Area;
+        let heard = |area, at| services.generations.cached(area).is_some_and(|g| g >= at);
+        if heard(Area::Catalog, catalog) && heard(Area::Access, access) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the replica did not hear of the latest changes within a second");
+}
+
+fn build_with_services(
+    pool: PgPool,
+    request_timeout: Duration,
+    args: &[&str],
+    clusters: Clusters,
+    demo: DemoClusters,
+) -> (Router, parkway_core::Services) {
     let leptos_options = LeptosOptions::builder()
         .output_name("parkway")
         .site_root("target/site")
@@ -81,11 +137,11 @@ fn build(
     let auth = AuthSettings::from_config(&cli.auth, cli.serve.listen).expect("valid auth settings");
     let state = AppState {
         leptos_options,
-        services: parkway_core::Services {
-            pool,
-            clusters,
-            catalog_facets: Default::default(),
-            refusals: Default::default(),
+        services: {
+            let services = parkway_core::Services::new(pool, clusters);
+            // Served as a replica serves: credentials and the catalog index from memory.
+            services.generations.spawn_watch(services.pool.clone());
+            services
         },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
@@ -93,7 +149,11 @@ fn build(
         demo: Arc::new(demo),
         audit_key: Arc::new(parkway_server::serve::audit_key(&cli.audit).expect("a valid audit key")),
     };
-    router::build_with(state, request_timeout, router::MetricsAt::from_config(&cli.serve))
+    let services = state.services.clone();
+    (
+        router::build_with(state, request_timeout, router::MetricsAt::from_config(&cli.serve)),
+        services,
+    )
 }
 
 pub fn app(pool: PgPool, request_timeout: Duration) -> Router {

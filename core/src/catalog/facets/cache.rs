@@ -6,21 +6,32 @@ use std::sync::{Arc, RwLock};
 use sqlx::PgPool;
 
 use super::{FacetIndex, FacetSource};
-use crate::catalog::error::Result;
+use crate::{
+    catalog::error::Result,
+    generations::{Area, Generations},
+};
 
 /// A replica's [`FacetIndex`], reloaded when the catalog changes. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct FacetCache {
+    generations: Generations,
     current: Arc<RwLock<Arc<FacetIndex>>>,
     reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl FacetCache {
+    /// A cache that learns the catalog generation from `generations` (from memory
+    /// while it listens for changes, else by asking Postgres each time).
+    pub fn new(generations: Generations) -> Self {
+        Self {
+            generations,
+            ..Self::default()
+        }
+    }
+
     /// The index at the database's current generation, loading it when stale.
     pub async fn index(&self, pool: &PgPool) -> Result<Arc<FacetIndex>> {
-        let generation = sqlx::query_scalar!("select generation from catalog_state")
-            .fetch_one(pool)
-            .await?;
+        let generation = self.generations.current(pool, Area::Catalog).await?;
         if let Some(fresh) = self.fresh(generation) {
             return Ok(fresh);
         }
