@@ -10,7 +10,7 @@ use crate::{
         NewAuditEvent,
         security::{Refusal, RefusalKind, Refusals},
     },
-    catalog::facets::FacetCache,
+    catalog::{ImportLimit, facets::FacetCache},
     cluster::Clusters,
     identity::{Action, Denied, Principal, Resource, authorize},
 };
@@ -25,6 +25,8 @@ pub struct Services {
     pub catalog_facets: FacetCache,
     /// Records refused authorizations in the audit trail, rate-limited.
     pub refusals: Refusals,
+    /// The largest catalog import accepted (`PARKWAY_IMPORT_MAX_MB`).
+    pub import_limit: ImportLimit,
 }
 
 /// One request's context: the services, the authenticated caller (if any) and the

@@ -123,6 +123,7 @@ fn ctx(pool: &PgPool, clusters: Clusters) -> Ctx {
         clusters,
         catalog_facets: Default::default(),
         refusals: Default::default(),
+        import_limit: Default::default(),
     };
     Ctx::new(services, Some(viewer()), None)
 }

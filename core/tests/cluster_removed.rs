@@ -48,6 +48,7 @@ fn ctx(pool: &PgPool, clusters: &Clusters) -> Ctx {
         clusters: clusters.clone(),
         catalog_facets: Default::default(),
         refusals: Default::default(),
+        import_limit: Default::default(),
     };
     Ctx::new(services, Some(admin()), Some("req-removed".into()))
 }

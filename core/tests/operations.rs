@@ -26,6 +26,7 @@ fn services(pool: &PgPool) -> Services {
         clusters: Default::default(),
         catalog_facets: Default::default(),
         refusals: Default::default(),
+        import_limit: Default::default(),
     }
 }
 

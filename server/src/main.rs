@@ -32,7 +32,9 @@ async fn main() -> ExitCode {
             expires,
             scopes,
         })) => cli::token_create(&cli.db, name, role, expires, scopes).await,
-        Some(Command::Catalog(CatalogCommand::Import { files })) => cli::catalog_import(&cli.db, files).await,
+        Some(Command::Catalog(CatalogCommand::Import { files })) => {
+            cli::catalog_import(&cli.db, cli.import.limit(), files).await
+        }
         Some(Command::User(UserCommand::Deactivate { handle })) => {
             cli::user_deactivate(&cli.db, handle).await
         }

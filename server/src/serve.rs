@@ -65,6 +65,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             clusters: running.clusters.clone(),
             catalog_facets: Default::default(),
             refusals: Default::default(),
+            import_limit: cli.import.limit(),
         },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),

@@ -86,6 +86,7 @@ fn build(
             clusters,
             catalog_facets: Default::default(),
             refusals: Default::default(),
+            import_limit: cli.import.limit(),
         },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
