@@ -7,6 +7,16 @@ use parkway_server::{
     serve, telemetry,
 };
 
+/// jemalloc instead of glibc's malloc, for memory that comes back. Measured importing
+/// the 28 MB, 50,000-entity catalog through the API (same binary, jemalloc 5.3 with its
+/// background thread preloaded): glibc went 49 MB before → 221 MB peak → 201 MB idle
+/// and still 201 MB a minute later (freed memory stays in its per-thread arenas);
+/// jemalloc 51 → 210 → 149 MB, and 61 MB a minute later (its background thread purges
+/// pages freed more than 10 s ago, with no request needed to trigger it).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // A `.env` in the working folder is a convenience for local runs; real
