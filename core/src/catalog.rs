@@ -15,3 +15,4 @@ pub mod yaml;
 
 pub use error::Error;
 pub use model::{Entity, EntityKind, EntityRef, Problem, RelationType};
+pub use store::ImportLimit;

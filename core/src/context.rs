@@ -10,7 +10,7 @@ use crate::{
         NewAuditEvent,
         security::{Refusal, RefusalKind, Refusals},
     },
-    catalog::facets::FacetCache,
+    catalog::{ImportLimit, facets::FacetCache},
     cluster::Clusters,
     generations::Generations,
     identity::{Action, Denied, Principal, Resource, authorize, cache::CredentialCache},
@@ -31,6 +31,8 @@ pub struct Services {
     pub generations: Generations,
     /// Recently checked sessions and API tokens.
     pub credentials: CredentialCache,
+    /// The largest catalog import accepted (`PARKWAY_IMPORT_MAX_MB`).
+    pub import_limit: ImportLimit,
 }
 
 impl Services {
@@ -45,6 +47,7 @@ impl Services {
             refusals: Refusals::default(),
             credentials: CredentialCache::new(generations.clone()),
             generations,
+            import_limit: ImportLimit::default(),
         }
     }
 

@@ -224,3 +224,115 @@ async fn the_demo_catalog_imports_cleanly(pool: PgPool) {
         "checkout-api"
     );
 }
+
+/// `n` components owned by a team that is defined last, each depending on another
+/// anywhere in the file (forwards too): references cross the write batches.
+fn many_components(n: usize, change: Option<(usize, &str)>, skip: Option<usize>) -> String {
+    let mut text = String::new();
+    for i in (0..n).filter(|&i| Some(i) != skip) {
+        let description = match change {
+            Some((at, description)) if at == i => description.to_owned(),
+            _ => format!("Service number {i}"),
+        };
+        let target = match change {
+            Some((at, _)) if at == i => (i + 1) % n,
+            _ => (i * 7 + 1) % n,
+        };
+        text.push_str(&format!(
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{i}\n  description: {description}\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n  dependsOn: [component:svc-{target}]\n"
+        ));
+    }
+    text.push_str("---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: unit}\nspec: {type: business-unit, children: []}\n");
+    text.push_str("---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team}\nspec: {type: team, parent: unit, children: []}\n");
+    text
+}
+
+/// More descriptors than one write batch holds, with references across batches: the
+/// file lands whole (relations, business units, search), and a re-import rewrites
+/// exactly what changed, orphans what is gone and brings an orphan back.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_file_of_several_write_batches_lands_whole_and_reimports_precisely(pool: PgPool) {
+    let n = 2_500;
+    let outcome = store::import(
+        &pool,
+        "many.yaml",
+        "many.yaml",
+        many_components(n, None, None),
+        "system:test",
+        None,
+    )
+    .await
+    .expect("imports");
+    assert_eq!(outcome.created.len(), n + 2);
+    assert_eq!(outcome.created[0], "component:default/svc-0", "in file order");
+    // Per component: ownedBy/ownerOf and dependsOn/dependencyOf; the team: childOf/parentOf.
+    assert_eq!(counts(&pool).await, ((n + 2) as i64, (n * 4 + 2) as i64, 1));
+    for key in ["component:default/svc-0", "component:default/svc-2499"] {
+        let entity = store::get(&pool, key).await.expect("reads").expect("exists");
+        assert_eq!(
+            entity.business_unit.as_deref(),
+            Some("group:default/unit"),
+            "{key}: its owner's unit, defined after it"
+        );
+    }
+    assert_eq!(
+        relations(&pool, "component:default/svc-2499").await,
+        [
+            "dependencyOf component:default/svc-714",
+            "dependsOn component:default/svc-2494",
+            "ownedBy group:default/team",
+        ]
+    );
+    let searchable: i64 = sqlx::query_scalar!(
+        "select count(*) as \"n!\" from catalog_search s join catalog_entities e on e.id = s.entity_id
+         where s.search @@ to_tsquery('english', 'service')"
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("searches");
+    assert_eq!(searchable, n as i64);
+
+    // svc-1500 changes (description and dependency), svc-42 is gone.
+    let changed = many_components(n, Some((1_500, "Takes payments")), Some(42));
+    let outcome = store::import(&pool, "many.yaml", "many.yaml", changed, "system:test", None)
+        .await
+        .expect("re-imports");
+    assert_eq!(outcome.created, Vec::<String>::new());
+    assert_eq!(outcome.updated, ["component:default/svc-1500"]);
+    assert_eq!(outcome.unchanged, n + 2 - 2);
+    assert_eq!(outcome.orphaned, ["component:default/svc-42"]);
+    assert!(
+        relations(&pool, "component:default/svc-1500")
+            .await
+            .contains(&"dependsOn component:default/svc-1501".to_owned()),
+        "its relations are replaced"
+    );
+    assert!(
+        !relations(&pool, "component:default/svc-1500")
+            .await
+            .contains(&"dependsOn component:default/svc-501".to_owned())
+    );
+
+    // The whole file again: the orphan comes back (updated), the changed one reverts.
+    let outcome = store::import(
+        &pool,
+        "many.yaml",
+        "many.yaml",
+        many_components(n, None, None),
+        "system:test",
+        None,
+    )
+    .await
+    .expect("re-imports");
+    assert_eq!(
+        outcome.updated,
+        ["component:default/svc-42", "component:default/svc-1500"],
+        "in file order"
+    );
+    assert_eq!(outcome.unchanged, n);
+    let back = store::get(&pool, "component:default/svc-42")
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert!(!back.orphaned);
+}

@@ -27,6 +27,7 @@ use axum::{
 };
 use parkway_core::{
     Ctx,
+    catalog::ImportLimit,
     identity::{Action, Principal, Role},
     types::EntityRef,
 };
@@ -238,15 +239,8 @@ pub fn route_of(e: &Endpoint) -> Route {
         ("GET", "/api/v1/audit/export") => route(e, audit::export),
         ("GET", "/api/v1/audit/head") => route(e, audit::head),
         ("GET", "/api/v1/clusters") => route(e, clusters::list),
-        ("POST", "/api/v1/catalog/import") => {
-            let Route { router, describe } = route(e, catalog::import);
-            Route {
-                router: router.layer(axum::extract::DefaultBodyLimit::max(
-                    parkway_core::catalog::ops::MAX_IMPORT_BYTES,
-                )),
-                describe,
-            }
-        }
+        // Its body limit is the configured one, set in `router`.
+        ("POST", "/api/v1/catalog/import") => route(e, catalog::import),
         ("GET", "/api/v1/catalog/entities") => route(e, catalog::list),
         ("GET", "/api/v1/catalog/facets") => route(e, catalog::facets),
         ("GET", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::show),
@@ -263,7 +257,7 @@ pub fn text_body_of(e: &Endpoint) -> Option<(&'static [&'static str], &'static s
     match (e.method.as_str(), e.path) {
         ("POST", "/api/v1/catalog/import") => Some((
             &catalog::YAML,
-            "Backstage descriptors (catalog-info.yaml), several documents separated by `---`; at most 8 MiB.",
+            "Backstage descriptors (catalog-info.yaml), several documents separated by `---`; at most `PARKWAY_IMPORT_MAX_MB` MiB (64 unless configured).",
         )),
         ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => Some((
             &catalog::YAML_OR_JSON,
@@ -273,10 +267,15 @@ pub fn text_body_of(e: &Endpoint) -> Option<(&'static [&'static str], &'static s
     }
 }
 
-/// The `/api/v1` router, generated from [`ENDPOINTS`].
-pub fn router() -> Router<AppState> {
+/// The `/api/v1` router, generated from [`ENDPOINTS`]. Imports read bodies up to
+/// `import_limit` (`PARKWAY_IMPORT_MAX_MB`); every other body stays at axum's 2 MB.
+pub fn router(import_limit: ImportLimit) -> Router<AppState> {
     ENDPOINTS.iter().fold(Router::new(), |router, endpoint| {
-        router.route(endpoint.path, route_of(endpoint).router)
+        let mut handler = route_of(endpoint).router;
+        if (endpoint.method.as_str(), endpoint.path) == ("POST", "/api/v1/catalog/import") {
+            handler = handler.layer(axum::extract::DefaultBodyLimit::max(import_limit.max_bytes));
+        }
+        router.route(endpoint.path, handler)
     })
 }
 
@@ -337,7 +336,7 @@ pub fn text_body(
             "the body must be {what}, not `{media}`"
         )));
     }
-    // `Vec::from` takes the body's buffer without copying it (up to 8 MiB for imports).
+    // `Vec::from` takes the body's buffer without copying it (up to the import limit).
     String::from_utf8(Vec::from(body?))
         .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))
 }

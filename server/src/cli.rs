@@ -165,23 +165,27 @@ pub async fn user_deactivate(db: &DbConfig, handle: &str) -> anyhow::Result<Exit
 }
 
 /// `parkway catalog import FILE…`: imports each file as its own source. Problems go to
-/// stderr, one per line; the exit status is non-zero if any file was refused.
-pub async fn catalog_import(db: &DbConfig, files: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
+/// stderr, one per line; the exit status is non-zero if any file was refused. A file
+/// over `limit` (`PARKWAY_IMPORT_MAX_MB`) is refused before it is read.
+pub async fn catalog_import(
+    db: &DbConfig,
+    limit: parkway_core::catalog::ImportLimit,
+    files: &[std::path::PathBuf],
+) -> anyhow::Result<ExitCode> {
     use parkway_core::catalog::{Error as CatalogError, store};
     let pool = connect(db).await?;
     let mut failed = false;
     for path in files {
         let name = path.display().to_string();
+        let size = std::fs::metadata(path).map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+        if let Ok(size) = size
+            && let Err(err) = limit.check(&name, size)
+        {
+            eprintln!("{err}");
+            failed = true;
+            continue;
+        }
         let text = match std::fs::read(path) {
-            Ok(bytes) if bytes.len() > store::MAX_IMPORT_BYTES => {
-                eprintln!(
-                    "{name}: {} bytes; an import may be at most {} bytes",
-                    bytes.len(),
-                    store::MAX_IMPORT_BYTES
-                );
-                failed = true;
-                continue;
-            }
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(err) => {
@@ -196,7 +200,7 @@ pub async fn catalog_import(db: &DbConfig, files: &[std::path::PathBuf]) -> anyh
                 continue;
             }
         };
-        match store::import(&pool, &name, &name, &text, "system:cli", None).await {
+        match store::import(&pool, &name, &name, text, "system:cli", None).await {
             Ok(outcome) => eprintln!(
                 "{name}: {} created, {} updated, {} unchanged, {} orphaned",
                 outcome.created.len(),

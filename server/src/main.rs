@@ -7,6 +7,17 @@ use parkway_server::{
     serve, telemetry,
 };
 
+/// jemalloc instead of glibc's malloc, for memory that comes back. Measured importing
+/// the 28 MB, 50,000-entity catalog through the API (same binary, jemalloc 5.3 with its
+/// background thread preloaded). Debug build: glibc 49 MB before → 221 MB peak → 201 MB
+/// idle, still 201 MB a minute later (freed memory stays in per-thread arenas); jemalloc
+/// 51 → 210 → 149 MB, 61 MB a minute later. Release build: glibc 25 → 196 → 176 MB;
+/// jemalloc 26 → 216 → 126 MB, 35 MB a minute later. Its background thread purges pages
+/// freed more than 10 s ago with no request needed to trigger it.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // A `.env` in the working folder is a convenience for local runs; real
@@ -32,7 +43,9 @@ async fn main() -> ExitCode {
             expires,
             scopes,
         })) => cli::token_create(&cli.db, name, role, expires, scopes).await,
-        Some(Command::Catalog(CatalogCommand::Import { files })) => cli::catalog_import(&cli.db, files).await,
+        Some(Command::Catalog(CatalogCommand::Import { files })) => {
+            cli::catalog_import(&cli.db, cli.import.limit(), files).await
+        }
         Some(Command::User(UserCommand::Deactivate { handle })) => {
             cli::user_deactivate(&cli.db, handle).await
         }

@@ -70,7 +70,7 @@ pub fn build_with(state: AppState, request_timeout: Duration, metrics_at: Metric
             "/admin/clusters/{name}/outage",
             axum::routing::post(crate::demo::outage),
         )
-        .merge(api::router())
+        .merge(api::router(state.services.import_limit))
         .merge(auth::routes::router())
         .leptos_routes_with_context(
             &state,
@@ -83,7 +83,10 @@ pub fn build_with(state: AppState, request_timeout: Duration, metrics_at: Metric
             state.clone(),
             auth::middleware::authenticate,
         ))
-        .layer(middleware::from_fn(limit_server_fn_bodies))
+        .layer(middleware::from_fn_with_state(
+            state.services.import_limit,
+            limit_server_fn_bodies,
+        ))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
@@ -117,13 +120,18 @@ pub fn metrics_only(state: AppState, request_timeout: Duration) -> Router {
 }
 
 /// Largest server-function body: axum's default, which server functions apply.
-/// Browser imports are therefore smaller than API and CLI ones (8 MiB).
+/// Browser imports are therefore smaller than API and CLI ones (`PARKWAY_IMPORT_MAX_MB`,
+/// 64 MiB by default): a form posts the text urlencoded, read whole several times over.
 pub const SERVER_FN_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Server functions refuse a body over the limit with an opaque deserialization
 /// error; answer it first, in their own error type, so a form can say why and what
 /// to do instead.
-async fn limit_server_fn_bodies(request: Request<Body>, next: middleware::Next) -> axum::response::Response {
+async fn limit_server_fn_bodies(
+    State(import_limit): State<parkway_core::catalog::ImportLimit>,
+    request: Request<Body>,
+    next: middleware::Next,
+) -> axum::response::Response {
     let declared = request
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -136,7 +144,7 @@ async fn limit_server_fn_bodies(request: Request<Body>, next: middleware::Next) 
             format!(
                 "the form is over {} MiB, the most a browser form may send; import bigger files with the CLI or the API (up to {} MiB each), or split them",
                 SERVER_FN_BODY_LIMIT / 1_048_576,
-                parkway_core::catalog::ops::MAX_IMPORT_BYTES / 1_048_576
+                import_limit.max_bytes / 1_048_576
             ),
         ));
         return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(error)).into_response();

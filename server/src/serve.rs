@@ -60,7 +60,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let running = clusters::start(&pool, configs, options, cli.clusters.sync_every()).await?;
     let state = AppState {
         leptos_options,
-        services: parkway_core::Services::new(pool.clone(), running.clusters.clone()),
+        services: parkway_core::Services {
+            import_limit: cli.import.limit(),
+            ..parkway_core::Services::new(pool.clone(), running.clusters.clone())
+        },
         metrics: Arc::new(Metrics::default()),
         auth: Arc::new(auth),
         sync: running.sync.clone(),

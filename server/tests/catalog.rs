@@ -56,11 +56,6 @@ async fn the_api_imports_good_files_and_refuses_bad_ones_whole(pool: PgPool) {
         assert_eq!(entity_count(&pool).await, 0, "{what} changed nothing");
     }
 
-    let huge = vec![b'#'; 20 * 1024 * 1024];
-    let answer = common::send(&app, import_request("acme", &admin, "application/yaml", huge)).await;
-    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.body);
-    assert_eq!(answer.json()["error"]["code"], "too_large");
-
     let answer = common::send(&app, import_request("acme", &admin, "application/json", ACME)).await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let answer = common::send(&app, import_request("", &admin, "application/yaml", ACME)).await;
@@ -215,6 +210,51 @@ async fn the_api_refuses_a_document_of_200000_keys_naming_the_cap(pool: PgPool) 
     assert_eq!(entity_count(&pool).await, 0);
 }
 
+/// `ACME` padded with comments to just over `mib` MiB: valid descriptors, too many bytes.
+fn padded_acme(mib: usize) -> String {
+    let mut text = ACME.to_owned();
+    while text.len() <= mib * 1024 * 1024 {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    text
+}
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_api_refuses_imports_over_the_configured_limit_naming_it_and_takes_those_under(pool: PgPool) {
+    let app = common::app_with(pool.clone(), Duration::from_secs(30), &["--import-max-mb", "1"]);
+    let admin = common::service_token(&pool, Role::PlatformAdmin, &[]).await;
+    let big = padded_acme(1);
+
+    // As clients send it, with its length: refused before it is read, size and limit named.
+    let mut request = import_request("acme", &admin, "application/yaml", big.clone());
+    request.headers_mut().insert("content-length", big.len().into());
+    let answer = common::send(&app, request).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.body);
+    let json = answer.json();
+    assert_eq!(json["error"]["code"], "too_large", "{json}");
+    assert_eq!(
+        json["error"]["message"],
+        format!(
+            "acme is {} bytes; an import may be at most 1048576 bytes (1 MiB, set by PARKWAY_IMPORT_MAX_MB); nothing was imported",
+            big.len()
+        ),
+        "{json}"
+    );
+    // Streamed without a length: cut off at the limit, with the same explanation.
+    let answer = common::send(&app, import_request("acme", &admin, "application/yaml", big)).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.body);
+    assert_eq!(
+        answer.json()["error"]["message"],
+        "acme is over 1048576 bytes; an import may be at most 1048576 bytes (1 MiB, set by PARKWAY_IMPORT_MAX_MB); nothing was imported"
+    );
+    assert_eq!(entity_count(&pool).await, 0, "nothing written");
+
+    // The same descriptors under the limit are imported.
+    let answer = common::send(&app, import_request("acme", &admin, "application/yaml", ACME)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(entity_count(&pool).await, 10);
+}
+
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn the_cli_imports_files_and_prints_every_problem(options: PgPoolOptions, connect: PgConnectOptions) {
     let url = connect.to_url_lossy().to_string();
@@ -245,10 +285,35 @@ async fn the_cli_imports_files_and_prints_every_problem(options: PgPoolOptions, 
         );
         assert_eq!(entity_count(&pool).await, 0, "{what} changed nothing");
     }
-    std::fs::write(dir.join("huge.yaml"), vec![b'#'; 20 * 1024 * 1024]).expect("writes");
-    let out = run(&["huge.yaml"]);
+    // Over `PARKWAY_IMPORT_MAX_MB`: refused before it is read, naming size and limit.
+    let big = padded_acme(1);
+    std::fs::write(dir.join("big.yaml"), &big).expect("writes");
+    let out = Command::new(env!("CARGO_BIN_EXE_parkway"))
+        .args(["catalog", "import", "big.yaml"])
+        .current_dir(&dir)
+        .env("DATABASE_URL", &url)
+        .env("PARKWAY_LOG", "warn")
+        .env("PARKWAY_IMPORT_MAX_MB", "1")
+        .output()
+        .expect("runs");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("an import may be at most"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "big.yaml is {} bytes; an import may be at most 1048576 bytes (1 MiB, set by PARKWAY_IMPORT_MAX_MB)",
+            big.len()
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(entity_count(&pool).await, 0, "nothing written");
+    // The default limit (64 MiB) takes it.
+    let out = run(&["big.yaml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(entity_count(&pool).await, 10);
+    sqlx::query!("delete from catalog_entities")
+        .execute(&pool)
+        .await
+        .expect("emptied");
 
     std::fs::write(dir.join("catalog-info.yaml"), ACME).expect("writes");
     let out = run(&["catalog-info.yaml"]);

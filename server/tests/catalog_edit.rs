@@ -356,22 +356,18 @@ async fn the_import_form_refuses_oversized_pastes_precisely(pool: PgPool) {
         twenty.body
     );
 
-    // Under the form limit but over an import's: the import's own size check answers.
-    let three = parkway_core::catalog::store::import(
-        &pool,
-        "pasted",
-        "pasted",
-        &"a".repeat(9 * 1024 * 1024),
-        "test",
-        None,
-    )
-    .await
-    .expect_err("too large");
+    // Under the form limit but over an import's (`PARKWAY_IMPORT_MAX_MB=1` here): the
+    // import's own size check answers, naming the setting.
+    let small = common::app_with(pool.clone(), Duration::from_secs(30), &["--import-max-mb", "1"]);
+    let pasted = format!("source=pasted&descriptors={}", "a".repeat(1_500_000));
+    let over = call(&small, Method::POST, "/fn/import_catalog", &admin, form, pasted).await;
+    assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", over.body);
     assert!(
-        three
-            .to_string()
-            .contains("an import may be at most 8388608 bytes"),
-        "{three}"
+        over.body.contains(
+            "pasted is 1500000 bytes; an import may be at most 1048576 bytes (1 MiB, set by PARKWAY_IMPORT_MAX_MB)"
+        ),
+        "{}",
+        over.body
     );
 
     // Every other kind of bad input the API refuses, pasted into the form: the same

@@ -130,11 +130,6 @@ pub(super) fn rss_kib(pid: u32) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-pub(super) fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 /// `wrk` against one URL, sending `header` (`Name: value`; none when empty):
 /// `(req/s, p50 ms, p99 ms, non-2xx seen)`.
 pub(super) fn wrk(url: &str, header: &str, connections: u32, seconds: u32) -> Result<(f64, f64, f64, bool)> {

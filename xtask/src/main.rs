@@ -11,7 +11,8 @@
 //! - `bench wasm` — release WebAssembly size, raw and compressed
 //! - `bench auth` — throughput and latency of authenticated requests (wrk)
 //! - `bench cluster` — watch-cache memory and sync time, snapshot writes per sync
-//! - `bench catalog` — import time, page latency and throughput at 50,000 entities
+//! - `bench catalog [--data FILE]` — import time and memory, API and page throughput at
+//!   50,000 entities, start-up time
 //!
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
@@ -40,7 +41,9 @@ commands:
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
   bench auth   release server + wrk (c16, c64): req/s and latency with no auth, a token, a session, users, audit head
   bench cluster  cache memory and sync time at 300 and 20,000 workloads; snapshot rows per sync
-  bench catalog  50,000 entities: import time, page p50/p99 and req/s, server memory
+  bench catalog [--data FILE] [--seconds N] [--no-plans]
+               50,000 entities in one file (generated, or FILE): import time and memory,
+               API and page req/s (c16, c64) and p50/p99, start-up time, query plans
 ";
 
 fn main() -> ExitCode {
@@ -60,7 +63,7 @@ fn main() -> ExitCode {
         ["bench", "wasm"] => bench::wasm(),
         ["bench", "auth"] => bench::auth(),
         ["bench", "cluster"] => bench::cluster(),
-        ["bench", "catalog"] => bench::catalog(),
+        ["bench", "catalog", rest @ ..] => bench::catalog(rest),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())

@@ -10,8 +10,8 @@ pub enum Error {
     /// The descriptors were refused whole: every problem, each with its position.
     #[error("{file} has {} problem{}; nothing was imported:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| p.render(file)).collect::<Vec<_>>().join("\n"))]
     Invalid { file: String, problems: Vec<Problem> },
-    /// Larger than an import may be.
-    #[error("{file} is {size} bytes; an import may be at most {max} bytes")]
+    /// Larger than an import may be (`max` is `PARKWAY_IMPORT_MAX_MB` in bytes).
+    #[error("{file} is {size} bytes; an import may be at most {max} bytes ({} MiB, set by PARKWAY_IMPORT_MAX_MB); nothing was imported", max / (1024 * 1024))]
     TooLarge { file: String, size: usize, max: usize },
     /// An input that breaks a rule (a missing source, no descriptors); `field` names it.
     #[error("{field}: {reason}")]

@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Largest descriptor text one import accepts (the REST API's body limit too).
-pub use store::MAX_IMPORT_BYTES;
+pub use store::{DEFAULT_IMPORT_MAX_BYTES, ImportLimit};
 /// What the operations answer with.
 pub use store::{ImportOutcome, PutResult, StoredEntity};
 
@@ -29,8 +29,9 @@ pub use store::{ImportOutcome, PutResult, StoredEntity};
 pub const PAGE_SIZE: i64 = 50;
 
 /// Imports descriptors as `source`, all or nothing; re-importing a source updates it
-/// and orphans what it no longer lists.
-pub async fn import(ctx: &Ctx, source: &str, text: &str) -> Result<ImportOutcome> {
+/// and orphans what it no longer lists. At most `PARKWAY_IMPORT_MAX_MB`; an owned
+/// `String` is imported without a copy.
+pub async fn import(ctx: &Ctx, source: &str, text: impl Into<String>) -> Result<ImportOutcome> {
     ctx.authorize(Action::ImportCatalog, Resource::Catalog)?;
     let source = source.trim();
     if source.is_empty() {
@@ -39,6 +40,8 @@ pub async fn import(ctx: &Ctx, source: &str, text: &str) -> Result<ImportOutcome
             reason: "required: where these descriptors live (e.g. `github.com/acme/shop/catalog-info.yaml`); importing the same source again updates it".into(),
         });
     }
+    let text = text.into();
+    ctx.services.import_limit.check(source, text.len())?;
     if text.trim().is_empty() {
         return Err(Error::Field {
             field: "descriptors",

@@ -11,6 +11,6 @@ mod read;
 mod words;
 
 pub use edit::{API_SOURCE, EditOwners, PutResult, delete, descriptor_yaml, put};
-pub use import::{ImportOutcome, MAX_IMPORT_BYTES, import};
+pub use import::{DEFAULT_IMPORT_MAX_BYTES, ImportLimit, ImportOutcome, import};
 pub use read::{Relation, Runnable, StoredEntity, get, runnables};
 pub use words::catalog_words;

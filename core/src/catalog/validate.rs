@@ -110,6 +110,7 @@ struct Metadata {
     tags: Vec<String>,
 }
 
+#[derive(Default)]
 struct Checker {
     problems: Vec<Problem>,
 }
@@ -270,31 +271,52 @@ impl Checker {
 /// Validates every document; returns the entities that passed and every problem
 /// (including entities defined twice).
 pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
-    let mut checker = Checker { problems: Vec::new() };
-    let mut out: Vec<Entity> = Vec::new();
-    let mut seen: HashMap<String, Pos> = HashMap::new();
-    for doc in documents {
-        let problems_before = checker.problems.len();
+    let mut validator = Validator::default();
+    let out = documents
+        .iter()
+        .filter_map(|doc| {
+            let mut entity = validator.entity(doc)?;
+            entity.body = doc.to_json();
+            Some(entity)
+        })
+        .collect();
+    (out, validator.finish())
+}
+
+/// Validates documents one at a time, as an import reads them, remembering the keys
+/// seen so far so an entity defined twice is reported.
+#[derive(Default)]
+pub struct Validator {
+    checker: Checker,
+    seen: HashMap<String, Pos>,
+}
+
+impl Validator {
+    /// The entity `doc` describes, or `None` with its problems recorded. The entity's
+    /// `body` is left null: the caller keeps the document in the form it needs (a
+    /// tree for one edit, JSON text for thousands of imported descriptors).
+    pub fn entity(&mut self, doc: &Node) -> Option<Entity> {
+        let problems_before = self.checker.problems.len();
         if doc.is_null() {
-            continue; // an empty document, e.g. a trailing `---`
+            return None; // an empty document, e.g. a trailing `---`
         }
         if !matches!(doc.value, NodeValue::Map(_)) {
-            checker.problem(
+            self.checker.problem(
                 doc.pos,
                 "(document)",
                 format!("expected a mapping, found {}", doc.describe()),
             );
-            continue;
+            return None;
         }
         let api_ok = match doc.get("apiVersion") {
             None => {
-                checker.problem(doc.start(), "apiVersion", "required");
+                self.checker.problem(doc.start(), "apiVersion", "required");
                 false
             }
-            Some(node) => match checker.string(node, "apiVersion") {
+            Some(node) => match self.checker.string(node, "apiVersion") {
                 Some(v) if API_VERSIONS.contains(&v) => true,
                 Some(v) => {
-                    checker.problem(
+                    self.checker.problem(
                         node.pos,
                         "apiVersion",
                         format!("`{v}` is not supported: expected {}", API_VERSIONS.join(" or ")),
@@ -306,24 +328,25 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
         };
         let kind = match doc.get("kind") {
             None => {
-                checker.problem(doc.start(), "kind", "required");
+                self.checker.problem(doc.start(), "kind", "required");
                 None
             }
-            Some(node) => checker
+            Some(node) => self
+                .checker
                 .string(node, "kind")
                 .and_then(|k| match k.parse::<EntityKind>() {
                     Ok(kind) => Some(kind),
                     Err(reason) => {
-                        checker.problem(node.pos, "kind", reason.to_string());
+                        self.checker.problem(node.pos, "kind", reason.to_string());
                         None
                     }
                 }),
         };
-        let metadata = checker.metadata(doc);
+        let metadata = self.checker.metadata(doc);
         let spec = match doc.get("spec") {
             Some(node) if matches!(node.value, NodeValue::Map(_)) => Some(node),
             Some(node) => {
-                checker.problem(
+                self.checker.problem(
                     node.pos,
                     "spec",
                     format!("expected a mapping, found {}", node.describe()),
@@ -331,7 +354,7 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
                 None
             }
             None => {
-                checker.problem(doc.start(), "spec", "required");
+                self.checker.problem(doc.start(), "spec", "required");
                 None
             }
         };
@@ -341,19 +364,19 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
             let spec_pos = doc.key_pos("spec").unwrap_or(spec.pos);
             for field in required_strings(kind) {
                 match spec.get(field) {
-                    None => checker.problem(
+                    None => self.checker.problem(
                         spec_pos,
                         &format!("spec.{field}"),
                         format!("required for a {kind}"),
                     ),
                     Some(node) => {
-                        checker.string(node, &format!("spec.{field}"));
+                        self.checker.string(node, &format!("spec.{field}"));
                     }
                 }
             }
             for field in required_lists(kind) {
                 if spec.get(field).is_none() {
-                    checker.problem(
+                    self.checker.problem(
                         spec_pos,
                         &format!("spec.{field}"),
                         format!("required for a {kind} (an empty list is fine)"),
@@ -374,14 +397,14 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
             true,
         ) = (kind, metadata, spec, api_ok)
         else {
-            continue;
+            return None;
         };
         let mut refs = Vec::new();
         for rf in ref_fields(kind) {
             let Some(node) = spec.get(rf.field) else { continue };
             let field = format!("spec.{}", rf.field);
             let items: Vec<(String, &Node)> = if rf.many {
-                checker
+                self.checker
                     .list(node, &field)
                     .iter()
                     .enumerate()
@@ -391,7 +414,7 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
                 vec![(field.clone(), node)]
             };
             for (field, item) in items {
-                let Some(text) = checker.string(item, &field) else {
+                let Some(text) = self.checker.string(item, &field) else {
                     continue;
                 };
                 match EntityRef::parse(text, Some(rf.default_kind), &namespace) {
@@ -401,7 +424,7 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
                         field,
                         pos: item.pos,
                     }),
-                    Err(reason) => checker.problem(item.pos, &field, reason.to_string()),
+                    Err(reason) => self.checker.problem(item.pos, &field, reason.to_string()),
                 }
             }
         }
@@ -411,12 +434,12 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
             name: name.to_ascii_lowercase(),
         };
         let key = entity_ref.key();
-        if let Some(first) = seen.get(&key) {
+        if let Some(first) = self.seen.get(&key) {
             let name_pos = doc
                 .get("metadata")
                 .and_then(|m| m.get("name"))
                 .map_or_else(|| doc.start(), |n| n.pos);
-            checker.problem(
+            self.checker.problem(
                 name_pos,
                 "metadata.name",
                 format!(
@@ -424,20 +447,21 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
                     first.line
                 ),
             );
-            continue;
+            return None;
         }
-        seen.insert(key, doc.start());
-        if checker.problems.len() > problems_before {
-            continue;
+        self.seen.insert(key, doc.start());
+        if self.checker.problems.len() > problems_before {
+            return None;
         }
         let text_of = |field: &str| spec.get(field).and_then(Node::as_str).map(str::to_owned);
-        let body = doc.to_json();
         let tier = text_of("tier").or_else(|| {
-            body.pointer("/metadata/labels/tier")
-                .and_then(Value::as_str)
+            doc.get("metadata")
+                .and_then(|m| m.get("labels"))
+                .and_then(|l| l.get("tier"))
+                .and_then(Node::as_str)
                 .map(str::to_owned)
         });
-        out.push(Entity {
+        Some(Entity {
             owner: refs
                 .iter()
                 .find(|r| r.relation == RelationType::OwnedBy)
@@ -449,13 +473,18 @@ pub fn entities(documents: &[Node]) -> (Vec<Entity>, Vec<Problem>) {
             title,
             description,
             tags,
-            body,
+            // Filled by the caller, in the form it stores.
+            body: Value::Null,
             refs,
             pos: doc.start(),
-        });
+        })
     }
-    checker.problems.sort();
-    (out, checker.problems)
+
+    /// Every problem found, in file order.
+    pub fn finish(mut self) -> Vec<Problem> {
+        self.checker.problems.sort();
+        self.checker.problems
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! validation problem can say exactly where it is. Built on yaml-rust2's event parser;
 //! aliases are refused (they allow exponential expansion), and nesting, keys per
 //! mapping and nodes per document are bounded, so no input can make a worker spend
-//! more than linear time on it. Parsing stops at the first problem.
+//! more than linear time on it. Parsing stops at the first problem. Documents are
+//! handed over one at a time ([`parse_each`]), so an import of many descriptors never
+//! holds the tree of more than one.
 
 use std::collections::HashSet;
 
@@ -99,6 +101,13 @@ impl Node {
         }
     }
 
+    /// The same tree as JSON text, written directly (no [`Value`] tree in between):
+    /// what an import stores, at a fraction of the memory of a tree per descriptor.
+    pub fn to_json_text(&self) -> String {
+        // Keys are strings and numbers finite (see `plain_scalar`): nothing can fail.
+        serde_json::to_string(&AsJson(self)).expect("a tree of strings, finite numbers, booleans and nulls")
+    }
+
     /// The same tree as JSON (YAML 1.2 core schema for plain scalars).
     pub fn to_json(&self) -> Value {
         match &self.value {
@@ -111,6 +120,37 @@ impl Node {
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeValue::Scalar(text, true) => Value::String(text.clone()),
             NodeValue::Scalar(text, false) => plain_scalar(text),
+        }
+    }
+}
+
+/// A node serialised as the JSON [`Node::to_json`] builds, without building it.
+struct AsJson<'a>(&'a Node);
+
+impl serde::Serialize for AsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match &self.0.value {
+            NodeValue::Map(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, _, node) in entries {
+                    map.serialize_entry(key, &AsJson(node))?;
+                }
+                map.end()
+            }
+            NodeValue::Seq(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for node in items {
+                    seq.serialize_element(&AsJson(node))?;
+                }
+                seq.end()
+            }
+            NodeValue::Scalar(text, true) => serializer.serialize_str(text),
+            NodeValue::Scalar(text, false) => match plain_scalar(text) {
+                // The common case: no second copy of the text.
+                Value::String(_) => serializer.serialize_str(text),
+                other => other.serialize(serializer),
+            },
         }
     }
 }
@@ -193,7 +233,10 @@ enum Frame {
 struct Builder {
     limits: Limits,
     stack: Vec<Frame>,
+    /// Documents completed and not yet handed over (at most one between events).
     documents: Vec<Node>,
+    /// Documents completed so far, for the limit.
+    documents_seen: usize,
     /// Nodes of the current document so far.
     nodes: usize,
     error: Option<SyntaxError>,
@@ -209,10 +252,11 @@ impl Builder {
     fn push_node(&mut self, node: Node) {
         match self.stack.last_mut() {
             None => {
-                if self.documents.len() >= self.limits.max_documents {
+                if self.documents_seen >= self.limits.max_documents {
                     let max = self.limits.max_documents;
                     self.fail(node.pos, format!("more than {max} documents in one import"));
                 } else {
+                    self.documents_seen += 1;
                     self.documents.push(node);
                 }
             }
@@ -317,10 +361,21 @@ impl MarkedEventReceiver for Builder {
 /// Parses every document of a (multi-document) YAML text. CPU-bound (up to the
 /// import's byte limit): async callers run it on the blocking pool.
 pub fn parse(text: &str, limits: Limits) -> Result<Vec<Node>, SyntaxError> {
+    let mut documents = Vec::new();
+    parse_each(text, limits, |doc| documents.push(doc))?;
+    Ok(documents)
+}
+
+/// Parses a (multi-document) YAML text, handing each document to `each` as soon as it
+/// is complete, so the caller can turn it into something smaller and drop the tree
+/// before the next one is read. On an error, the documents handed over so far are
+/// whatever came before it; the caller discards them.
+pub fn parse_each(text: &str, limits: Limits, mut each: impl FnMut(Node)) -> Result<(), SyntaxError> {
     let mut builder = Builder {
         limits,
         stack: Vec::new(),
         documents: Vec::new(),
+        documents_seen: 0,
         nodes: 0,
         error: None,
     };
@@ -341,10 +396,13 @@ pub fn parse(text: &str, limits: Limits) -> Result<Vec<Node>, SyntaxError> {
         if let Some(err) = builder.error {
             return Err(err);
         }
+        for doc in builder.documents.drain(..) {
+            each(doc);
+        }
     }
     match builder.error {
         Some(err) => Err(err),
-        None => Ok(builder.documents),
+        None => Ok(()),
     }
 }
 
@@ -364,6 +422,31 @@ mod tests {
         assert_eq!(docs[0].to_json(), serde_json::json!({"a": 1, "b": ["x", "y"]}));
         assert_eq!(docs[1].to_json(), serde_json::json!({"c": true}));
         assert_eq!(docs[0].get("a").map(Node::describe), Some("a number"));
+    }
+
+    #[test]
+    fn json_text_is_the_json_tree_written_out() {
+        let text = "a: '1'\nb: [x, 2, 1.5, true, ~, \"q\\\"uote\"]\nc: {d: 1.2.3, e: -7}\n";
+        for doc in parse(text, Limits::default()).expect("parses") {
+            let written: Value = serde_json::from_str(&doc.to_json_text()).expect("valid JSON");
+            assert_eq!(written, doc.to_json());
+        }
+    }
+
+    #[test]
+    fn documents_are_handed_over_one_by_one_in_order() {
+        let mut seen = Vec::new();
+        parse_each("a: 1\n---\nb: 2\n---\nc: 3\n", Limits::default(), |doc| {
+            seen.push(doc.to_json_text());
+        })
+        .expect("parses");
+        assert_eq!(seen, [r#"{"a":1}"#, r#"{"b":2}"#, r#"{"c":3}"#]);
+        let limits = Limits {
+            max_documents: 2,
+            ..Limits::default()
+        };
+        let err = parse_each("a: 1\n---\nb: 2\n---\nc: 3\n", limits, |_| {}).expect_err("three");
+        assert_eq!(err.reason, "more than 2 documents in one import");
     }
 
     #[test]

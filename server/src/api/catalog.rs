@@ -1,7 +1,15 @@
-use axum::{Json, body::Bytes, extract::rejection::BytesRejection, http::HeaderMap};
-use parkway_core::catalog::{
-    ops::{self, ImportOutcome, PutResult, StoredEntity},
-    query::{EntityFilter, Facets, Page},
+use axum::{
+    Json,
+    body::Bytes,
+    extract::rejection::BytesRejection,
+    http::{HeaderMap, StatusCode, header},
+};
+use parkway_core::{
+    Ctx,
+    catalog::{
+        ops::{self, ImportOutcome, PutResult, StoredEntity},
+        query::{EntityFilter, Facets, Page},
+    },
 };
 use serde::Deserialize;
 
@@ -10,7 +18,7 @@ use super::{
     answer::{NoContent, Saved},
     text_body,
 };
-use crate::error::{ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiQuery, ApiResult};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -48,12 +56,45 @@ pub async fn import(
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Saved<ImportOutcome>> {
-    let text = text_body(&headers, body, &YAML, "descriptors as application/yaml")?;
-    let outcome = ops::import(&ctx, &params.source, &text).await?;
+    let body = body.map_err(|rejection| over_the_limit(&ctx, &params.source, &headers, rejection))?;
+    let text = text_body(&headers, Ok(body), &YAML, "descriptors as application/yaml")?;
+    let outcome = ops::import(&ctx, &params.source, text).await?;
     Ok(Saved {
         created: !outcome.created.is_empty(),
         body: outcome,
     })
+}
+
+/// A body over the import limit as the operation would refuse it (413, naming the
+/// size, the limit and `PARKWAY_IMPORT_MAX_MB`) instead of axum's bare "length limit
+/// exceeded"; other rejections as they are.
+fn over_the_limit(ctx: &Ctx, source: &str, headers: &HeaderMap, rejection: BytesRejection) -> ApiError {
+    if rejection.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return rejection.into();
+    }
+    let limit = ctx.services.import_limit;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let file = if source.trim().is_empty() {
+        "the body"
+    } else {
+        source.trim()
+    };
+    match declared.map(|size| limit.check(file, size)) {
+        Some(Err(err)) => err.into(),
+        // Sent without a length (chunked): how large it was is not known.
+        _ => ApiError::Rejected {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: format!(
+                "{file} is over {} bytes; an import may be at most {} bytes ({} MiB, set by PARKWAY_IMPORT_MAX_MB); nothing was imported",
+                limit.max_bytes,
+                limit.max_bytes,
+                limit.max_bytes / (1024 * 1024)
+            ),
+        },
+    }
 }
 
 /// `PUT /api/v1/catalog/entities/{kind}/{namespace}/{name}` with one descriptor:

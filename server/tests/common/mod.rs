@@ -138,7 +138,10 @@ fn build_with_services(
     let state = AppState {
         leptos_options,
         services: {
-            let services = parkway_core::Services::new(pool, clusters);
+            let services = parkway_core::Services {
+                import_limit: cli.import.limit(),
+                ..parkway_core::Services::new(pool, clusters)
+            };
             // Served as a replica serves: credentials and the catalog index from memory.
             services.generations.spawn_watch(services.pool.clone());
             services

@@ -1,274 +1,420 @@
-//! `cargo xtask bench catalog`: the catalog at ~50,000 entities — import time, page
-//! latency and throughput, server memory, and the plans of the page's queries as the
-//! application's own functions run them (`core/examples/catalog_plans.rs`).
+//! `cargo xtask bench catalog [--data FILE] [--seconds N] [--no-plans]`: the catalog
+//! at 50,000 entities, as issue 13 measures it. Imports one multi-document file (the
+//! generated catalog, or any Backstage catalog given with `--data`) through the
+//! server's REST API, timed, with the server's memory before, during and after; times
+//! an import of 10,000 entities in one file with the CLI; restarts the server (start-up
+//! to `/readyz` 200 with the catalog loaded) and drives the API and the pages with
+//! `wrk` at 16 and 64 connections. Prints one table. Release build, scratch databases.
 
-use std::process::Command;
+mod data;
 
-use super::{dev_session, ensure_wrk, median, rss_kib, start_server, wrk};
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use super::{dev_session, ensure_wrk, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
     postgres, tools,
 };
 
-/// Words the synthetic descriptions draw on, so text search has something to find.
-const WORDS: [&str; 24] = [
-    "invoice",
-    "payment",
-    "ledger",
-    "shipment",
-    "inventory",
-    "catalog",
-    "search",
-    "pricing",
-    "refund",
-    "customer",
-    "account",
-    "session",
-    "report",
-    "forecast",
-    "recommendation",
-    "notification",
-    "identity",
-    "consent",
-    "warehouse",
-    "routing",
-    "checkout",
-    "basket",
-    "review",
-    "analytics",
-];
-
-/// Synthetic descriptors: `(file name, YAML, entities)` in import order, about 50,000
-/// entities and 200,000 relations in all (each component declares five).
-fn synthetic_catalog() -> Vec<(String, String, usize)> {
-    use std::fmt::Write as _;
-    let (units, teams_per_unit, systems, apis, files, per_file) = (10, 50, 5_000, 4_500, 4, 10_000);
-    let teams = units * teams_per_unit;
-    let mut org = String::new();
-    for u in 0..units {
-        let _ = write!(
-            org,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: unit-{u}}}\nspec: {{type: business-unit, children: []}}\n"
-        );
-        let _ = write!(
-            org,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: Domain\nmetadata: {{name: domain-{u}}}\nspec: {{owner: unit-{u}}}\n"
-        );
-    }
-    for t in 0..teams {
-        let _ = write!(
-            org,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: team-{t}}}\nspec: {{type: team, parent: unit-{}, children: []}}\n",
-            t / teams_per_unit
-        );
-    }
-    for s in 0..systems {
-        let _ = write!(
-            org,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata: {{name: system-{s}}}\nspec: {{owner: team-{}, domain: domain-{}}}\n",
-            s % teams,
-            (s % teams) / teams_per_unit
-        );
-    }
-    let mut api_file = String::new();
-    for a in 0..apis {
-        let _ = write!(
-            api_file,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {{name: api-{a}, description: \"{} {} interface\"}}\nspec: {{type: openapi, lifecycle: production, owner: team-{}, system: system-{}, definition: \"openapi: 3.0.0\"}}\n",
-            WORDS[a % 24],
-            WORDS[(a / 24) % 24],
-            a % teams,
-            a % systems
-        );
-    }
-    let mut out = vec![
-        ("bench-org.yaml".to_owned(), org, units * 2 + teams + systems),
-        ("bench-apis.yaml".to_owned(), api_file, apis),
-    ];
-    let lifecycles = [
-        "production",
-        "production",
-        "production",
-        "experimental",
-        "deprecated",
-    ];
-    for f in 0..files {
-        let mut text = String::new();
-        for i in 0..per_file {
-            let c = f * per_file + i;
-            let depends = if i == 0 {
-                String::new()
-            } else {
-                format!(", dependsOn: [component:svc-{}]", c - 1 - (c % 7).min(i - 1))
-            };
-            let _ = write!(
-                text,
-                "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{c}\n  title: Service {c}\n  description: \"Handles {} and {} for team {}.\"\n  tags: [{}, tier-{}]\n  labels: {{tier: tier-{}}}\nspec: {{type: service, lifecycle: {}, owner: team-{}, system: system-{}, consumesApis: [api-{}, api-{}]{depends}}}\n",
-                WORDS[c % 24],
-                WORDS[(c / 24) % 24],
-                c % teams,
-                WORDS[(c / 7) % 24],
-                c % 3 + 1,
-                c % 3 + 1,
-                lifecycles[c % 5],
-                c % teams,
-                c % systems,
-                c % apis,
-                (c * 7 + 3) % apis,
-            );
-        }
-        out.push((format!("bench-components-{f}.yaml"), text, per_file));
-    }
-    out
+/// What `cargo xtask bench catalog` was asked.
+struct Options {
+    /// A Backstage catalog (multi-document YAML) to import instead of the generated one.
+    data: Option<PathBuf>,
+    /// Length of each `wrk` run (20 s for published figures).
+    seconds: u32,
+    /// Skip the query plans at the end.
+    plans: bool,
 }
 
-/// The catalog at 50,000 entities and ~200,000 relations: import time per 10,000
-/// entities, page latency (one connection: server time) and throughput (64
-/// connections) for the main views, server memory. Release build, scratch database.
-pub fn catalog() -> Result<()> {
+impl Options {
+    fn parse(args: &[&str]) -> Result<Self> {
+        let mut options = Options {
+            data: None,
+            seconds: 20,
+            plans: true,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match *arg {
+                "--data" => {
+                    let path = args
+                        .next()
+                        .ok_or_else(|| Error::Usage("--data needs a file".into()))?;
+                    options.data = Some(PathBuf::from(path));
+                }
+                "--seconds" => {
+                    options.seconds = args
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| Error::Usage("--seconds needs a whole number above 0".into()))?;
+                }
+                "--no-plans" => options.plans = false,
+                other => {
+                    return Err(Error::Usage(format!(
+                        "unknown argument `{other}`: bench catalog [--data FILE] [--seconds N] [--no-plans]"
+                    )));
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Settings every server of this benchmark runs with: no API rate limit in the way,
+/// and time for a large import.
+const SERVER_SETTINGS: [(&str, &str); 3] = [
+    ("PARKWAY_RATE_LIMIT_API", "100000000"),
+    ("PARKWAY_REQUEST_TIMEOUT_SECS", "600"),
+    ("PARKWAY_DEMO_CLUSTER_SEED", "30"),
+];
+
+pub fn catalog(args: &[&str]) -> Result<()> {
+    let options = Options::parse(args)?;
     tools::ensure_build_tools()?;
     ensure_wrk()?;
     cmd::step("cargo leptos build --release");
     tools::leptos_build(true)?;
     let binary = tools::server_binary(true)?;
-    let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_catalog")?;
     let dir = std::env::temp_dir().join("parkway-bench-catalog");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the bench folder", e))?;
+
+    let data = match &options.data {
+        Some(path) => path.clone(),
+        None => {
+            let path = dir.join("catalog-50000.yaml");
+            cmd::step("generating the catalog: 50,000 entities in one file");
+            std::fs::write(&path, data::generate(1)).map_err(|e| Error::io("writing the catalog", e))?;
+            path
+        }
+    };
+    let data_bytes = std::fs::metadata(&data)
+        .map_err(|e| Error::io(&format!("reading {}", data.display()), e))?
+        .len();
+
+    // 10,000 entities in one file, by the CLI, into an empty database.
+    let small = dir.join("catalog-10000.yaml");
+    std::fs::write(&small, data::generate(5)).map_err(|e| Error::io("writing the catalog", e))?;
+    let url_small = fresh_database(&binary, "parkway_bench_catalog_10k")?;
+    cmd::step("importing 10,000 entities in one file with the CLI");
+    let (small_seconds, small_peak_kib) = cli_import(&binary, &url_small, &small)?;
+
+    // The whole file through the REST API of a running server.
+    let url = fresh_database(&binary, "parkway_bench_catalog")?;
+    let admin = mint(&binary, &url, "platform-admin")?;
+    let developer = mint(&binary, &url, "developer")?;
+    let (mut server, port, pid) = start_server(&binary, &url, &SERVER_SETTINGS)?;
+    std::thread::sleep(Duration::from_secs(2));
+    let rss_before = kib(&rss_kib(pid));
+    cmd::step(&format!(
+        "importing {} ({:.1} MiB) through POST /api/v1/catalog/import",
+        data.display(),
+        data_bytes as f64 / 1_048_576.0
+    ));
+    let sampler = RssSampler::start(pid);
+    let started = Instant::now();
+    let answer = api_import(port, &admin, &data)?;
+    let import_seconds = started.elapsed().as_secs_f64();
+    let peak_sampled = sampler.stop();
+    let peak_kib = peak_sampled.max(hwm_kib(pid));
+    let entities = count(&url, "select count(*) from catalog_entities")?;
+    println!("  {answer}");
+    std::thread::sleep(Duration::from_secs(2));
+    let rss_idle = kib(&rss_kib(pid));
+    cmd::step("waiting a minute for the server's memory to settle");
+    std::thread::sleep(Duration::from_secs(58));
+    let rss_minute = kib(&rss_kib(pid));
+    let _ = server.stop();
+
+    // Start-up with the catalog loaded, then the requests.
+    let started = Instant::now();
+    let (mut server, port, pid) = start_server(&binary, &url, &SERVER_SETTINGS)?;
+    let startup = started.elapsed().as_secs_f64();
+    let base = format!("http://127.0.0.1:{port}");
+    let cookie = format!("Cookie: {}", dev_session(port)?);
+    let token = format!("Authorization: Bearer {developer}");
+    let owner = query_one(
+        &url,
+        "select owner from catalog_entities where kind = 'component' and owner is not null
+         group by owner order by count(*) desc, owner limit 1",
+    )?;
+    let word = search_word(&url)?;
+    let rows: [(String, String, &str); 8] = [
+        (
+            "list, by name".into(),
+            "/api/v1/catalog/entities?limit=50".into(),
+            &token,
+        ),
+        (
+            "list, newest first (sort=updated)".into(),
+            "/api/v1/catalog/entities?sort=updated&limit=50".into(),
+            &token,
+        ),
+        (
+            format!("filtered (kind=component&owner={owner})"),
+            format!("/api/v1/catalog/entities?kind=component&owner={owner}&limit=50"),
+            &token,
+        ),
+        (
+            format!("full text (q={word})"),
+            format!("/api/v1/catalog/entities?q={word}&limit=50"),
+            &token,
+        ),
+        (
+            "/api/v1/me with a bearer token".into(),
+            "/api/v1/me".into(),
+            &token,
+        ),
+        ("/healthz".into(), "/healthz".into(), ""),
+        ("/catalog page (session)".into(), "/catalog".into(), &cookie),
+        (
+            "/catalog?q=chekout page (session)".into(),
+            "/catalog?q=chekout".into(),
+            &cookie,
+        ),
+    ];
+    let seconds = options.seconds;
+    println!();
+    println!(
+        "Parkway, {entities} entities ({}), wrk {seconds} s per run, release build",
+        options
+            .data
+            .as_ref()
+            .map_or_else(|| "generated".to_owned(), |p| p.display().to_string())
+    );
+    println!();
+    println!(
+        "| request (50 per page) | req/s c16 | p50 ms c16 | p99 ms c16 | req/s c64 |\n|---|---|---|---|---|"
+    );
+    for (label, path, header) in &rows {
+        let target = format!("{base}{path}");
+        let (rps16, p50, p99, bad16) = wrk(&target, header, 16, seconds)?;
+        let (rps64, _, _, bad64) = wrk(&target, header, 64, seconds)?;
+        println!(
+            "| {label} | {rps16:.0} | {p50:.2} | {p99:.2} | {rps64:.0} |{}",
+            if bad16 || bad64 { " (non-2xx answers!)" } else { "" }
+        );
+    }
+    println!(
+        "| import of 10,000 entities in one file (CLI) | {small_seconds:.2} s, peak RSS {} MiB | | | |",
+        small_peak_kib / 1024
+    );
+    println!(
+        "| import of {entities} entities, {:.1} MiB in one file (REST API) | {import_seconds:.2} s | | | |",
+        data_bytes as f64 / 1_048_576.0
+    );
+    println!(
+        "| server RSS: before import / peak during / after (idle) / a minute after | {} / {} / {} / {} MiB | | | |",
+        rss_before / 1024,
+        peak_kib / 1024,
+        rss_idle / 1024,
+        rss_minute / 1024
+    );
+    println!("| start-up to /readyz 200 with {entities} entities | {startup:.2} s | | | |");
+    println!();
+    println!("server RSS after the runs: {} KiB", rss_kib(pid));
+    let _ = server.stop();
+    if options.plans {
+        plans(&url)?;
+    }
+    Ok(())
+}
+
+/// A scratch database named `name`, migrated by the release binary.
+fn fresh_database(binary: &Path, name: &str) -> Result<String> {
+    let url = postgres::recreate_database(&postgres::database_url()?, name)?;
     cmd::status(
-        Command::new(&binary)
+        Command::new(binary)
             .arg("migrate")
             .env("DATABASE_URL", &url)
             .env("PARKWAY_LOG", "warn"),
     )?;
-    let files = synthetic_catalog();
-    cmd::step(&format!(
-        "importing {} synthetic entities from {} files",
-        files.iter().map(|(_, _, entities)| entities).sum::<usize>(),
-        files.len()
-    ));
-    let mut component_imports = Vec::new();
-    let mut component_entities = Vec::new();
-    for (name, text, entities) in files {
-        let path = dir.join(&name);
-        std::fs::write(&path, &text).map_err(|e| Error::io("writing descriptors", e))?;
-        let started = std::time::Instant::now();
-        cmd::status(
-            Command::new(&binary)
-                .args(["catalog", "import"])
-                .arg(&path)
-                .env("DATABASE_URL", &url)
-                .env("PARKWAY_LOG", "warn"),
-        )?;
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "  {name}: {entities} entities, {:.1} MiB, imported in {seconds:.2} s",
-            text.len() as f64 / 1_048_576.0
-        );
-        if name.starts_with("bench-components") {
-            component_imports.push(seconds);
-            component_entities.push(entities);
-        }
-    }
-    let counts = cmd::output(
-        Command::new("psql")
-            .args([&url, "-Atc", "select (select count(*) from catalog_entities) || ' entities, ' || (select count(*) / 2 from catalog_relations) || ' relations (' || (select count(*) from catalog_relations) || ' stored halves)'"]),
-    )?;
-    println!("  catalog: {}", counts.trim());
-    println!(
-        "  import of one file of {} components: median {:.2} s of {} runs",
-        median(component_entities.iter().map(|&n| n as f64).collect()),
-        median(component_imports.clone()),
-        component_imports.len()
-    );
-
-    let (mut server, port, pid) = start_server(&binary, &url, &[("PARKWAY_DEMO_CLUSTER_SEED", "30")])?;
-    let base = format!("http://127.0.0.1:{port}");
-    let cookie = dev_session(port)?;
-    let typo_hits = search_hits(port, &cookie, "invocie")?;
-    let name_hits = search_hits(port, &cookie, "svc-12345")?;
-    println!();
-    println!(
-        "{:<58} {:>9} {:>9} {:>12}",
-        format!("page (median of {RUNS} runs)"),
-        "p50 ms",
-        "p99 ms",
-        "req/s @64"
-    );
-    let views = [
-        ("catalog, unfiltered".to_owned(), "/catalog"),
-        (
-            "catalog, filtered (kind + lifecycle + owner)".to_owned(),
-            "/catalog?kind=component&lifecycle=production&owner=group%3Adefault%2Fteam-7",
-        ),
-        (
-            "catalog, recently updated first".to_owned(),
-            "/catalog?sort=updated",
-        ),
-        (
-            format!("catalog, text search with a typo (\"invocie\": {typo_hits} hits)"),
-            "/catalog?q=invocie",
-        ),
-        (
-            format!("catalog, text search for one name (\"svc-12345\": {name_hits} hits)"),
-            "/catalog?q=svc-12345",
-        ),
-        ("entity page".to_owned(), "/catalog/component/default/svc-12345"),
-    ];
-    let cookie_header = format!("Cookie: {cookie}");
-    for (label, path) in views {
-        let target = format!("{base}{path}");
-        let mut p50 = Vec::new();
-        let mut p99 = Vec::new();
-        let mut non_2xx = false;
-        for _ in 0..RUNS {
-            let (_, a, b, bad) = wrk(&target, &cookie_header, 1, 5)?;
-            p50.push(a);
-            p99.push(b);
-            non_2xx |= bad;
-        }
-        let (rps, _, _, bad) = wrk(&target, &cookie_header, 64, 10)?;
-        println!(
-            "{label:<58} {:>9.2} {:>9.2} {:>12.0}{}",
-            median(p50),
-            median(p99),
-            rps,
-            if non_2xx || bad {
-                "   (non-2xx answers!)"
-            } else {
-                ""
-            }
-        );
-    }
-    plans(&url)?;
-    println!("server RSS after the runs: {} KiB", rss_kib(pid));
-    let _ = server.stop();
-    Ok(())
+    Ok(url)
 }
 
-/// Latency runs per page; the table shows their medians.
-const RUNS: usize = 3;
+/// An API token of `role`, as `parkway token create` prints it.
+fn mint(binary: &Path, url: &str, role: &str) -> Result<String> {
+    Ok(cmd::output(
+        Command::new(binary)
+            .args([
+                "token",
+                "create",
+                "--name",
+                &format!("bench-{role}"),
+                "--role",
+                role,
+            ])
+            .args(["--expires", "1d"])
+            .env("DATABASE_URL", url)
+            .env("PARKWAY_LOG", "warn"),
+    )?
+    .trim()
+    .to_owned())
+}
 
-/// How many entities the search `q` finds, as the API counts them (the facets'
-/// `total` under that search), so the table names the measured count.
-fn search_hits(port: u16, cookie: &str, q: &str) -> Result<String> {
-    use std::io::{Read as _, Write as _};
-    let mut stream =
-        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| Error::io("connecting", e))?;
+/// `parkway catalog import FILE`, timed, with the importing process's peak RSS
+/// (`VmHWM`, read until it exits) in KiB.
+fn cli_import(binary: &Path, url: &str, file: &Path) -> Result<(f64, u64)> {
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .args(["catalog", "import"])
+        .arg(file)
+        .env("DATABASE_URL", url)
+        .env("PARKWAY_LOG", "warn")
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| Error::io("starting the import", e))?;
+    let mut peak = 0;
+    let status = loop {
+        peak = peak.max(hwm_kib(child.id()));
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| Error::io("waiting for the import", e))?
+        {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    if !status.success() {
+        return Err(Error::Failed(format!(
+            "the import of {} failed ({status})",
+            file.display()
+        )));
+    }
+    Ok((started.elapsed().as_secs_f64(), peak))
+}
+
+/// `POST /api/v1/catalog/import?source=FILE-NAME` with the file as `application/yaml`:
+/// the answer's status line and a summary, or an error with its body.
+fn api_import(port: u16, token: &str, file: &Path) -> Result<String> {
+    let body = std::fs::read(file).map_err(|e| Error::io("reading the catalog", e))?;
+    let source = file
+        .file_name()
+        .map_or_else(|| "bench".to_owned(), |n| n.to_string_lossy().into_owned());
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| Error::io("connecting", e))?;
     stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .set_read_timeout(Some(Duration::from_secs(600)))
         .map_err(|e| Error::io("connecting", e))?;
     write!(
         stream,
-        "GET /api/v1/catalog/facets?q={q} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        "POST /api/v1/catalog/import?source={} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/yaml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        encode(&source),
+        body.len()
     )
-    .map_err(|e| Error::io("asking for the facets", e))?;
+    .and_then(|()| stream.write_all(&body))
+    .map_err(|e| Error::io("sending the catalog", e))?;
+    drop(body);
     let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    answer
-        .split_once("\"total\":")
-        .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
-        .filter(|digits| !digits.is_empty())
-        .ok_or_else(|| Error::Failed(format!("no total in the facets of q={q}: {answer}")))
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|e| Error::io("reading the import's answer", e))?;
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    if !(status.contains(" 200 ") || status.contains(" 201 ")) {
+        let shown: String = answer.chars().take(2_000).collect();
+        return Err(Error::Failed(format!("the import was refused: {shown}")));
+    }
+    Ok(status)
+}
+
+/// `text` percent-encoded for a query string.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => char::from(b).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Samples a process's `VmRSS` every 50 ms on a thread until stopped; the highest seen.
+struct RssSampler {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let thread = {
+            let (stop, peak) = (stop.clone(), peak.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    peak.fetch_max(kib(&rss_kib(pid)), Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        };
+        Self { stop, peak, thread }
+    }
+
+    fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+/// A process's peak resident memory so far (`VmHWM`) in KiB, 0 when unreadable.
+fn hwm_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn kib(text: &str) -> u64 {
+    text.parse().unwrap_or(0)
+}
+
+/// The one value `sql` selects.
+fn query_one(url: &str, sql: &str) -> Result<String> {
+    let value = cmd::output(Command::new("psql").args([url, "-Atc", sql]))?;
+    let value = value.trim().to_owned();
+    if value.is_empty() {
+        return Err(Error::Failed(format!("no answer from: {sql}")));
+    }
+    Ok(value)
+}
+
+fn count(url: &str, sql: &str) -> Result<u64> {
+    query_one(url, sql)?
+        .parse()
+        .map_err(|_| Error::Failed(format!("not a count: {sql}")))
+}
+
+/// `payments` when it finds something; otherwise the word of the data found in the
+/// most descriptors (at least five letters), so full text always has hits to rank.
+fn search_word(url: &str) -> Result<String> {
+    let hits = count(
+        url,
+        "select count(*) from catalog_search where search @@ websearch_to_tsquery('english', 'payments')",
+    )?;
+    if hits > 0 {
+        return Ok("payments".into());
+    }
+    query_one(
+        url,
+        "select word from ts_stat('select search from catalog_search')
+         where length(word) >= 5 and word ~ '^[a-z]+$' order by ndoc desc, word limit 1",
+    )
 }
 
 /// The plans of the catalog page's queries, as the application's own listing and

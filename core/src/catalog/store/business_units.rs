@@ -7,9 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::super::{
     error::Result,
-    model::{Entity, EntityKind, RelationType},
+    model::{EntityKind, RelationType},
 };
-use super::import::ImportOutcome;
+use super::import::{ImportOutcome, Row};
 
 /// The nearest business unit above `start` (itself included): breadth first through
 /// `parents`, so a closer unit wins over a farther one; a cycle ends the walk.
@@ -37,57 +37,77 @@ pub fn unit_of(
     None
 }
 
-/// The business unit of each entity about to be written, so rows are inserted
-/// complete instead of updated afterwards: walk up from its owner (or itself, for a
-/// group) through `childOf` to the first `business-unit` group, using the groups and
-/// relations stored plus what `entities` declare (which replaces what they declared).
-pub(super) async fn business_units(
-    tx: &mut sqlx::PgConnection,
-    entities: &[Entity],
-) -> Result<HashMap<String, String>> {
-    let keys: Vec<String> = entities.iter().map(Entity::key).collect();
-    let mut units: BTreeSet<String> = sqlx::query_scalar!(
-        "select key from catalog_entities
-         where kind = 'group' and spec_type = 'business-unit' and key <> all($1)",
-        &keys
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
-    let mut parents: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for r in sqlx::query!(
-        "select source_key, target_key from catalog_relations where type = 'childOf' and origin <> all($1)",
-        &keys
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    {
-        parents.entry(r.source_key).or_default().insert(r.target_key);
-    }
-    for e in entities {
-        if e.entity_ref.kind == EntityKind::Group && e.spec_type.as_deref() == Some("business-unit") {
-            units.insert(e.key());
+/// What decides the business unit of the entities about to be written: the units and
+/// `childOf` edges stored plus what the written descriptors declare (which replaces
+/// what they declared before). Built once per write, asked once per row, so rows are
+/// inserted complete instead of updated afterwards.
+pub(super) struct Units {
+    units: BTreeSet<String>,
+    parents: HashMap<String, BTreeSet<String>>,
+}
+
+impl Units {
+    /// `keys` are the keys of `rows`.
+    pub(super) async fn load(tx: &mut sqlx::PgConnection, rows: &[Row], keys: &[String]) -> Result<Self> {
+        // `not in (select unnest …)` is a hashed subplan: one probe per stored row,
+        // where `<> all($1)` compares every stored row with every written key.
+        let mut units: BTreeSet<String> = sqlx::query_scalar!(
+            "select key from catalog_entities
+             where kind = 'group' and spec_type = 'business-unit' and key not in (select unnest($1::text[]))",
+            keys
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let mut parents: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for r in sqlx::query!(
+            "select source_key, target_key from catalog_relations
+             where type = 'childOf' and origin not in (select unnest($1::text[]))",
+            keys
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            parents.entry(r.source_key).or_default().insert(r.target_key);
         }
-        for (a, t, b) in e.relation_pairs() {
-            if t == RelationType::ChildOf {
-                parents.entry(a).or_default().insert(b);
+        for row in rows {
+            if row.kind == EntityKind::Group && row.spec_type.as_deref() == Some("business-unit") {
+                units.insert(row.key.clone());
+            }
+            for r in &row.refs {
+                // Both halves: a group's `parent` is its childOf, its `children` are
+                // their childOf.
+                match r.relation {
+                    RelationType::ChildOf => {
+                        parents
+                            .entry(row.key.clone())
+                            .or_default()
+                            .insert(r.target.clone());
+                    }
+                    RelationType::ParentOf => {
+                        parents
+                            .entry(r.target.clone())
+                            .or_default()
+                            .insert(row.key.clone());
+                    }
+                    _ => {}
+                }
             }
         }
+        Ok(Self { units, parents })
     }
-    let mut out = HashMap::new();
-    for e in entities {
-        let start = if e.entity_ref.kind == EntityKind::Group {
-            Some(e.key())
+
+    /// The business unit of `row`: walking up from its owner (or itself, for a group)
+    /// through `childOf` to the first `business-unit` group.
+    pub(super) fn of(&self, row: &Row) -> Option<String> {
+        let start = if row.kind == EntityKind::Group {
+            Some(row.key.as_str())
         } else {
-            e.owner.as_ref().map(|o| o.key())
+            row.owner.as_deref()
         };
-        let Some(start) = start else { continue };
-        if let Some(unit) = unit_of(&start, &units, &parents) {
-            out.insert(e.key(), unit);
-        }
+        unit_of(start?, &self.units, &self.parents)
     }
-    Ok(out)
 }
 
 /// Whether groups were written: only then can entities outside the import change

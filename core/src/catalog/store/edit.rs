@@ -11,7 +11,7 @@ use super::super::{
 };
 use super::{
     business_units::{changes_groups, recompute_business_units},
-    import::{ImportOutcome, check_references, existing, parse, upsert},
+    import::{ImportOutcome, Parsed, check_references, existing, parse, upsert},
     read::{StoredEntity, get},
 };
 use crate::audit::{self, NewAuditEvent};
@@ -72,25 +72,30 @@ pub async fn put(
     allow: impl FnOnce(&EditOwners) -> Result<()>,
 ) -> Result<(PutResult, StoredEntity)> {
     let file = "(body)";
-    let (entities, mut problems) = parse(file, text).await?;
-    if problems.is_empty() && entities.len() != 1 {
+    let Parsed {
+        mut rows,
+        mut problems,
+        words,
+        ..
+    } = parse(file, text.to_owned()).await?;
+    if problems.is_empty() && rows.len() != 1 {
         problems.push(problem(
             yaml::Pos { line: 1, column: 1 },
             "(document)",
-            format!("expected exactly one entity descriptor, found {}", entities.len()),
+            format!("expected exactly one entity descriptor, found {}", rows.len()),
         ));
     }
-    if let [entity] = entities.as_slice()
-        && entity.key() != key
+    if let [row] = rows.as_slice()
+        && row.key != key
     {
         problems.push(problem(
-            entity.pos,
+            row.pos,
             "metadata.name",
-            format!("the descriptor is `{}` but the URL names `{key}`", entity.key()),
+            format!("the descriptor is `{}` but the URL names `{key}`", row.key),
         ));
     }
     let mut tx = pool.begin().await?;
-    check_references(&mut tx, &entities, &mut problems).await?;
+    check_references(&mut tx, &rows, &mut problems).await?;
     if !problems.is_empty() {
         problems.sort();
         return Err(Error::Invalid {
@@ -104,11 +109,13 @@ pub async fn put(
     allow(&EditOwners {
         before: before.as_ref().and_then(|b| b.3.clone()),
         exists: before.is_some(),
-        after: entities[0].owner.as_ref().map(|o| o.key()),
+        after: rows[0].owner.clone(),
     })?;
     let source = before.as_ref().map_or(API_SOURCE, |b| b.1.as_str()).to_owned();
+    // For the audit event; the JSON text is ours, so it always reads back.
+    let after: Value = serde_json::from_str(&rows[0].body).unwrap_or_default();
     let mut outcome = ImportOutcome::default();
-    upsert(&mut tx, &source, &entities, &stored, &mut outcome).await?;
+    upsert(&mut tx, &source, &mut rows, &keys, &words, &mut outcome).await?;
     if outcome.unchanged == 0 {
         if changes_groups(&outcome) {
             recompute_business_units(&mut tx).await?;
@@ -116,7 +123,7 @@ pub async fn put(
         let mut event = NewAuditEvent::new(actor, "catalog.edit", format!("catalog-entity:{key}"))
             .with_payload(json!({
                 "before": before.as_ref().map(|b| &b.0),
-                "after": entities[0].body,
+                "after": after,
                 "source": source,
             }));
         event.request_id = request_id.map(str::to_owned);

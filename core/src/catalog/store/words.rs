@@ -2,17 +2,19 @@
 
 use std::collections::BTreeSet;
 
-use super::super::model::Entity;
-
 /// Name (split at `-`, `_` and `.`), title, description and tags: what full-text
 /// search matches.
-pub(super) fn search_text(e: &Entity) -> String {
-    let mut text = e.entity_ref.name.replace(['-', '_', '.'], " ");
-    for part in [&e.title, &e.description].into_iter().flatten() {
+pub(super) fn search_text_of(
+    name: &str,
+    title_and_description: [&Option<String>; 2],
+    tags: &[String],
+) -> String {
+    let mut text = name.replace(['-', '_', '.'], " ");
+    for part in title_and_description.into_iter().flatten() {
         text.push(' ');
         text.push_str(part);
     }
-    for tag in &e.tags {
+    for tag in tags {
         text.push(' ');
         text.push_str(tag);
     }

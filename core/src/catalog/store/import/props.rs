@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::{Error, parse_now};
+use super::{Error, rows::parse_now};
 
 /// Keys a descriptor uses, so generated trees reach the Backstage rules, not only
 /// the YAML reader.
@@ -140,7 +140,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     // text on the line after the last.
     let lines = text.matches(['\n', '\r']).count() + 2;
     let problems = match parse_now("props.yaml", text) {
-        Ok((_, problems)) => problems,
+        Ok(parsed) => parsed.problems,
         Err(Error::Invalid { problems, .. }) => {
             prop_assert!(!problems.is_empty(), "a refusal says why");
             problems
