@@ -163,3 +163,23 @@ pub(super) fn wrk(url: &str, header: &str, connections: u32, seconds: u32) -> Re
         report.contains("Non-2xx"),
     ))
 }
+
+/// An API token of `role`, as `parkway token create` prints it.
+pub(super) fn mint(binary: &std::path::Path, url: &str, role: &str) -> Result<String> {
+    Ok(cmd::output(
+        Command::new(binary)
+            .args([
+                "token",
+                "create",
+                "--name",
+                &format!("bench-{role}"),
+                "--role",
+                role,
+            ])
+            .args(["--expires", "1d"])
+            .env("DATABASE_URL", url)
+            .env("PARKWAY_LOG", "warn"),
+    )?
+    .trim()
+    .to_owned())
+}

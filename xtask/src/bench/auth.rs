@@ -1,8 +1,6 @@
 //! `cargo xtask bench auth`: what authentication costs per request.
 
-use std::process::Command;
-
-use super::{dev_session, ensure_wrk, rss_kib, start_server, wrk};
+use super::{dev_session, ensure_wrk, mint, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Result},
     postgres, tools,
@@ -21,24 +19,7 @@ pub fn auth() -> Result<()> {
     let (mut server, port, pid) = start_server(&binary, &url, &[("PARKWAY_RATE_LIMIT_API", "100000000")])?;
     let base = format!("http://127.0.0.1:{port}");
 
-    let mint = |role: &str| {
-        cmd::output(
-            Command::new(&binary)
-                .args([
-                    "token",
-                    "create",
-                    "--name",
-                    &format!("bench-{role}"),
-                    "--role",
-                    role,
-                    "--expires",
-                    "1d",
-                ])
-                .env("DATABASE_URL", &url)
-                .env("PARKWAY_LOG", "warn"),
-        )
-        .map(|t| format!("Authorization: Bearer {}", t.trim()))
-    };
+    let mint = |role: &str| mint(&binary, &url, role).map(|t| format!("Authorization: Bearer {t}"));
     let developer = mint("developer")?;
     let admin = mint("platform-admin")?;
     let cookie = format!("Cookie: {}", dev_session(port)?);

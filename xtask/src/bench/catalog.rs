@@ -20,7 +20,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{dev_session, ensure_wrk, rss_kib, start_server, wrk};
+use super::{dev_session, ensure_wrk, mint, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
     postgres, tools,
@@ -240,26 +240,6 @@ fn fresh_database(binary: &Path, name: &str) -> Result<String> {
             .env("PARKWAY_LOG", "warn"),
     )?;
     Ok(url)
-}
-
-/// An API token of `role`, as `parkway token create` prints it.
-fn mint(binary: &Path, url: &str, role: &str) -> Result<String> {
-    Ok(cmd::output(
-        Command::new(binary)
-            .args([
-                "token",
-                "create",
-                "--name",
-                &format!("bench-{role}"),
-                "--role",
-                role,
-            ])
-            .args(["--expires", "1d"])
-            .env("DATABASE_URL", url)
-            .env("PARKWAY_LOG", "warn"),
-    )?
-    .trim()
-    .to_owned())
 }
 
 /// `parkway catalog import FILE`, timed, with the importing process's peak RSS
