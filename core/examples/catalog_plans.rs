@@ -13,7 +13,7 @@ use std::{
 };
 
 use parkway_core::catalog::{
-    facets::FacetCache,
+    index::CatalogCache,
     query::{self, EntityFilter, Sort},
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -89,7 +89,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_connections(1)
         .connect_with(options)
         .await?;
-    let cache = FacetCache::default();
+    let cache = CatalogCache::default();
     cache.index(&pool).await?;
     notices.take();
     let views = [

@@ -1,10 +1,10 @@
 //! The service catalog: Backstage-compatible descriptors ([`yaml`], [`validate`]),
 //! the entity model ([`model`]), storage ([`store`]), listing and search ([`query`])
-//! with per-replica facet counts ([`facets`]), the use cases both doors call
+//! answered from each replica's in-memory index ([`index`]), the use cases both doors call
 //! ([`ops`]), and what the pages receive ([`pages`]).
 
 pub mod error;
-pub mod facets;
+pub mod index;
 pub mod model;
 pub mod ops;
 pub mod pages;

@@ -10,7 +10,7 @@ use crate::{
         NewAuditEvent,
         security::{Refusal, RefusalKind, Refusals},
     },
-    catalog::{ImportLimit, facets::FacetCache},
+    catalog::{ImportLimit, index::CatalogCache},
     cluster::Clusters,
     generations::Generations,
     identity::{Action, Denied, Principal, Resource, authorize, cache::CredentialCache},
@@ -22,8 +22,9 @@ pub struct Services {
     pub pool: PgPool,
     /// Every registered cluster's watch caches.
     pub clusters: Clusters,
-    /// This replica's catalog facet counts, reloaded when the catalog changes.
-    pub catalog_facets: FacetCache,
+    /// This replica's copy of the catalog listing, what every catalog read answers
+    /// from; reloaded when the catalog changes.
+    pub catalog_index: CatalogCache,
     /// Records refused authorizations in the audit trail, rate-limited.
     pub refusals: Refusals,
     /// The catalog and access generations: when what this replica keeps in memory is
@@ -43,7 +44,7 @@ impl Services {
         Self {
             pool,
             clusters,
-            catalog_facets: FacetCache::new(generations.clone()),
+            catalog_index: CatalogCache::new(generations.clone()),
             refusals: Refusals::default(),
             credentials: CredentialCache::new(generations.clone()),
             generations,

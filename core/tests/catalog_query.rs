@@ -1,7 +1,7 @@
 //! Listing the catalog: filters, typo-tolerant search, keyset pages and facets.
 
 use parkway_core::catalog::{
-    facets::FacetCache,
+    index::CatalogCache,
     query::{self, EntityFilter, Sort},
     store,
 };
@@ -26,7 +26,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         kind: Some("Component".into()),
         ..Default::default()
     };
-    let page = query::list(&pool, &FacetCache::default(), &components, 50, None)
+    let page = query::list(&pool, &CatalogCache::default(), &components, 50, None)
         .await
         .expect("lists");
     assert_eq!(names(&page), ["checkout-service", "checkout-worker"]);
@@ -38,7 +38,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
     };
     assert_eq!(
         names(
-            &query::list(&pool, &FacetCache::default(), &owned, 50, None)
+            &query::list(&pool, &CatalogCache::default(), &owned, 50, None)
                 .await
                 .expect("lists")
         ),
@@ -51,7 +51,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
     };
     assert_eq!(
         names(
-            &query::list(&pool, &FacetCache::default(), &tagged, 50, None)
+            &query::list(&pool, &CatalogCache::default(), &tagged, 50, None)
                 .await
                 .expect("lists")
         ),
@@ -65,7 +65,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
     };
     assert_eq!(
         names(
-            &query::list(&pool, &FacetCache::default(), &by_bu, 50, None)
+            &query::list(&pool, &CatalogCache::default(), &by_bu, 50, None)
                 .await
                 .expect("lists")
         ),
@@ -77,7 +77,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         q: Some("authorisatons".into()),
         ..Default::default()
     };
-    let found = query::list(&pool, &FacetCache::default(), &typo, 50, None)
+    let found = query::list(&pool, &CatalogCache::default(), &typo, 50, None)
         .await
         .expect("searches");
     assert_eq!(
@@ -93,7 +93,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
     };
     assert_eq!(
         names(
-            &query::list(&pool, &FacetCache::default(), &slip, 50, None)
+            &query::list(&pool, &CatalogCache::default(), &slip, 50, None)
                 .await
                 .expect("searches")
         ),
@@ -104,7 +104,7 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
         ..Default::default()
     };
     assert!(
-        query::list(&pool, &FacetCache::default(), &nothing, 50, None)
+        query::list(&pool, &CatalogCache::default(), &nothing, 50, None)
             .await
             .expect("searches")
             .items
@@ -115,9 +115,15 @@ async fn filters_combine_and_search_forgives_typos(pool: PgPool) {
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn pages_follow_cursors_without_gaps_or_repeats(pool: PgPool) {
     seeded(&pool).await;
-    let all = query::list(&pool, &FacetCache::default(), &EntityFilter::default(), 200, None)
-        .await
-        .expect("lists");
+    let all = query::list(
+        &pool,
+        &CatalogCache::default(),
+        &EntityFilter::default(),
+        200,
+        None,
+    )
+    .await
+    .expect("lists");
     assert_eq!(all.items.len(), 10);
     assert!(all.next_cursor.is_none());
     let mut walked = Vec::new();
@@ -125,7 +131,7 @@ async fn pages_follow_cursors_without_gaps_or_repeats(pool: PgPool) {
     loop {
         let page = query::list(
             &pool,
-            &FacetCache::default(),
+            &CatalogCache::default(),
             &EntityFilter::default(),
             3,
             cursor.as_deref(),
@@ -143,7 +149,7 @@ async fn pages_follow_cursors_without_gaps_or_repeats(pool: PgPool) {
     assert!(
         query::list(
             &pool,
-            &FacetCache::default(),
+            &CatalogCache::default(),
             &EntityFilter::default(),
             3,
             Some("not-a-cursor")
@@ -156,7 +162,7 @@ async fn pages_follow_cursors_without_gaps_or_repeats(pool: PgPool) {
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn facets_count_what_the_filter_leaves(pool: PgPool) {
     seeded(&pool).await;
-    let cache = FacetCache::default();
+    let cache = CatalogCache::default();
     let all = query::facets(&pool, &cache, &EntityFilter::default())
         .await
         .expect("counts");
@@ -247,7 +253,7 @@ async fn imports_collect_the_words_typo_search_corrects_against(pool: PgPool) {
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn search_pages_follow_relevance_without_gaps_or_repeats(pool: PgPool) {
     seeded(&pool).await;
-    let cache = FacetCache::default();
+    let cache = CatalogCache::default();
     let filter = EntityFilter {
         q: Some("checkout".into()),
         ..Default::default()
@@ -278,7 +284,7 @@ async fn search_pages_follow_relevance_without_gaps_or_repeats(pool: PgPool) {
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn search_follows_edits_and_deletions(pool: PgPool) {
     seeded(&pool).await;
-    let cache = FacetCache::default();
+    let cache = CatalogCache::default();
     let search = |q: &str| EntityFilter {
         q: Some(q.into()),
         ..Default::default()
@@ -326,7 +332,7 @@ async fn search_follows_edits_and_deletions(pool: PgPool) {
 }
 
 /// Walks every page of `filter` three entities at a time, following the cursors.
-async fn walk(pool: &PgPool, cache: &FacetCache, filter: &EntityFilter) -> Vec<String> {
+async fn walk(pool: &PgPool, cache: &CatalogCache, filter: &EntityFilter) -> Vec<String> {
     let mut walked = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -366,7 +372,7 @@ async fn every_order_pages_without_gaps_or_repeats(pool: PgPool) {
         "Places checkout orders, edited last.",
     )
     .await;
-    let cache = FacetCache::default();
+    let cache = CatalogCache::default();
     let ordered = |sort: Sort, q: Option<&str>| EntityFilter {
         sort: Some(sort),
         q: q.map(str::to_owned),
@@ -431,4 +437,84 @@ async fn every_order_pages_without_gaps_or_repeats(pool: PgPool) {
         .await
         .expect_err("another order's cursor");
     assert!(err.to_string().contains("continues the `name` order"), "{err}");
+}
+
+/// What Postgres itself matches for `q`, planned as the search plans it (each word as
+/// a prefix or one of its four most similar catalog words), by `to_tsquery`.
+async fn postgres_matches(pool: &PgPool, q: &str) -> Vec<String> {
+    let mut keys: Vec<String> = sqlx::query_scalar(
+        r#"with words as (
+               select distinct on (w) w, ord
+               from unnest(regexp_split_to_array(lower($1), '[^a-z0-9]+')) with ordinality as t(w, ord)
+               where w <> '' order by w, ord),
+           clauses as (
+               select ord, '(' || string_agg(alt, ' | ') || ')' as clause
+               from (select ord, w || ':*' as alt from words
+                     union all
+                     select ord, c.word from words cross join lateral (
+                         select word from catalog_words
+                         where length(w) >= 3 and word % w and word <> w
+                         order by similarity(word, w) desc, word limit 4) as c) as a
+               group by ord)
+           select e.key from catalog_entities e join catalog_search s on s.entity_id = e.id
+           where s.search @@ to_tsquery('english', (select string_agg(clause, ' & ' order by ord) from clauses))"#,
+    )
+    .bind(q)
+    .fetch_all(pool)
+    .await
+    .expect("postgres searches");
+    keys.sort();
+    keys
+}
+
+/// The replica searches in memory, over the lexemes Postgres computed: it must match
+/// exactly the entities Postgres's own full-text query matches, typos, prefixes and
+/// stop words included.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn search_in_memory_matches_what_postgres_matches(pool: PgPool) {
+    use parkway_demo_cluster::catalog::{DEMO_SERVICES, files};
+    for (path, text) in files(DEMO_SERVICES) {
+        store::import(&pool, &path, &path, &text, "system:test", None)
+            .await
+            .expect("imports");
+    }
+    let cache = CatalogCache::default();
+    for q in [
+        "checkout",
+        "chekout",
+        "authorisatons",
+        "pay",
+        "payments api",
+        "the checkout",
+        "services",
+        "invocie",
+        "postgres",
+        "a",
+        "zzzzqqq",
+        "team-payments",
+    ] {
+        let filter = EntityFilter {
+            q: Some(q.into()),
+            ..Default::default()
+        };
+        let mut ours = walk(&pool, &cache, &filter).await;
+        ours.sort();
+        let theirs = postgres_matches(&pool, q).await;
+        assert_eq!(ours, theirs, "q={q}");
+        if ["checkout", "chekout", "pay", "payments api", "the checkout"].contains(&q) {
+            assert!(!theirs.is_empty(), "q={q} should find something");
+        }
+        let counted = query::facets(&pool, &cache, &filter).await.expect("counts");
+        assert_eq!(counted.total as usize, theirs.len(), "q={q}");
+    }
+    // Stop words alone ask nothing and find nothing, as in Postgres.
+    let only_stop_words = EntityFilter {
+        q: Some("the and".into()),
+        ..Default::default()
+    };
+    let (page, facets) = query::page(&pool, &cache, &only_stop_words, 50, None)
+        .await
+        .expect("searches");
+    assert!(page.items.is_empty());
+    assert_eq!(facets.total, 0);
 }

@@ -75,7 +75,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     // page finds it (or waits for this one load) instead of starting its own.
     let services = state.services.clone();
     tokio::spawn(async move {
-        if let Err(err) = services.catalog_facets.index(&services.pool).await {
+        if let Err(err) = services.catalog_index.index(&services.pool).await {
             tracing::warn!(error = %err, "could not load the catalog index yet");
         }
     });

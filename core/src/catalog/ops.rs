@@ -135,13 +135,13 @@ pub async fn descriptor(ctx: &Ctx, entity: &EntityRef) -> Result<String> {
 /// One page of the listing under `filter`, after `cursor`, at most `limit` rows.
 pub async fn list(ctx: &Ctx, filter: &EntityFilter, limit: i64, cursor: Option<&str>) -> Result<Page> {
     ctx.authorize(Action::ViewPortal, Resource::Catalog)?;
-    query::list(ctx.pool(), &ctx.services.catalog_facets, filter, limit, cursor).await
+    query::list(ctx.pool(), &ctx.services.catalog_index, filter, limit, cursor).await
 }
 
 /// Counts per facet value under `filter`.
 pub async fn facets(ctx: &Ctx, filter: &EntityFilter) -> Result<Facets> {
     ctx.authorize(Action::ViewPortal, Resource::Catalog)?;
-    query::facets(ctx.pool(), &ctx.services.catalog_facets, filter).await
+    query::facets(ctx.pool(), &ctx.services.catalog_index, filter).await
 }
 
 /// The catalog page: a page of rows under the URL's filters, with facet counts.
@@ -163,7 +163,7 @@ pub async fn catalog_page(ctx: &Ctx, params: &CatalogParams, cursor: &str) -> Re
     let cursor = (!cursor.is_empty()).then_some(cursor);
     let (page, facets) = query::page(
         ctx.pool(),
-        &ctx.services.catalog_facets,
+        &ctx.services.catalog_index,
         &filter,
         PAGE_SIZE,
         cursor,

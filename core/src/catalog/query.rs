@@ -1,9 +1,8 @@
 //! Listing the catalog: URL-style filters, full-text search that forgives typos
-//! ([`search`]: `tsvector` plus trigram word similarity), keyset pagination
-//! ([`cursor`], pure) over the indexed listings ([`list`]), and facet counts.
+//! ([`search`]), keyset pagination ([`cursor`], pure) and facet counts, all answered
+//! from the replica's in-memory [`CatalogIndex`](super::index::CatalogIndex).
 
 mod cursor;
-mod list;
 mod search;
 
 use parkway_types::Facet;
@@ -12,10 +11,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::error::Result;
-use super::facets::FacetCache;
-use cursor::cursor_of;
-use list::listed_page;
-use search::{ranked_page, text_hits};
+use super::index::CatalogCache;
+use cursor::{Position, cursor_of};
+use search::text_hits;
 
 /// Filters, as query parameters and page URLs carry them. Empty strings mean "any".
 /// The REST facets endpoint reads it as is, so it documents its own parameters.
@@ -104,7 +102,7 @@ pub const MAX_LIMIT: i64 = 200;
 /// One page, in the filter's order (by name, or by relevance when searching).
 pub async fn list(
     pool: &PgPool,
-    cache: &FacetCache,
+    cache: &CatalogCache,
     filter: &EntityFilter,
     limit: i64,
     cursor: Option<&str>,
@@ -112,11 +110,10 @@ pub async fn list(
     Ok(page_of(pool, cache, filter, limit, cursor, false).await?.0)
 }
 
-/// A catalog page's entities and facet counts together: a search scans its matches
-/// once for both.
+/// A catalog page's entities and facet counts together: a search runs once for both.
 pub async fn page(
     pool: &PgPool,
-    cache: &FacetCache,
+    cache: &CatalogCache,
     filter: &EntityFilter,
     limit: i64,
     cursor: Option<&str>,
@@ -127,36 +124,31 @@ pub async fn page(
 
 async fn page_of(
     pool: &PgPool,
-    cache: &FacetCache,
+    cache: &CatalogCache,
     filter: &EntityFilter,
     limit: i64,
     cursor: Option<&str>,
     with_facets: bool,
 ) -> Result<(Page, Option<Facets>)> {
     let f = filter.normalised();
-    let limit = limit.clamp(1, MAX_LIMIT);
+    let limit = limit.clamp(1, MAX_LIMIT) as usize;
+    let index = cache.index(pool).await?;
     let hits = match &f.q {
-        Some(q) => text_hits(pool, q).await?,
+        Some(q) => text_hits(pool, cache, &index, q).await?,
         None => None,
     };
     let sort = f.order(hits.is_some());
     let cursor = cursor_of(cursor, sort)?;
-    match hits {
-        Some(hits) => {
-            let index = cache.index(pool).await?;
-            let facets = with_facets.then(|| index.count(&f, Some(&hits)));
-            let page = ranked_page(pool, &index, &f, &hits, sort, limit, cursor).await?;
-            Ok((page, facets))
-        }
-        None => {
-            let facets = if with_facets {
-                Some(cache.index(pool).await?.count(&f, None))
-            } else {
-                None
-            };
-            Ok((listed_page(pool, &f, sort, limit, cursor).await?, facets))
-        }
-    }
+    let after = cursor.as_ref().map(Position::as_ranked);
+    let mut rows = index.page(&f, hits.as_deref(), sort, after.as_ref(), limit);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = more
+        .then(|| rows.last().map(|r| Position::of(sort, r).encode()))
+        .flatten();
+    let items = rows.iter().map(|r| index.summary(r.row)).collect();
+    let facets = with_facets.then(|| index.count(&f, hits.as_deref()));
+    Ok((Page { items, next_cursor }, facets))
 }
 
 /// How many entities match, per value of each facet (under the other filters).
@@ -207,13 +199,12 @@ impl Facets {
     }
 }
 
-/// Facet counts under `filter`, from this replica's [`FacetCache`]; a text search
-/// first asks Postgres which entities match.
-pub async fn facets(pool: &PgPool, cache: &FacetCache, filter: &EntityFilter) -> Result<Facets> {
+/// Facet counts under `filter`, from this replica's index.
+pub async fn facets(pool: &PgPool, cache: &CatalogCache, filter: &EntityFilter) -> Result<Facets> {
     let f = filter.normalised();
     let index = cache.index(pool).await?;
     let matches = match &f.q {
-        Some(q) => text_hits(pool, q).await?,
+        Some(q) => text_hits(pool, cache, &index, q).await?,
         None => None,
     };
     Ok(index.count(&f, matches.as_deref()))

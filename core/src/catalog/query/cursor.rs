@@ -1,14 +1,12 @@
 //! Keyset cursors: where a page ended, in the terms of its order, as an opaque token.
 //! Pure, so every order's comparison is tested without a database.
 
-use std::cmp::Ordering;
-
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 
 use super::super::{
     error::{Error, Result},
-    facets::Ranked,
+    index::Ranked,
 };
 use super::Sort;
 
@@ -68,42 +66,31 @@ impl Position {
         }
     }
 
-    /// The position as a hit, to compare hits against in [`ordering`].
+    /// The position as a row, to compare rows against in their order.
     pub(super) fn as_ranked(&self) -> Ranked<'_> {
         match self {
             Position::Name { name, key } => Ranked {
+                row: 0,
                 key,
                 name,
                 rank: 0.0,
                 updated: 0,
             },
             Position::Updated { at, key } => Ranked {
+                row: 0,
                 key,
                 name: "",
                 rank: 0.0,
                 updated: *at,
             },
             Position::Relevance { rank, name, key } => Ranked {
+                row: 0,
                 key,
                 name,
                 rank: *rank,
                 updated: 0,
             },
         }
-    }
-}
-
-/// Search hits in `sort`'s order, the same orders the SQL listings use; each ends
-/// with the key, so it is total and cursors never skip or repeat.
-pub(super) fn ordering(sort: Sort) -> impl Fn(&Ranked<'_>, &Ranked<'_>) -> Ordering {
-    move |a, b| match sort {
-        Sort::Name => a.name.cmp(b.name).then_with(|| a.key.cmp(b.key)),
-        Sort::Updated => b.updated.cmp(&a.updated).then_with(|| b.key.cmp(a.key)),
-        Sort::Relevance => b
-            .rank
-            .total_cmp(&a.rank)
-            .then_with(|| a.name.cmp(b.name))
-            .then_with(|| a.key.cmp(b.key)),
     }
 }
 
