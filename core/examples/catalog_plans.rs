@@ -3,7 +3,10 @@
 //! It calls Parkway's own listing and search functions on a connection where
 //! Postgres's `auto_explain` sends back every statement's plan (with actual times),
 //! so the plans shown cannot drift from the code, and says which views scan a table
-//! sequentially.
+//! sequentially. Since reads come from the replica's in-memory index, each view runs
+//! one statement here (the generation check of a replica not listening for changes;
+//! a serving replica, which listens, runs none) plus, for a word never seen before,
+//! its stemming.
 //!
 //! `catalog_plans DATABASE_URL` (a superuser: `auto_explain` is loaded per session).
 

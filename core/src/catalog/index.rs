@@ -18,7 +18,11 @@ pub mod cache;
 mod counts;
 pub mod text;
 
-use std::{cmp::Ordering, collections::HashMap};
+use std::{
+    cmp::Ordering,
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
+};
 
 use chrono::{DateTime, Utc};
 
@@ -134,7 +138,21 @@ pub struct CatalogIndex {
     text: TextIndex,
     /// The counts without any filter, the catalog's front page, computed once.
     unfiltered: super::query::Facets,
+    /// Recent searches' hits: paging through a search and clicking its facets ask
+    /// the same words again. Dropped with the index when the catalog changes.
+    searches: Mutex<Searches>,
 }
+
+/// Hits kept per search, oldest forgotten first once they hold [`SEARCHES_KEPT`].
+#[derive(Debug, Default)]
+struct Searches {
+    order: VecDeque<Arc<str>>,
+    hits: HashMap<Arc<str>, Arc<Vec<(u32, f32)>>>,
+    bytes: usize,
+}
+
+/// Memory for remembered search hits (8 MiB: a million hits).
+const SEARCHES_KEPT: usize = 8 << 20;
 
 /// What a filter asks of every facet, resolved to value ids.
 struct Selection {
@@ -226,6 +244,33 @@ impl CatalogIndex {
 
     pub(crate) fn text(&self) -> &TextIndex {
         &self.text
+    }
+
+    /// The hits of a search (its words, normalised) if it was run lately.
+    pub(crate) fn remembered(&self, words: &str) -> Option<Arc<Vec<(u32, f32)>>> {
+        let searches = self.searches.lock().unwrap_or_else(|e| e.into_inner());
+        searches.hits.get(words).cloned()
+    }
+
+    /// Keeps a search's hits, forgetting the oldest past [`SEARCHES_KEPT`].
+    pub(crate) fn remember(&self, words: &str, hits: Arc<Vec<(u32, f32)>>) {
+        let size = |hits: &Vec<(u32, f32)>| hits.len() * std::mem::size_of::<(u32, f32)>() + words.len();
+        let mut searches = self.searches.lock().unwrap_or_else(|e| e.into_inner());
+        if searches.hits.contains_key(words) || size(&hits) > SEARCHES_KEPT {
+            return;
+        }
+        searches.bytes += size(&hits);
+        let key: Arc<str> = words.into();
+        searches.order.push_back(key.clone());
+        searches.hits.insert(key, hits);
+        while searches.bytes > SEARCHES_KEPT {
+            let Some(oldest) = searches.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = searches.hits.remove(&oldest) {
+                searches.bytes -= gone.len() * std::mem::size_of::<(u32, f32)>() + oldest.len();
+            }
+        }
     }
 
     fn ranked(&self, row: u32, rank: f32) -> Ranked<'_> {

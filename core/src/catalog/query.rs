@@ -138,16 +138,17 @@ async fn page_of(
         None => None,
     };
     let sort = f.order(hits.is_some());
+    let hits = hits.as_deref().map(Vec::as_slice);
     let cursor = cursor_of(cursor, sort)?;
     let after = cursor.as_ref().map(Position::as_ranked);
-    let mut rows = index.page(&f, hits.as_deref(), sort, after.as_ref(), limit);
+    let mut rows = index.page(&f, hits, sort, after.as_ref(), limit);
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next_cursor = more
         .then(|| rows.last().map(|r| Position::of(sort, r).encode()))
         .flatten();
     let items = rows.iter().map(|r| index.summary(r.row)).collect();
-    let facets = with_facets.then(|| index.count(&f, hits.as_deref()));
+    let facets = with_facets.then(|| index.count(&f, hits));
     Ok((Page { items, next_cursor }, facets))
 }
 
@@ -207,7 +208,7 @@ pub async fn facets(pool: &PgPool, cache: &CatalogCache, filter: &EntityFilter) 
         Some(q) => text_hits(pool, cache, &index, q).await?,
         None => None,
     };
-    Ok(index.count(&f, matches.as_deref()))
+    Ok(index.count(&f, matches.as_deref().map(Vec::as_slice)))
 }
 
 #[cfg(test)]

@@ -243,3 +243,25 @@ fn a_row_reads_back_as_it_was_loaded() {
     assert!(row.orphaned);
     assert_eq!(row.updated_at, source.updated_at);
 }
+
+#[test]
+fn searches_are_remembered_until_their_memory_is_spent_oldest_first() {
+    let index = index();
+    assert!(index.remembered("go").is_none());
+    let hits = Arc::new(vec![(0, 1.0)]);
+    index.remember("go", hits.clone());
+    assert!(Arc::ptr_eq(&index.remembered("go").expect("kept"), &hits));
+    // Each over half the budget: the second pushes out everything older.
+    let half = SEARCHES_KEPT / std::mem::size_of::<(u32, f32)>() / 2 + 1;
+    let big = Arc::new(vec![(0_u32, 1.0_f32); half]);
+    index.remember("a", big.clone());
+    assert!(index.remembered("go").is_some());
+    index.remember("b", big.clone());
+    assert!(index.remembered("go").is_none());
+    assert!(index.remembered("a").is_none());
+    assert!(index.remembered("b").is_some());
+    // One search larger than the whole budget is never kept.
+    index.remember("huge", Arc::new(vec![(0, 1.0); half * 2 + 1]));
+    assert!(index.remembered("huge").is_none());
+    assert!(index.remembered("b").is_some());
+}

@@ -132,39 +132,39 @@ impl TextIndex {
         similar
     }
 
-    /// The rows matching every clause, with their relevance; `rows` is how many rows
-    /// the index has. No clauses match nothing.
-    pub fn search(&self, clauses: &[Vec<Alternative>], rows: usize) -> Vec<(u32, f32)> {
-        let mut total: Option<Vec<f32>> = None;
+    /// The rows matching every clause, ascending, with their relevance. No clauses
+    /// match nothing. Work and memory follow the postings visited, never the size of
+    /// the catalog: a broad search does not zero a buffer per row on every request.
+    pub fn search(&self, clauses: &[Vec<Alternative>]) -> Vec<(u32, f32)> {
+        let mut total: Option<Vec<(u32, f32)>> = None;
         for clause in clauses {
-            let mut best = vec![0_f32; rows];
+            let mut found: Vec<(u32, f32)> = Vec::new();
             for alt in clause {
                 for id in self.matching(alt) {
                     let exact = *self.lexemes[id] == *alt.lexeme;
                     let weight = alt.weight * if exact { 1.0 } else { PREFIX };
-                    for (row, place) in &self.postings[id] {
-                        let score = &mut best[*row as usize];
-                        *score = score.max(weight * place);
-                    }
+                    found.extend(
+                        self.postings[id]
+                            .iter()
+                            .map(|(row, place)| (*row, weight * place)),
+                    );
                 }
             }
-            total = Some(match total {
-                None => best,
-                Some(mut sum) => {
-                    for (s, b) in sum.iter_mut().zip(best) {
-                        *s = if *s > 0.0 && b > 0.0 { *s + b } else { 0.0 };
-                    }
-                    sum
+            // Postings are ascending, so one matched lexeme is already in order.
+            found.sort_by_key(|hit| hit.0);
+            found.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 = kept.1.max(later.1);
                 }
+                same
+            });
+            total = Some(match total {
+                None => found,
+                Some(sum) => both(&sum, &found),
             });
         }
-        total
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .filter(|(_, s)| *s > 0.0)
-            .map(|(row, s)| (row as u32, s))
-            .collect()
+        total.unwrap_or_default()
     }
 
     /// The lexemes an alternative matches: itself, and with `prefix` every lexeme
@@ -178,6 +178,24 @@ impl TextIndex {
         };
         start..end
     }
+}
+
+/// The rows in both ascending lists, their relevance added.
+fn both(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push((a[i].0, a[i].1 + b[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// pg_trgm's trigrams of one word: padded with two spaces before and one after,
@@ -305,16 +323,16 @@ mod tests {
     #[test]
     fn every_clause_must_match_and_names_rank_first() {
         let index = index();
-        let mut hits = index.search(&[vec![alt("checkout", true)]], 3);
+        let mut hits = index.search(&[vec![alt("checkout", true)]]);
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
         assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), [0, 1]);
-        let both = index.search(&[vec![alt("checkout", true)], vec![alt("pay", true)]], 3);
+        let both = index.search(&[vec![alt("checkout", true)], vec![alt("pay", true)]]);
         assert_eq!(both.iter().map(|h| h.0).collect::<Vec<_>>(), [1]);
-        assert!(index.search(&[vec![alt("pay", false)]], 3).is_empty());
-        assert!(index.search(&[], 3).is_empty());
+        assert!(index.search(&[vec![alt("pay", false)]]).is_empty());
+        assert!(index.search(&[]).is_empty());
         // An exact lexeme outranks a longer one it begins.
-        let exact = index.search(&[vec![alt("payment", true)]], 3);
-        let prefix = index.search(&[vec![alt("pay", true)]], 3);
+        let exact = index.search(&[vec![alt("payment", true)]]);
+        let prefix = index.search(&[vec![alt("pay", true)]]);
         let rank_of = |hits: &[(u32, f32)]| hits.iter().find(|h| h.0 == 2).map(|h| h.1);
         assert!(rank_of(&exact) > rank_of(&prefix), "{exact:?} {prefix:?}");
     }

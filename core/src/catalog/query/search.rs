@@ -4,6 +4,8 @@
 //! The same query `to_tsquery('english', 'invocie:* | invoice')` would make, without
 //! asking Postgres on each search.
 
+use std::sync::Arc;
+
 use sqlx::PgPool;
 
 use super::super::{
@@ -35,17 +37,22 @@ fn search_words(q: &str) -> Vec<String> {
     words
 }
 
-/// Every row the words of `q` match, with its relevance. `None` when `q` has no words
-/// to search for; a search of only stop words matches nothing.
+/// Every row the words of `q` match, ascending, with its relevance. `None` when `q`
+/// has no words to search for; a search of only stop words matches nothing. A search
+/// run lately on this index is answered from its remembered hits.
 pub(super) async fn text_hits(
     pool: &PgPool,
     cache: &CatalogCache,
     index: &CatalogIndex,
     q: &str,
-) -> Result<Option<Vec<(u32, f32)>>> {
+) -> Result<Option<Arc<Vec<(u32, f32)>>>> {
     let words = search_words(q);
     if words.is_empty() {
         return Ok(None);
+    }
+    let key = words.join(" ");
+    if let Some(hits) = index.remembered(&key) {
+        return Ok(Some(hits));
     }
     let corrections: Vec<Vec<(&str, f32)>> = words
         .iter()
@@ -88,7 +95,9 @@ pub(super) async fn text_hits(
     // A word that is only stop words, with no correction, asks nothing (as in
     // `to_tsquery`); if every word is, nothing matches.
     clauses.retain(|c| !c.is_empty());
-    Ok(Some(index.text().search(&clauses, index.len())))
+    let hits = Arc::new(index.text().search(&clauses));
+    index.remember(&key, hits.clone());
+    Ok(Some(hits))
 }
 
 #[cfg(test)]
