@@ -115,31 +115,29 @@ pub fn catalog(args: &[&str]) -> Result<()> {
     let developer = mint(&binary, &url, "developer")?;
     let (mut server, port, pid) = start_server(&binary, &url, &SERVER_SETTINGS)?;
     std::thread::sleep(Duration::from_secs(2));
-    let rss_before = kib(&rss_kib(pid));
-    cmd::step(&format!(
-        "importing {} ({:.1} MiB) through POST /api/v1/catalog/import",
-        data.display(),
-        data_bytes as f64 / 1_048_576.0
-    ));
-    let sampler = RssSampler::start(pid);
-    let started = Instant::now();
-    let answer = api_import(port, &admin, &data)?;
-    let import_seconds = started.elapsed().as_secs_f64();
-    let peak_sampled = sampler.stop();
-    let peak_kib = peak_sampled.max(hwm_kib(pid));
+    let first = measured_import(pid, port, &admin, &data)?;
     let entities = count(&url, "select count(*) from catalog_entities")?;
-    println!("  {answer}");
-    std::thread::sleep(Duration::from_secs(2));
-    let rss_idle = kib(&rss_kib(pid));
-    cmd::step("waiting a minute for the server's memory to settle");
-    std::thread::sleep(Duration::from_secs(58));
-    let rss_minute = kib(&rss_kib(pid));
     let _ = server.stop();
 
-    // Start-up with the catalog loaded, then the requests.
+    // Start-up with the catalog loaded; then the same catalog, changed, imported again
+    // into the running replica: its memory before, at the peak and a minute after.
     let started = Instant::now();
     let (mut server, port, pid) = start_server(&binary, &url, &SERVER_SETTINGS)?;
     let startup = started.elapsed().as_secs_f64();
+    read_catalog(port, &admin)?;
+    std::thread::sleep(Duration::from_secs(2));
+    // The same file name: an import's source is its name, and this one replaces it.
+    let changed_dir = dir.join("changed");
+    std::fs::create_dir_all(&changed_dir).map_err(|e| Error::io("creating the bench folder", e))?;
+    let changed = changed_dir.join(data.file_name().unwrap_or_default());
+    let text = std::fs::read_to_string(&data).map_err(|e| Error::io("reading the catalog", e))?;
+    std::fs::write(
+        &changed,
+        text.replace("  description: ", "  description: Changed. "),
+    )
+    .map_err(|e| Error::io("writing the changed catalog", e))?;
+    drop(text);
+    let again = measured_import(pid, port, &admin, &changed)?;
     let base = format!("http://127.0.0.1:{port}");
     let cookie = format!("Cookie: {}", dev_session(port)?);
     let token = format!("Authorization: Bearer {developer}");
@@ -210,16 +208,21 @@ pub fn catalog(args: &[&str]) -> Result<()> {
         small_peak_kib / 1024
     );
     println!(
-        "| import of {entities} entities, {:.1} MiB in one file (REST API) | {import_seconds:.2} s | | | |",
-        data_bytes as f64 / 1_048_576.0
+        "| import of {entities} entities, {:.1} MiB in one file (REST API), into an empty catalog / changed, into the loaded one | {:.2} s / {:.2} s | | | |",
+        data_bytes as f64 / 1_048_576.0,
+        first.seconds,
+        again.seconds
     );
-    println!(
-        "| server RSS: before import / peak during / after (idle) / a minute after | {} / {} / {} / {} MiB | | | |",
-        rss_before / 1024,
-        peak_kib / 1024,
-        rss_idle / 1024,
-        rss_minute / 1024
-    );
+    for (label, m) in [("empty", &first), ("loaded", &again)] {
+        println!(
+            "| server RSS, import into the {label} catalog: before / peak during / after, index loaded / a minute after | {} / {} / {} / {} MiB ({:+.0} % a minute after) | | | |",
+            m.before / 1024,
+            m.peak / 1024,
+            m.after / 1024,
+            m.minute / 1024,
+            (m.minute as f64 / m.before.max(1) as f64 - 1.0) * 100.0
+        );
+    }
     println!("| start-up to /readyz 200 with {entities} entities | {startup:.2} s | | | |");
     println!();
     println!("server RSS after the runs: {} KiB", rss_kib(pid));
@@ -305,6 +308,64 @@ fn api_import(port: u16, token: &str, file: &Path) -> Result<String> {
         return Err(Error::Failed(format!("the import was refused: {shown}")));
     }
     Ok(status)
+}
+
+/// A replica's memory around one import through the API (KiB), and its time.
+struct Measured {
+    seconds: f64,
+    before: u64,
+    peak: u64,
+    /// Idle, once a catalog read has loaded the new index.
+    after: u64,
+    minute: u64,
+}
+
+/// Imports `file` into the server `pid` listening on `port`, sampling its memory,
+/// then reads the catalog once (as the next visitor would, loading the new index)
+/// and waits a minute for the memory to settle.
+fn measured_import(pid: u32, port: u16, token: &str, file: &Path) -> Result<Measured> {
+    let before = kib(&rss_kib(pid));
+    cmd::step(&format!(
+        "importing {} through POST /api/v1/catalog/import",
+        file.display()
+    ));
+    let sampler = RssSampler::start(pid);
+    let started = Instant::now();
+    let answer = api_import(port, token, file)?;
+    let seconds = started.elapsed().as_secs_f64();
+    read_catalog(port, token)?;
+    let peak = sampler.stop().max(hwm_kib(pid));
+    println!("  {answer}");
+    std::thread::sleep(Duration::from_secs(2));
+    let after = kib(&rss_kib(pid));
+    cmd::step("waiting a minute for the server's memory to settle");
+    std::thread::sleep(Duration::from_secs(58));
+    Ok(Measured {
+        seconds,
+        before,
+        peak,
+        after,
+        minute: kib(&rss_kib(pid)),
+    })
+}
+
+/// One catalog page through the API: what loads a replica's index.
+fn read_catalog(port: u16, token: &str) -> Result<()> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| Error::io("connecting", e))?;
+    write!(
+        stream,
+        "GET /api/v1/catalog/entities?limit=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| Error::io("reading the catalog", e))?;
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|e| Error::io("reading the catalog", e))?;
+    if !answer.starts_with("HTTP/1.1 200") {
+        let shown: String = answer.chars().take(500).collect();
+        return Err(Error::Failed(format!("the catalog read failed: {shown}")));
+    }
+    Ok(())
 }
 
 /// `text` percent-encoded for a query string.
