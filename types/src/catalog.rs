@@ -6,7 +6,7 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::url::encode;
+use crate::url::encode_into;
 
 /// The order of a listing. Each has its own keyset cursor, so a cursor only continues
 /// the order it came from.
@@ -204,31 +204,54 @@ impl CatalogParams {
         Sort::effective(self.sort.parse().ok(), self.searching())
     }
 
-    /// The query parameters, as `name=value` pairs with the values encoded, empty
-    /// ones left out.
-    fn query_pairs(&self) -> Vec<String> {
+    /// The query parameters, `name` and value, empty ones left out; `facet`, when
+    /// given, has the value given with it instead of its own.
+    fn query_pairs<'a>(
+        &'a self,
+        facet: Option<(Facet, &'a str)>,
+    ) -> impl Iterator<Item = (&'static str, &'a str)> {
         Facet::ALL
             .into_iter()
-            .map(|f| (f.param(), self.facet(f)))
+            .map(move |f| match facet {
+                Some((chosen, value)) if chosen == f => (f.param(), value),
+                _ => (f.param(), self.facet(f)),
+            })
             .chain([("q", self.q.as_str()), ("sort", self.sort.as_str())])
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect()
     }
 
-    /// `/catalog` with these parameters.
+    /// `/catalog` with these parameters, values encoded.
     pub fn url(&self) -> String {
-        let query = self.query_pairs();
-        if query.is_empty() {
-            "/catalog".to_owned()
-        } else {
-            format!("/catalog?{}", query.join("&"))
+        self.url_of(None)
+    }
+
+    /// `/catalog` with these parameters but `facet` set to `value` (`""`: dropped):
+    /// what `with_facet(facet, value).url()` gives, without copying the parameters
+    /// for each of a page's hundred facet links.
+    pub fn url_with_facet(&self, facet: Facet, value: &str) -> String {
+        self.url_of(Some((facet, value)))
+    }
+
+    fn url_of(&self, facet: Option<(Facet, &str)>) -> String {
+        let mut url = String::with_capacity(64);
+        url.push_str("/catalog");
+        for (i, (name, value)) in self.query_pairs(facet).enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(name);
+            url.push('=');
+            encode_into(&mut url, value);
         }
+        url
     }
 
     /// The catalog of everything with one tag.
     pub fn tagged(tag: &str) -> String {
-        Self::default().with_facet(Facet::Tag, tag).url()
+        let mut url = String::with_capacity(16 + tag.len());
+        url.push_str("/catalog?");
+        url.push_str(Facet::Tag.param());
+        url.push('=');
+        encode_into(&mut url, tag);
+        url
     }
 }
 
@@ -366,6 +389,16 @@ mod tests {
         assert_eq!(narrowed.facet(Facet::Lifecycle), "production");
         assert!(narrowed.url().ends_with("&sort=updated"), "{}", narrowed.url());
         assert_eq!(narrowed.with_facet(Facet::Owner, "").owner, "");
+        for (facet, value) in [
+            (Facet::Owner, ""),
+            (Facet::Tag, "a b"),
+            (Facet::Lifecycle, "beta"),
+        ] {
+            assert_eq!(
+                narrowed.url_with_facet(facet, value),
+                narrowed.with_facet(facet, value).url()
+            );
+        }
         assert_eq!(CatalogParams::tagged("c++"), "/catalog?tag=c%2B%2B");
         assert_eq!(CatalogParams::tagged("a#b"), "/catalog?tag=a%23b");
         assert_eq!(CatalogParams::default().url(), "/catalog");

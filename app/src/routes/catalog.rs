@@ -14,10 +14,22 @@ use parkway_types::{CatalogParams, Facet, Sort};
 use crate::components::form::GetForm;
 use crate::components::icons::Icon;
 use crate::components::page::{EmptyState, PageHeader};
-use crate::components::style::{CARD, CHIP, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD, choice};
+use crate::components::style::{
+    CARD, CHIP, CHOICE_OFF, CHOICE_ON, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD, choice,
+};
 use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
 use crate::serverfns::catalog::{CatalogRow, CatalogView, FacetGroup, list_catalog};
+use const_format::concatcp;
+
+/// Classes of what the page repeats per row and per facet value, joined once.
+const TAG_LINK: &str = concatcp!(CHIP, " ", FOCUS_RING);
+const NAME_LINK: &str = concatcp!(LINK, " whitespace-nowrap rounded ", FOCUS_RING);
+const OWNER_LINK: &str = concatcp!(LINK, " rounded ", FOCUS_RING);
+const TD_NOWRAP: &str = concatcp!(TD, " whitespace-nowrap");
+const TD_TIME: &str = concatcp!(TD, " whitespace-nowrap tabular-nums");
+const FACET_ON: &str = concatcp!("flex justify-between ", CHOICE_ON, " ", FOCUS_RING);
+const FACET_OFF: &str = concatcp!("flex justify-between ", CHOICE_OFF, " ", FOCUS_RING);
 
 /// Each tag as a link to everything with that tag.
 fn tag_links(tags: Vec<String>) -> impl IntoView {
@@ -25,7 +37,7 @@ fn tag_links(tags: Vec<String>) -> impl IntoView {
         .map(|t| {
             let href = CatalogParams::tagged(&t);
             view! {
-                <a href=href class=format!("{CHIP} {FOCUS_RING}")>
+                <a href=href class=TAG_LINK>
                     {t}
                 </a>
             }
@@ -129,12 +141,12 @@ fn FacetList(facet: FacetGroup, params: CatalogParams) -> impl IntoView {
                     .into_iter()
                     .map(|v| {
                         let on = chosen == v.value;
-                        let href = params.with_facet(facet.facet, if on { "" } else { &v.value }).url();
+                        let href = params.url_with_facet(facet.facet, if on { "" } else { &v.value });
                         view! {
                             <li>
                                 <a
                                     href=href
-                                    class=format!("flex justify-between {} {FOCUS_RING}", choice(on))
+                                    class=if on { FACET_ON } else { FACET_OFF }
                                     aria-current=on.then_some("true")
                                 >
                                     <span class="truncate">{v.label}</span>
@@ -200,7 +212,7 @@ fn catalog_row(row: CatalogRow, by_updated: bool) -> impl IntoView {
     view! {
         <tr>
             <td class=TD>
-                <a href=row.entity.href() class=format!("{LINK} whitespace-nowrap rounded {FOCUS_RING}")>
+                <a href=row.entity.href() class=NAME_LINK>
                     {row.entity.label()}
                 </a>
                 {row
@@ -226,22 +238,20 @@ fn catalog_row(row: CatalogRow, by_updated: bool) -> impl IntoView {
                     .owner
                     .map(|o| {
                         view! {
-                            <a href=o.href() class=format!("{LINK} rounded {FOCUS_RING}")>
+                            <a href=o.href() class=OWNER_LINK>
                                 {o.label()}
                             </a>
                         }
                     })}
             </td>
             <td class=TD>{row.lifecycle.unwrap_or_default()}</td>
-            <td class=format!("{TD} whitespace-nowrap")>{row.tier.unwrap_or_default()}</td>
+            <td class=TD_NOWRAP>{row.tier.unwrap_or_default()}</td>
             <td class=TD>
                 <span class="flex flex-wrap gap-1">{tag_links(row.tags)}</span>
             </td>
             {by_updated
                 .then(|| {
-                    view! {
-                        <td class=format!("{TD} whitespace-nowrap tabular-nums")>{row.updated.clone()}</td>
-                    }
+                    view! { <td class=TD_TIME>{row.updated.clone()}</td> }
                 })}
         </tr>
     }

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use super::clusters::WorkloadRow;
 use crate::{EntityRef, Facet, RelationType, Rollup, RunState};
 
+/// One row of the catalog page: only what its table shows (it is also sent to the
+/// browser once more, for hydration).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogRow {
     pub entity: EntityRef,
-    pub title: Option<String>,
     pub description: Option<String>,
     pub owner: Option<EntityRef>,
-    pub business_unit: Option<EntityRef>,
     pub lifecycle: Option<String>,
     pub tier: Option<String>,
     pub tags: Vec<String>,
