@@ -63,6 +63,17 @@ const ACCOUNTS = {
     email: 'theo@example.com',
     groups: ['parkway-team-owners', 'team-checkout'],
   },
+  // The guardrail review: a CoE editor writes, a security approver approves.
+  cora: {
+    name: 'Cora Coe',
+    email: 'cora@example.com',
+    groups: ['parkway-coe-editors', 'team-platform'],
+  },
+  sam: {
+    name: 'Sam Security',
+    email: 'sam@example.com',
+    groups: ['parkway-security-approvers'],
+  },
 };
 
 function profileFor(login) {

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clusters;
 mod error;
+pub mod guardrails;
 pub mod identity;
 
 pub use error::AppError;
@@ -130,5 +131,35 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         action: Action::ManageOwnTokens,
         role: Role::Developer,
         sample: "id=00000000-0000-0000-0000-000000000000",
+    },
+    ServerFnAccess {
+        path: "/fn/list_guardrails",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/guardrail_page",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "id=GR-906",
+    },
+    ServerFnAccess {
+        path: "/fn/review_guardrail",
+        action: Action::ReviewGuardrails,
+        role: Role::SecurityApprover,
+        sample: "id=GR-902&step=approve&note=matrix",
+    },
+    ServerFnAccess {
+        path: "/fn/list_threats",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/threat_page",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "id=TH-901",
     },
 ];

@@ -107,7 +107,26 @@ pub fn App() -> impl IntoView {
                         view=routes::catalog::edit::EditPage
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("guardrails") view=routes::guardrails::GuardrailsPage />
+                    <Route
+                        path=path!("guardrails")
+                        view=routes::guardrails::GuardrailsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("guardrails/threats")
+                        view=routes::guardrails::threats::ThreatsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("guardrails/threats/:id")
+                        view=routes::guardrails::threats::ThreatPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("guardrails/:id")
+                        view=routes::guardrails::detail::GuardrailDetailPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("onboarding") view=routes::onboarding::OnboardingPage />
                     <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />
                     <Route path=path!("admin") view=routes::admin::AdminPage />

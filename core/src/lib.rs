@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod context;
 pub mod db;
 pub mod generations;
+pub mod guardrails;
 pub mod identity;
 pub mod view;
 

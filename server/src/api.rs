@@ -10,6 +10,7 @@ pub mod answer;
 mod audit;
 mod catalog;
 mod clusters;
+mod guardrails;
 mod me;
 mod role_mappings;
 mod tokens;
@@ -197,6 +198,90 @@ pub const ENDPOINTS: &[Endpoint] = &[
         role: Role::TeamOwner,
         summary: "Remove an entity (typically an orphan its source no longer lists); team owners only for their team's. Audited with what it was.",
     },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/guardrails/import",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        summary: "Import `Guardrail` and `Threat` documents (YAML), all or nothing: guardrails become new drafts by the caller, threats are saved.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/guardrails/export",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "The published guardrails and the threat register as YAML documents that import unchanged.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/guardrails",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "The published guardrails (filters: category, severity, guidance, tier and decision, q).",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/guardrails/{id}",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "A guardrail: its published version (for the CoE, the newest when none is), decisions, implementations, threats and the review steps the caller may take.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/guardrails/{id}/versions",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "A guardrail's versions, oldest first (drafts only for coe-editors and security approvers).",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/guardrails/{id}/submit",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        summary: "Submit the newest draft for review, with a change note (`note`, required).",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/guardrails/{id}/approve",
+        action: Action::ReviewGuardrails,
+        role: Role::SecurityApprover,
+        summary: "Approve the version in review; its author cannot (403).",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/guardrails/{id}/reject",
+        action: Action::ReviewGuardrails,
+        role: Role::SecurityApprover,
+        summary: "Return the version in review to draft, with what to change (`note`, required).",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/guardrails/{id}/publish",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        summary: "Publish the approved version in review.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/guardrails/{id}/retire",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        summary: "Retire a published guardrail: the first call asks (a new version in review), a second person approves, the next call retires it.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/threats",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "The threat register, highest residual risk first, with the published guardrails that mitigate each threat.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/threats/{id}",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "One threat.",
+    },
 ];
 
 /// One endpoint's handler, routed, and what its signature says it reads and answers.
@@ -247,6 +332,18 @@ pub fn route_of(e: &Endpoint) -> Route {
         ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::put),
         ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::remove),
         ("GET", "/api/v1/clusters/{name}/workloads") => route(e, clusters::workloads),
+        ("POST", "/api/v1/guardrails/import") => route(e, guardrails::import),
+        ("GET", "/api/v1/guardrails/export") => route(e, guardrails::export),
+        ("GET", "/api/v1/guardrails") => route(e, guardrails::list),
+        ("GET", "/api/v1/guardrails/{id}") => route(e, guardrails::show),
+        ("GET", "/api/v1/guardrails/{id}/versions") => route(e, guardrails::versions),
+        ("POST", "/api/v1/guardrails/{id}/submit") => route(e, guardrails::submit),
+        ("POST", "/api/v1/guardrails/{id}/approve") => route(e, guardrails::approve),
+        ("POST", "/api/v1/guardrails/{id}/reject") => route(e, guardrails::reject),
+        ("POST", "/api/v1/guardrails/{id}/publish") => route(e, guardrails::publish),
+        ("POST", "/api/v1/guardrails/{id}/retire") => route(e, guardrails::retire),
+        ("GET", "/api/v1/threats") => route(e, guardrails::threats),
+        ("GET", "/api/v1/threats/{id}") => route(e, guardrails::threat),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::route_of"),
     }
 }
@@ -262,6 +359,10 @@ pub fn text_body_of(e: &Endpoint) -> Option<(&'static [&'static str], &'static s
         ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => Some((
             &catalog::YAML_OR_JSON,
             "One descriptor, as YAML or JSON; it must name the entity in the URL.",
+        )),
+        ("POST", "/api/v1/guardrails/import") => Some((
+            &catalog::YAML,
+            "`Guardrail` and `Threat` documents (apiVersion `parkway.dev/v1`), several separated by `---`.",
         )),
         _ => None,
     }

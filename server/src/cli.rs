@@ -227,3 +227,86 @@ pub async fn catalog_import(
         ExitCode::SUCCESS
     })
 }
+
+/// Reads one file for an import: within the limit, UTF-8.
+fn read_text(path: &std::path::Path, limit: parkway_core::catalog::ImportLimit) -> Result<String, String> {
+    let name = path.display().to_string();
+    let size = std::fs::metadata(path).map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+    if let Ok(size) = size
+        && let Err(err) = limit.check(&name, size)
+    {
+        return Err(err.to_string());
+    }
+    let bytes = std::fs::read(path).map_err(|err| format!("{name}: cannot read: {err}"))?;
+    String::from_utf8(bytes).map_err(|err| format!("{name}: not UTF-8 text: {err}"))
+}
+
+/// `parkway guardrails import [--publish] FILE…`: all files in one transaction.
+pub async fn guardrails_import(
+    db: &DbConfig,
+    limit: parkway_core::catalog::ImportLimit,
+    files: &[std::path::PathBuf],
+    publish: bool,
+) -> anyhow::Result<ExitCode> {
+    use parkway_core::guardrails::{Error as GuardrailsError, review::Person, store};
+    let mut texts = Vec::with_capacity(files.len());
+    for path in files {
+        match read_text(path, limit) {
+            Ok(text) => texts.push((path.display().to_string(), text)),
+            Err(err) => {
+                eprintln!("{err}; nothing was imported");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    let pool = connect(db).await?;
+    let operator = Person {
+        id: None,
+        actor: "system:cli".into(),
+    };
+    let borrowed: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+    match store::import(&pool, &borrowed, &operator, store::May::ALL, None).await {
+        Ok(outcome) => {
+            eprintln!(
+                "{} guardrail draft{} ({}), {} threat{} saved, {} unchanged",
+                outcome.drafted.len(),
+                if outcome.drafted.len() == 1 { "" } else { "s" },
+                outcome.drafted.join(", "),
+                outcome.threats_saved.len(),
+                if outcome.threats_saved.len() == 1 { "" } else { "s" },
+                outcome.unchanged.len()
+            );
+            if publish {
+                let published =
+                    store::publish_as_operator(&pool, &operator, &outcome.drafted_versions).await?;
+                eprintln!(
+                    "published by the operator without review: {}",
+                    published.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(GuardrailsError::Invalid { file, problems }) => {
+            for problem in &problems {
+                eprintln!("{}", problem.render(&file));
+            }
+            eprintln!(
+                "{file}: {} problem{}; nothing was imported",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(err) => {
+            eprintln!("{err}; nothing was imported");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `parkway guardrails export`: the published set and the register, to stdout.
+pub async fn guardrails_export(db: &DbConfig) -> anyhow::Result<ExitCode> {
+    let pool = connect(db).await?;
+    print!("{}", parkway_core::guardrails::store::export(&pool).await?);
+    Ok(ExitCode::SUCCESS)
+}

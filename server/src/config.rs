@@ -49,6 +49,29 @@ pub enum Command {
     /// Work with people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Work with guardrails and the threat register.
+    #[command(subcommand)]
+    Guardrails(GuardrailsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GuardrailsCommand {
+    /// Import `Guardrail` and `Threat` documents (YAML, multi-document), all files in one
+    /// transaction: any problem refuses everything, printed as
+    /// `file:line:column — field — reason`. Guardrails become new drafts (never
+    /// published by an import); threats are saved. Audited as `system:cli`.
+    Import {
+        /// Publish every imported guardrail at once, as the operator: the bootstrap of
+        /// a new installation (the demo set). No second person reviews it; the audit
+        /// trail records each as published by `system:cli` without review.
+        #[arg(long)]
+        publish: bool,
+        /// One or more files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the published guardrails and the threat register as YAML that imports unchanged.
+    Export,
 }
 
 #[derive(Debug, Subcommand)]

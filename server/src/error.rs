@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use parkway_core::{
-    ErrorKind, Failure, audit, catalog, cluster, identity,
+    ErrorKind, Failure, audit, catalog, cluster, guardrails, identity,
     types::{Problem, RefError, UnknownSort},
 };
 
@@ -89,6 +89,7 @@ through_failure!(
     audit::Error,
     cluster::ClusterError,
     catalog::Error,
+    guardrails::Error,
     RefError,
     UnknownSort
 );

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use parkway_server::{
     cli,
-    config::{AuditCommand, CatalogCommand, Cli, Command, TokenCommand, UserCommand},
+    config::{AuditCommand, CatalogCommand, Cli, Command, GuardrailsCommand, TokenCommand, UserCommand},
     serve, telemetry,
 };
 
@@ -46,6 +46,10 @@ async fn main() -> ExitCode {
         Some(Command::Catalog(CatalogCommand::Import { files })) => {
             cli::catalog_import(&cli.db, cli.import.limit(), files).await
         }
+        Some(Command::Guardrails(GuardrailsCommand::Import { publish, files })) => {
+            cli::guardrails_import(&cli.db, cli.import.limit(), files, *publish).await
+        }
+        Some(Command::Guardrails(GuardrailsCommand::Export)) => cli::guardrails_export(&cli.db).await,
         Some(Command::User(UserCommand::Deactivate { handle })) => {
             cli::user_deactivate(&cli.db, handle).await
         }

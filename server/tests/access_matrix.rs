@@ -40,9 +40,61 @@ async fn seed_catalog(pool: &PgPool, extra: Option<(&str, &str)>) {
     }
 }
 
+/// A guardrail document numbered `n`, naming threat TH-901.
+fn matrix_guardrail(n: u32) -> String {
+    format!(
+        "apiVersion: parkway.dev/v1\nkind: Guardrail\nmetadata: {{id: GR-{n}, title: Matrix}}\nspec:\n  category: secure-defaults\n  objective: The matrix passes.\n  severity: low\n  behavior: detective\n  guidance: elective\n  decisions: {{public: allowed, internal: allowed, confidential: needs-approval, restricted: blocked}}\n  threats: [TH-901]\n"
+    )
+}
+
+const MATRIX_THREAT: &str = "apiVersion: parkway.dev/v1\nkind: Threat\nmetadata: {id: TH-901, title: Matrix}\nspec: {stride: tampering, tactic: impact, likelihood: 1, impact: 1, residualRisk: 1, status: open}\n";
+
+/// Guardrail `n` brought to the state a review step needs: `draft`, `in-review`,
+/// `approved` (in review, approved by a second person) or `published`; authored by
+/// the operator, so any person may approve it.
+async fn seed_guardrail(pool: &PgPool, n: u32, state: &str) -> String {
+    use parkway_core::guardrails::{review::Person, store};
+    let operator = Person {
+        id: None,
+        actor: "system:cli".into(),
+    };
+    let reviewer = Person {
+        id: None,
+        actor: "system:matrix-reviewer".into(),
+    };
+    let text = format!("{MATRIX_THREAT}---\n{}", matrix_guardrail(n));
+    let outcome = store::import(pool, &[("matrix.yaml", &text)], &operator, store::May::ALL, None)
+        .await
+        .expect("seeds");
+    let id = parkway_core::types::guardrails::GuardrailId(n);
+    let go = |who: &Person, t: parkway_core::guardrails::review::Transition| {
+        let who = who.clone();
+        async move {
+            store::step(pool, id, &who, Some("matrix"), |_| Ok(t), None)
+                .await
+                .expect("step");
+        }
+    };
+    use parkway_core::guardrails::review::Transition as T;
+    match state {
+        "draft" => {}
+        "in-review" => go(&operator, T::Submit).await,
+        "approved" => {
+            go(&operator, T::Submit).await;
+            go(&reviewer, T::Approve).await;
+        }
+        _ => {
+            store::publish_as_operator(pool, &operator, &outcome.drafted_versions)
+                .await
+                .expect("publishes");
+        }
+    }
+    id.to_string()
+}
+
 /// The body's media type for `path`.
 fn content_type(path: &str) -> &'static str {
-    if path.starts_with("/api/v1/catalog/") {
+    if path.starts_with("/api/v1/catalog/") || path.starts_with("/api/v1/guardrails/import") {
         "application/yaml"
     } else {
         "application/json"
@@ -113,6 +165,33 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
                 .await
                 .expect("registered");
             ("/api/v1/clusters/matrix-cluster/workloads".to_owned(), None)
+        }
+        "/api/v1/guardrails/import" => {
+            seed_guardrail(pool, 900, "draft").await;
+            let text: &'static str = Box::leak(matrix_guardrail(907).into_boxed_str());
+            (
+                "/api/v1/guardrails/import?file=matrix.yaml".to_owned(),
+                Some(text),
+            )
+        }
+        "/api/v1/guardrails/{id}" | "/api/v1/guardrails/{id}/versions" => {
+            let id = seed_guardrail(pool, 906, "published").await;
+            (endpoint.path.replace("{id}", &id), None)
+        }
+        "/api/v1/threats/{id}" => {
+            seed_guardrail(pool, 900, "draft").await;
+            ("/api/v1/threats/TH-901".to_owned(), None)
+        }
+        path if path.starts_with("/api/v1/guardrails/{id}/") => {
+            let (n, state) = match path.rsplit('/').next() {
+                Some("submit") => (901, "draft"),
+                Some("approve") => (902, "in-review"),
+                Some("reject") => (903, "in-review"),
+                Some("publish") => (904, "approved"),
+                _ => (905, "published"),
+            };
+            let id = seed_guardrail(pool, n, state).await;
+            (path.replace("{id}", &id), Some(r#"{"note": "matrix"}"#))
         }
         "/api/v1/tokens" if endpoint.method == Method::POST => (
             endpoint.path.to_owned(),
@@ -289,6 +368,18 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                 parkway_core::cluster::snapshot::register(&pool, &[cluster])
                     .await
                     .expect("registered");
+                access.sample.to_owned()
+            }
+            "/fn/guardrail_page" => {
+                seed_guardrail(&pool, 906, "published").await;
+                access.sample.to_owned()
+            }
+            "/fn/review_guardrail" => {
+                seed_guardrail(&pool, 902, "in-review").await;
+                access.sample.to_owned()
+            }
+            "/fn/threat_page" => {
+                seed_guardrail(&pool, 900, "draft").await;
                 access.sample.to_owned()
             }
             "/fn/deactivate_person" => {

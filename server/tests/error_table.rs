@@ -15,6 +15,7 @@ use parkway_app::serverfns::AppError;
 use parkway_core::{
     audit, catalog,
     cluster::ClusterError,
+    guardrails,
     identity::{self, Action, Denied, Role},
     types::{Problem, RefError, UnknownKind, UnknownSort, error::INTERNAL_MESSAGE},
 };
@@ -222,6 +223,54 @@ fn catalog_variant(e: &catalog::Error) -> (&'static str, StatusCode) {
     }
 }
 
+fn guardrails_variant(e: &guardrails::Error) -> (&'static str, StatusCode) {
+    use guardrails::Error::*;
+    match e {
+        Invalid { .. } => ("guardrails::Error::Invalid", StatusCode::UNPROCESSABLE_ENTITY),
+        TooLarge { .. } => ("guardrails::Error::TooLarge", StatusCode::PAYLOAD_TOO_LARGE),
+        Field { .. } => ("guardrails::Error::Field", StatusCode::UNPROCESSABLE_ENTITY),
+        NotFound(_) => ("guardrails::Error::NotFound", StatusCode::NOT_FOUND),
+        Conflict(_) => ("guardrails::Error::Conflict", StatusCode::CONFLICT),
+        Refused(_) => ("guardrails::Error::Refused", StatusCode::FORBIDDEN),
+        Denied(_) => ("guardrails::Error::Denied", StatusCode::FORBIDDEN),
+        Audit(_) => ("guardrails::Error::Audit", StatusCode::INTERNAL_SERVER_ERROR),
+        Database(_) => ("guardrails::Error::Database", StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+fn guardrails_errors() -> Vec<guardrails::Error> {
+    use guardrails::Error::*;
+    vec![
+        Invalid {
+            file: "guardrails.yaml".into(),
+            problems: vec![Problem {
+                line: 10,
+                column: 15,
+                field: "spec.decisions.secret".into(),
+                reason: "unknown tier `secret`".into(),
+            }],
+        },
+        TooLarge {
+            file: "guardrails.yaml".into(),
+            size: 9_000_000,
+            max: 8_388_608,
+        },
+        Field {
+            field: "note",
+            reason: "required: say what changed and why".into(),
+        },
+        NotFound("guardrail GR-404".into()),
+        Conflict("version 2 is not approved yet".into()),
+        Refused("you wrote version 2: a second person must approve it".into()),
+        Denied(identity::Denied::Forbidden {
+            action: Action::ReviewGuardrails,
+            roles: vec![Role::CoeEditor, Role::SecurityApprover],
+        }),
+        Audit(audit::Error::AppendOnly),
+        Database(database()),
+    ]
+}
+
 fn catalog_errors() -> Vec<catalog::Error> {
     use catalog::Error::*;
     vec![
@@ -308,6 +357,7 @@ async fn every_error_answers_alike_through_both_doors() {
     walk(audit_errors, audit_variant, 6).await;
     walk(cluster_errors, cluster_variant, 11).await;
     walk(catalog_errors, catalog_variant, 10).await;
+    walk(guardrails_errors, guardrails_variant, 9).await;
     walk(ref_errors, ref_variant, 4).await;
     check("UnknownSort", StatusCode::BAD_REQUEST, || UnknownSort {
         given: "newest".into(),

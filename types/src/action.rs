@@ -44,10 +44,23 @@ pub enum Action {
     /// See who has signed in, and off-board people: ending their sessions and tokens.
     #[serde(rename = "user.manage")]
     ManageUsers,
+    /// Draft and import guardrails, submit them for review, publish or retire what a
+    /// second person approved.
+    #[serde(rename = "guardrail.edit")]
+    EditGuardrails,
+    /// Approve or reject another person's guardrail version (four eyes).
+    #[serde(rename = "guardrail.review")]
+    ReviewGuardrails,
+    /// Record and update threats in the register.
+    #[serde(rename = "threat.edit")]
+    EditThreats,
+    /// Accept a threat's risk until a date: a security decision.
+    #[serde(rename = "threat.accept")]
+    AcceptThreats,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -61,6 +74,10 @@ impl Action {
         Action::EditTeamCatalog,
         Action::ControlDemoClusters,
         Action::ManageUsers,
+        Action::EditGuardrails,
+        Action::ReviewGuardrails,
+        Action::EditThreats,
+        Action::AcceptThreats,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -79,6 +96,10 @@ impl Action {
             Action::EditTeamCatalog => "catalog.edit-team",
             Action::ControlDemoClusters => "demo-cluster.control",
             Action::ManageUsers => "user.manage",
+            Action::EditGuardrails => "guardrail.edit",
+            Action::ReviewGuardrails => "guardrail.review",
+            Action::EditThreats => "threat.edit",
+            Action::AcceptThreats => "threat.accept",
         }
     }
 }

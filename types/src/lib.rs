@@ -7,6 +7,7 @@ pub mod action;
 pub mod catalog;
 pub mod entity;
 pub mod error;
+pub mod guardrails;
 pub mod role;
 pub mod url;
 pub mod views;

@@ -4,5 +4,6 @@
 pub mod audit;
 pub mod catalog;
 pub mod clusters;
+pub mod guardrails;
 pub mod identity;
 pub mod session;

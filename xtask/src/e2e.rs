@@ -55,7 +55,7 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .env("PARKWAY_CLUSTER_SYNC_SECONDS", "2")
         .env(
             "PARKWAY_ROLE_MAPPINGS",
-            "parkway-admins=platform-admin,team-search=developer,parkway-team-owners=team-owner",
+            "parkway-admins=platform-admin,team-search=developer,parkway-team-owners=team-owner,parkway-coe-editors=coe-editor,parkway-security-approvers=security-approver",
         )
         .env_remove("PARKWAY_DEV_SIGN_IN")
         .stdin(Stdio::null())

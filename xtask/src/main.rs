@@ -141,7 +141,21 @@ fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::RoleUrls) -> 
         .args(&teams)
         .env("PARKWAY_LOG", "warn")
         .current_dir(&root);
-    cmd::status(&mut import)
+    cmd::status(&mut import)?;
+    cmd::step("importing and publishing the demo guardrails (demo/guardrails)");
+    let mut guardrails = std::process::Command::new(binary);
+    roles.apply(&mut guardrails);
+    guardrails
+        .args([
+            "guardrails",
+            "import",
+            "--publish",
+            "demo/guardrails/threats.yaml",
+            "demo/guardrails/guardrails.yaml",
+        ])
+        .env("PARKWAY_LOG", "warn")
+        .current_dir(&root);
+    cmd::status(&mut guardrails)
 }
 
 /// README command 2.

@@ -21,7 +21,8 @@ pub struct SortLink {
 /// One column of a [`DataTable`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
-    pub label: &'static str,
+    /// Usually a fixed word; data-driven columns (one per risk tier) own theirs.
+    pub label: std::borrow::Cow<'static, str>,
     /// Announced, not shown (a column of buttons).
     pub hidden: bool,
     pub sort: Option<SortLink>,
@@ -30,7 +31,7 @@ pub struct Column {
 impl Column {
     pub const fn new(label: &'static str) -> Self {
         Self {
-            label,
+            label: std::borrow::Cow::Borrowed(label),
             hidden: false,
             sort: None,
         }
@@ -39,7 +40,7 @@ impl Column {
     /// A column whose header only screen readers read.
     pub const fn hidden(label: &'static str) -> Self {
         Self {
-            label,
+            label: std::borrow::Cow::Borrowed(label),
             hidden: true,
             sort: None,
         }
@@ -55,6 +56,15 @@ impl Column {
                 descending,
             }),
             ..self
+        }
+    }
+
+    /// A column named by data (a risk tier).
+    pub fn owned(label: String) -> Self {
+        Self {
+            label: std::borrow::Cow::Owned(label),
+            hidden: false,
+            sort: None,
         }
     }
 
@@ -78,14 +88,16 @@ fn header(column: Column) -> impl IntoView {
             };
             view! {
                 <a href=sort.href class=format!("rounded hover:underline {FOCUS_RING}")>
-                    {column.label}
+                    {column.label.into_owned()}
                     <span aria-hidden="true">{arrow}</span>
                 </a>
             }
             .into_any()
         }
-        None if column.hidden => view! { <span class="sr-only">{column.label}</span> }.into_any(),
-        None => column.label.into_any(),
+        None if column.hidden => {
+            view! { <span class="sr-only">{column.label.into_owned()}</span> }.into_any()
+        }
+        None => column.label.into_owned().into_any(),
     };
     view! {
         <th scope="col" class=TH aria-sort=aria_sort>

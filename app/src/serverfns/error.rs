@@ -63,6 +63,8 @@ through_failure!(
     #[cfg(feature = "ssr")]
     parkway_core::cluster::ClusterError,
     #[cfg(feature = "ssr")]
+    parkway_core::guardrails::Error,
+    #[cfg(feature = "ssr")]
     parkway_core::catalog::Error
 );
 

@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use super::{
     model::{
-        DEFAULT_NAMESPACE, DeclaredRef, Entity, EntityKind, EntityRef, Problem, RelationType, problem,
-        valid_name, valid_namespace, valid_tag,
+        DEFAULT_NAMESPACE, DeclaredRef, Entity, EntityKind, EntityRef, Problem, RelationType, valid_name,
+        valid_namespace, valid_tag,
     },
-    yaml::{Node, NodeValue, Pos},
+    yaml::{Checker, Node, NodeValue, Pos},
 };
 
 pub const API_VERSIONS: [&str; 2] = ["backstage.io/v1alpha1", "backstage.io/v1beta1"];
@@ -110,37 +110,7 @@ struct Metadata {
     tags: Vec<String>,
 }
 
-#[derive(Default)]
-struct Checker {
-    problems: Vec<Problem>,
-}
-
 impl Checker {
-    fn problem(&mut self, pos: Pos, field: &str, reason: impl Into<String>) {
-        self.problems.push(problem(pos, field, reason));
-    }
-
-    /// A string field, or a problem naming what was found instead.
-    fn string<'a>(&mut self, node: &'a Node, field: &str) -> Option<&'a str> {
-        let found = node.as_str();
-        if found.is_none() {
-            self.problem(
-                node.pos,
-                field,
-                format!("expected a string, found {}", node.describe()),
-            );
-        }
-        found
-    }
-
-    fn optional_string(&mut self, parent: &Node, key: &str, field: &str) -> Option<String> {
-        let node = parent.get(key)?;
-        if node.is_null() {
-            return None;
-        }
-        self.string(node, field).map(str::to_owned)
-    }
-
     fn string_map(&mut self, node: &Node, field: &str) {
         match &node.value {
             NodeValue::Map(entries) => {
@@ -157,20 +127,6 @@ impl Checker {
                 field,
                 format!("expected a mapping, found {}", node.describe()),
             ),
-        }
-    }
-
-    fn list<'a>(&mut self, node: &'a Node, field: &str) -> &'a [Node] {
-        match &node.value {
-            NodeValue::Seq(items) => items,
-            _ => {
-                self.problem(
-                    node.pos,
-                    field,
-                    format!("expected a list, found {}", node.describe()),
-                );
-                &[]
-            }
         }
     }
 

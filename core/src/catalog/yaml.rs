@@ -9,6 +9,8 @@
 use std::collections::HashSet;
 
 use serde_json::{Map, Number, Value};
+
+use super::model::{Problem, problem};
 use yaml_rust2::{
     Event,
     parser::{MarkedEventReceiver, Parser},
@@ -536,5 +538,53 @@ mod tests {
             "took {:?}",
             started.elapsed()
         );
+    }
+}
+
+/// Collects every problem of a document, not just the first, with the checks every
+/// importer shares (strings, lists, optional fields) and their messages.
+#[derive(Debug, Default)]
+pub struct Checker {
+    pub problems: Vec<Problem>,
+}
+
+impl Checker {
+    pub fn problem(&mut self, pos: Pos, field: &str, reason: impl Into<String>) {
+        self.problems.push(problem(pos, field, reason));
+    }
+
+    /// A string field, or a problem naming what was found instead.
+    pub fn string<'a>(&mut self, node: &'a Node, field: &str) -> Option<&'a str> {
+        let found = node.as_str();
+        if found.is_none() {
+            self.problem(
+                node.pos,
+                field,
+                format!("expected a string, found {}", node.describe()),
+            );
+        }
+        found
+    }
+
+    pub fn optional_string(&mut self, parent: &Node, key: &str, field: &str) -> Option<String> {
+        let node = parent.get(key)?;
+        if node.is_null() {
+            return None;
+        }
+        self.string(node, field).map(str::to_owned)
+    }
+
+    pub fn list<'a>(&mut self, node: &'a Node, field: &str) -> &'a [Node] {
+        match &node.value {
+            NodeValue::Seq(items) => items,
+            _ => {
+                self.problem(
+                    node.pos,
+                    field,
+                    format!("expected a list, found {}", node.describe()),
+                );
+                &[]
+            }
+        }
     }
 }

@@ -78,6 +78,10 @@ pub enum Resource {
     CatalogEntity {
         team_owned: bool,
     },
+    /// The guardrails and their review.
+    Guardrails,
+    /// The threat register.
+    Threats,
 }
 
 impl Resource {
@@ -91,6 +95,8 @@ impl Resource {
             Resource::Clusters => "clusters".to_owned(),
             Resource::Catalog => "catalog".to_owned(),
             Resource::CatalogEntity { .. } => "catalog-entity".to_owned(),
+            Resource::Guardrails => "guardrails".to_owned(),
+            Resource::Threats => "threats".to_owned(),
         }
     }
 
@@ -148,7 +154,21 @@ pub const fn grants(role: Role) -> &'static [Action] {
     use Action::*;
     const EVERYONE: &[Action] = &[ViewPortal, ManageOwnTokens];
     match role {
-        Role::Developer | Role::CoeEditor | Role::SecurityApprover | Role::Leader => EVERYONE,
+        Role::Developer | Role::Leader => EVERYONE,
+        Role::CoeEditor => &[
+            ViewPortal,
+            ManageOwnTokens,
+            EditGuardrails,
+            ReviewGuardrails,
+            EditThreats,
+        ],
+        Role::SecurityApprover => &[
+            ViewPortal,
+            ManageOwnTokens,
+            ReviewGuardrails,
+            EditThreats,
+            AcceptThreats,
+        ],
         Role::TeamOwner => &[ViewPortal, ManageOwnTokens, EditTeamCatalog],
         Role::PlatformAdmin => &[
             ViewPortal,
@@ -164,6 +184,10 @@ pub const fn grants(role: Role) -> &'static [Action] {
             EditTeamCatalog,
             ControlDemoClusters,
             ManageUsers,
+            EditGuardrails,
+            ReviewGuardrails,
+            EditThreats,
+            AcceptThreats,
         ],
     }
 }

@@ -74,3 +74,19 @@ impl IntoResponse for AuditExport {
 /// Set on an export that stopped at the cap (its value, 100000) because more events
 /// matched; the CSV's last line says so too. Absent when the export is complete.
 pub const EXPORT_TRUNCATED: HeaderName = HeaderName::from_static("parkway-export-truncated");
+
+/// `200 OK` with YAML documents (`application/yaml`), e.g. the guardrails export.
+pub struct YamlDocuments(pub String);
+
+impl IntoResponse for YamlDocuments {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/yaml; charset=utf-8"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}

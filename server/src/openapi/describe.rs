@@ -27,7 +27,7 @@ use utoipa::{
 use crate::{
     api::{
         EntityPath, Op,
-        answer::{AuditExport, Created, NoContent, Saved},
+        answer::{AuditExport, Created, NoContent, Saved, YamlDocuments},
     },
     error::{ApiJson, ApiPath, ApiQuery, ApiResult},
     openapi::Document,
@@ -216,6 +216,23 @@ impl<T: ToSchema> Answer for Saved<T> {
 impl Answer for NoContent {
     fn describe(doc: &mut Described) {
         doc.success(StatusCode::NO_CONTENT, Response::new("Done; no body."));
+    }
+}
+
+/// YAML documents, as text.
+impl Answer for YamlDocuments {
+    fn describe(doc: &mut Described) {
+        let text = ObjectBuilder::new().schema_type(Type::String).build();
+        doc.success(
+            StatusCode::OK,
+            ResponseBuilder::new()
+                .description("YAML documents separated by `---`, in the shape the import reads.")
+                .content(
+                    "application/yaml",
+                    ContentBuilder::new().schema(Some(text)).build(),
+                )
+                .build(),
+        );
     }
 }
 

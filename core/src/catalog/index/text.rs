@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 /// A typo's corrections need at least this trigram similarity (pg_trgm's default
 /// `similarity_threshold`).
-const SIMILARITY: f64 = 0.3;
+pub const SIMILARITY: f64 = 0.3;
 /// Weight of a lexeme found only after the name (title, description, tags).
 const OUTSIDE_NAME: f32 = 0.4;
 /// Weight of a longer lexeme that the searched one begins.
@@ -196,6 +196,14 @@ fn both(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
         }
     }
     out
+}
+
+/// pg_trgm's similarity of two words: shared trigrams ÷ all distinct trigrams.
+pub fn similarity(a: &str, b: &str) -> f32 {
+    let (x, y) = (trigrams(a), trigrams(b));
+    let common = x.iter().filter(|g| y.binary_search(g).is_ok()).count();
+    let all = x.len() + y.len() - common;
+    if all == 0 { 0.0 } else { common as f32 / all as f32 }
 }
 
 /// pg_trgm's trigrams of one word: padded with two spaces before and one after,

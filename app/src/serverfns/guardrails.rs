@@ -1,0 +1,14 @@
+//! Guardrails, their review, and the threat register.
+
+mod guardrail_page;
+mod list_guardrails;
+mod list_threats;
+mod review_guardrail;
+mod threat_page;
+
+pub use guardrail_page::*;
+pub use list_guardrails::*;
+pub use list_threats::*;
+pub use parkway_types::views::guardrails::*;
+pub use review_guardrail::*;
+pub use threat_page::*;
