@@ -158,7 +158,7 @@ async fn a_guardrail_is_drafted_reviewed_by_a_second_person_and_published(pool: 
         page.body_html
     );
     assert!(!page.body_html.contains("<script"), "{}", page.body_html);
-    assert_eq!(page.threats[0].title, "Container escape to the node");
+    assert_eq!(page.mitigates[0].title, "Container escape to the node");
     assert!(page.steps.is_empty());
 
     // Editing a published guardrail starts a new draft; the published one is unchanged.

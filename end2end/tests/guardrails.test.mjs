@@ -103,8 +103,10 @@ describe('guardrails', () => {
         await hydrated(page);
         await page.screenshot({ path: path.join(ARTIFACTS, `guardrails-${name}-${colorScheme}.png`), fullPage: true });
         assert.deepEqual(await accessibilityViolations(page), [], `${url} (${colorScheme})`);
+        if (name === 'threats') {
+          assert.match(await page.getByTestId('threats').innerText(), /Container escape to the node/);
+        }
       }
-      assert.match(await page.getByTestId('threats').innerText(), /Container escape to the node/);
       assert.deepEqual(problems, []);
       await context.close();
     });

@@ -119,6 +119,8 @@ describe('navigation', () => {
       assert.equal(await nav.getByRole('link', { name: area }).getAttribute('aria-current'), 'page');
       if (area === 'Catalog') {
         await page.getByTestId('catalog-table').waitFor();
+      } else if (area === 'Guardrails') {
+        await page.getByTestId('guardrails').waitFor();
       } else if (area !== 'Admin') {
         assert.ok(await page.locator('#empty-title').isVisible(), `${area} shows its empty state`);
       }

@@ -70,6 +70,16 @@ fn operation_refusals(e: &Endpoint) -> &'static [ErrorKind] {
         ("GET", "/api/v1/catalog/entities" | "/api/v1/catalog/facets") => &[BadRequest],
         ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => &[Invalid, Conflict],
         ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => &[NotFound, Conflict],
+        ("POST", "/api/v1/guardrails/import") => &[Invalid, TooLarge],
+        ("GET", "/api/v1/guardrails") => &[BadRequest],
+        (
+            "POST",
+            "/api/v1/guardrails/{id}/submit"
+            | "/api/v1/guardrails/{id}/approve"
+            | "/api/v1/guardrails/{id}/reject"
+            | "/api/v1/guardrails/{id}/publish"
+            | "/api/v1/guardrails/{id}/retire",
+        ) => &[Invalid, NotFound, Conflict],
         _ => &[],
     }
 }

@@ -199,9 +199,9 @@ fn Listing(data: GuardrailList, p: Params) -> impl IntoView {
     let filters = view! {
         <GetForm
             action="/guardrails"
-            class="mt-6 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4 dark:border-slate-800 dark:bg-slate-900"
+            class="mt-6 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-5 dark:border-slate-800 dark:bg-slate-900"
         >
-            <div class="sm:col-span-2 lg:col-span-4">
+            <div class="sm:col-span-2 lg:col-span-5">
                 <label for="guardrail-q" class=LABEL>
                     "Search"
                 </label>
@@ -244,7 +244,7 @@ fn Listing(data: GuardrailList, p: Params) -> impl IntoView {
                 }
                     .into_any(),
             )}
-            <fieldset class="grid grid-cols-2 gap-2">
+            <fieldset class="grid grid-cols-2 gap-2 sm:col-span-2">
                 <legend class="sr-only">"Decision for a tier"</legend>
                 {field(
                     "guardrail-tier",
@@ -268,7 +268,7 @@ fn Listing(data: GuardrailList, p: Params) -> impl IntoView {
                 )}
             </fieldset>
             {matrix_input}
-            <div class="flex items-end gap-2 sm:col-span-2 lg:col-span-4">
+            <div class="flex items-end gap-2 sm:col-span-2 lg:col-span-5">
                 <button type="submit" class=PRIMARY>
                     "Apply"
                 </button>

@@ -174,7 +174,7 @@ pub async fn get(ctx: &Ctx, id: GuardrailId) -> Result<GuardrailDetail> {
             .cloned()
             .unwrap_or_else(|| shown.content.category.clone()),
         body_html: markdown::render(&shown.content.body),
-        threats: shown
+        mitigates: shown
             .content
             .threats
             .iter()

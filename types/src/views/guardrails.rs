@@ -149,7 +149,8 @@ pub struct GuardrailDetail {
     pub category_title: String,
     /// The body rendered from Markdown and sanitized: safe to insert as HTML.
     pub body_html: String,
-    pub threats: Vec<ThreatLink>,
+    /// The threats of `threats`, with their titles.
+    pub mitigates: Vec<ThreatLink>,
     /// The newest version when it is not the one shown (a draft or review in progress).
     pub newest: Option<VersionReview>,
     /// Review steps the caller may take on the newest version now.

@@ -76,9 +76,9 @@ fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> imp
     let title = format!("{id} {}", c.title);
     let fact = |term: &'static str, value: String| {
         view! {
-            <div>
+            <div class="min-w-0">
                 <dt class=TERM>{term}</dt>
-                <dd class="text-slate-900 dark:text-white">{value}</dd>
+                <dd class="break-words text-slate-900 dark:text-white">{value}</dd>
             </div>
         }
     };
@@ -129,13 +129,13 @@ fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> imp
         }
         .into_any()
     };
-    let threats = if detail.threats.is_empty() {
+    let threats = if detail.mitigates.is_empty() {
         view! { <p class="text-sm text-slate-600 dark:text-slate-300">"None recorded."</p> }.into_any()
     } else {
         view! {
             <ul class="space-y-1 text-sm">
                 {detail
-                    .threats
+                    .mitigates
                     .iter()
                     .map(|t| {
                         view! {
