@@ -2,6 +2,7 @@
 //! blocked per risk tier), reviewed by a second person before they are published, and
 //! the threat register they mitigate.
 
+pub mod coverage;
 pub mod document;
 pub mod error;
 pub mod export;

@@ -186,6 +186,10 @@ fn put(store: &Store, object: Value) -> Result<(), ApiError> {
 /// platform DaemonSet or two), their pods, events and policy results.
 pub fn populate(store: &Store, environment: &str, workloads: usize) -> Result<Summary, ApiError> {
     let mut summary = Summary::default();
+    // Reports are as fresh as the seed, as a running Kyverno's would be.
+    let seeded_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
     let services = services(workloads);
     let used_teams: Vec<Team> = teams()
         .into_iter()
@@ -262,13 +266,19 @@ pub fn populate(store: &Store, environment: &str, workloads: usize) -> Result<Su
                 f.limits,
                 "CPU and memory resource requests and limits are required",
             ),
+            (
+                "restrict-privileged",
+                "privileged-containers",
+                true,
+                "privileged mode is disallowed",
+            ),
         ] {
             summary.policy_failures += usize::from(!passed);
             results.push(json!({
                 "policy": policy, "rule": rule, "result": if passed { "pass" } else { "fail" },
                 "message": if passed { format!("validation rule '{rule}' passed.") } else { message.to_owned() },
                 "scored": true, "severity": "medium", "category": "Best Practices", "source": "kyverno",
-                "timestamp": {"seconds": 1_795_000_000, "nanos": 0},
+                "timestamp": {"seconds": seeded_at, "nanos": 0},
                 "resources": resource,
             }));
         }
@@ -494,31 +504,70 @@ fn seed_policies(
             }),
         )?;
     }
-    for (name, action, message) in [
+    // Every coverage state shows somewhere: restrict-privileged enforced everywhere,
+    // disallow-latest-tag enforced except in prod (audit only there),
+    // restrict-image-registries missing from prod, require-labels linked to its
+    // guardrail by the `parkway.io/guardrail` annotation (the others by the guardrail's
+    // list of implementations).
+    let prod = environment == "prod";
+    for (name, rule, action, message, guardrail, kinds) in [
         (
             "require-labels",
+            "check-team-label",
             "Enforce",
             "The label 'parkway.io/team' is required.",
+            Some("GR-009"),
+            json!(["Deployment", "StatefulSet", "DaemonSet"]),
         ),
         (
             "disallow-latest-tag",
-            "Audit",
+            "validate-image-tag",
+            if prod { "Audit" } else { "Enforce" },
             "Using a mutable image tag e.g. 'latest' is not allowed.",
+            None,
+            json!(["Pod"]),
         ),
         (
             "require-requests-limits",
+            "validate-resources",
             "Audit",
             "CPU and memory resource requests and limits are required.",
+            None,
+            json!(["Pod"]),
         ),
-        ("restrict-privileged", "Enforce", "Privileged mode is disallowed."),
+        (
+            "restrict-privileged",
+            "privileged-containers",
+            "Enforce",
+            "Privileged mode is disallowed.",
+            None,
+            json!(["Pod"]),
+        ),
+        (
+            "restrict-image-registries",
+            "validate-registries",
+            "Enforce",
+            "Images must come from registry.example.com.",
+            None,
+            json!(["Pod"]),
+        ),
     ] {
+        if prod && name == "restrict-image-registries" {
+            continue;
+        }
+        let mut annotations = json!({"policies.kyverno.io/category": "Best Practices"});
+        if let Some(id) = guardrail {
+            annotations["parkway.io/guardrail"] = json!(id);
+        }
         put(
             store,
             json!({
                 "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
-                "metadata": {"name": name, "annotations": {"policies.kyverno.io/category": "Best Practices"}},
-                "spec": {"validationFailureAction": action, "background": true,
-                         "rules": [{"name": name, "match": {"any": [{"resources": {"kinds": ["Deployment", "StatefulSet", "DaemonSet"]}}]}, "validate": {"message": message}}]},
+                "metadata": {"name": name, "annotations": annotations},
+                "spec": {"background": true,
+                         "rules": [{"name": rule, "match": {"any": [{"resources": {"kinds": kinds}}]},
+                                    "exclude": {"any": [{"resources": {"namespaces": ["platform-system"]}}]},
+                                    "validate": {"failureAction": action, "message": message}}]},
                 "status": {"ready": true},
             }),
         )?;

@@ -95,6 +95,7 @@ describe('guardrails', () => {
         ['/guardrails', 'list'],
         ['/guardrails?view=matrix&tier=confidential&decision=needs-approval', 'matrix'],
         ['/guardrails/GR-001', 'guardrail'],
+        ['/guardrails/GR-007', 'audit-in-prod'],
         ['/guardrails/threats', 'threats'],
         ['/guardrails/threats/TH-001', 'threat'],
       ]) {
@@ -103,6 +104,18 @@ describe('guardrails', () => {
         await hydrated(page);
         await page.screenshot({ path: path.join(ARTIFACTS, `guardrails-${name}-${colorScheme}.png`), fullPage: true });
         assert.deepEqual(await accessibilityViolations(page), [], `${url} (${colorScheme})`);
+        if (name === 'guardrail') {
+          const rows = await page.getByTestId('coverage').innerText();
+          for (const cluster of ['demo-dev', 'demo-stage', 'demo-prod']) {
+            assert.match(rows, new RegExp(`${cluster}\\s+Enforced`), rows);
+          }
+        }
+        if (name === 'audit-in-prod') {
+          const rows = await page.getByTestId('coverage').innerText();
+          assert.match(rows, /demo-prod\s+Audit only/, rows);
+          assert.match(rows, /demo-dev\s+Enforced/, rows);
+          assert.match(await page.getByTestId('coverage-warnings').innerText(), /audit only in cluster demo-prod/);
+        }
         if (name === 'threats') {
           assert.match(await page.getByTestId('threats').innerText(), /Container escape to the node/);
         }

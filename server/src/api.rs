@@ -234,6 +234,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         summary: "A guardrail's versions, oldest first (drafts only for coe-editors and security approvers).",
     },
     Endpoint {
+        method: Method::GET,
+        path: "/api/v1/guardrails/{id}/coverage",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Live policy coverage per cluster: `cluster`, `mode` (enforce, audit, missing), `workloads`, `pass`, `fail`, `unknown`, `coverage` (enforced ÷ in scope), with warnings.",
+    },
+    Endpoint {
         method: Method::POST,
         path: "/api/v1/guardrails/{id}/submit",
         action: Action::EditGuardrails,
@@ -337,6 +344,7 @@ pub fn route_of(e: &Endpoint) -> Route {
         ("GET", "/api/v1/guardrails") => route(e, guardrails::list),
         ("GET", "/api/v1/guardrails/{id}") => route(e, guardrails::show),
         ("GET", "/api/v1/guardrails/{id}/versions") => route(e, guardrails::versions),
+        ("GET", "/api/v1/guardrails/{id}/coverage") => route(e, guardrails::coverage),
         ("POST", "/api/v1/guardrails/{id}/submit") => route(e, guardrails::submit),
         ("POST", "/api/v1/guardrails/{id}/approve") => route(e, guardrails::approve),
         ("POST", "/api/v1/guardrails/{id}/reject") => route(e, guardrails::reject),

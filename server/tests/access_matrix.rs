@@ -174,7 +174,9 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
                 Some(text),
             )
         }
-        "/api/v1/guardrails/{id}" | "/api/v1/guardrails/{id}/versions" => {
+        "/api/v1/guardrails/{id}"
+        | "/api/v1/guardrails/{id}/versions"
+        | "/api/v1/guardrails/{id}/coverage" => {
             let id = seed_guardrail(pool, 906, "published").await;
             (endpoint.path.replace("{id}", &id), None)
         }

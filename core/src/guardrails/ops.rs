@@ -7,11 +7,12 @@ use parkway_types::{
     Action,
     guardrails::{GuardrailId, ReviewStep, ThreatId, VersionState},
     views::guardrails::{
-        Choice, GuardrailChoices, GuardrailDetail, GuardrailSummary, GuardrailVersion, Threat, ThreatLink,
+        Choice, CoverageRow, GuardrailChoices, GuardrailCoverage, GuardrailDetail, GuardrailSummary,
+        GuardrailVersion, Threat, ThreatLink,
     },
 };
 
-pub use super::store::{ImportOutcome, StepOutcome};
+pub use super::store::{GuardrailImport, StepOutcome};
 use super::{
     error::{Error, Result},
     markdown,
@@ -37,7 +38,7 @@ fn reviewer(ctx: &Ctx) -> bool {
 
 /// Imports guardrail and threat documents, all or nothing: guardrails become new
 /// drafts by the caller (never published by an import), threats are saved.
-pub async fn import(ctx: &Ctx, file: &str, text: &str) -> Result<ImportOutcome> {
+pub async fn import(ctx: &Ctx, file: &str, text: &str) -> Result<GuardrailImport> {
     let may = store::May {
         draft: ctx.allows(Action::EditGuardrails, Resource::Guardrails),
         record_threats: ctx.allows(Action::EditThreats, Resource::Threats),
@@ -258,4 +259,105 @@ pub fn parse_step(text: &str) -> Result<ReviewStep> {
             field: "step",
             reason: e.to_string(),
         })
+}
+
+/// Report data older than this is called out.
+const STALE_REPORT_MINUTES: i64 = 60;
+
+/// A guardrail's live coverage in every cluster this replica can read now.
+pub async fn coverage(ctx: &Ctx, id: GuardrailId) -> Result<GuardrailCoverage> {
+    ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
+    let versions = store::versions(ctx.pool(), id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))?;
+    let shown = versions
+        .iter()
+        .rev()
+        .find(|v| v.review.state == VersionState::Published)
+        .or_else(|| reviewer(ctx).then(|| versions.last()).flatten())
+        .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))?;
+    Ok(coverage_of(ctx, id, &shown.content.implementations))
+}
+
+fn coverage_of(
+    ctx: &Ctx,
+    id: GuardrailId,
+    implementations: &[parkway_types::views::guardrails::Implementation],
+) -> GuardrailCoverage {
+    use kube::ResourceExt;
+
+    use super::coverage::{Policies, Workload, coverage};
+    use crate::cluster::model::WorkloadKind;
+    let now = chrono::Utc::now().timestamp();
+    let mut out = GuardrailCoverage {
+        clusters: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    for cache in ctx.services.clusters.all() {
+        let name = cache.name().to_owned();
+        if !cache.status().state.serves_live() {
+            out.unreadable.push(name);
+            continue;
+        }
+        let inputs = cache.inputs();
+        let mut workloads: Vec<Workload> = Vec::new();
+        let ns = |o: &dyn Fn() -> Option<String>| o().unwrap_or_default();
+        workloads.extend(
+            inputs
+                .deployments
+                .iter()
+                .map(|d| (ns(&|| d.namespace()), WorkloadKind::Deployment, d.name_any())),
+        );
+        workloads.extend(
+            inputs
+                .stateful_sets
+                .iter()
+                .map(|d| (ns(&|| d.namespace()), WorkloadKind::StatefulSet, d.name_any())),
+        );
+        workloads.extend(
+            inputs
+                .daemon_sets
+                .iter()
+                .map(|d| (ns(&|| d.namespace()), WorkloadKind::DaemonSet, d.name_any())),
+        );
+        let policies = Policies {
+            kyverno: &inputs.kyverno_policies,
+            reports: &inputs.policy_reports,
+            constraints: &inputs.constraints,
+        };
+        let c = coverage(id, implementations, &workloads, &policies);
+        let age = c.newest_report.map(|t| (now - t).max(0) / 60);
+        let mut warnings = Vec::new();
+        match c.mode {
+            parkway_types::guardrails::Mode::Missing => {
+                warnings.push(format!("no implementing policy in cluster {name}"));
+            }
+            parkway_types::guardrails::Mode::Audit => {
+                warnings.push(format!("audit only in cluster {name}: no enforcing policy"));
+            }
+            parkway_types::guardrails::Mode::Enforce => {}
+        }
+        if let Some(age) = age.filter(|a| *a > STALE_REPORT_MINUTES) {
+            warnings.push(format!("report data is {age} minutes old"));
+        }
+        if c.truncated {
+            warnings.push("Gatekeeper listed only part of its violations: the rest count as unknown".into());
+        }
+        out.clusters.push(CoverageRow {
+            cluster: name,
+            environment: cache.config.environment.as_str().to_owned(),
+            mode: c.mode,
+            workloads: c.workloads,
+            enforced: c.enforced,
+            pass: c.pass,
+            fail: c.fail,
+            unknown: c.unknown,
+            coverage: c.ratio(),
+            truncated: c.truncated,
+            enforce_reports_only_pass: c.enforce_reports_only_pass,
+            report_age_minutes: age,
+            warnings,
+        });
+    }
+    out
 }

@@ -92,7 +92,7 @@ pub async fn categories(pool: &PgPool) -> Result<Vec<(String, String)>> {
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct ImportOutcome {
+pub struct GuardrailImport {
     /// Guardrails that got a new draft version: `GR-001 v3`.
     pub drafted: Vec<String>,
     /// Threats created or changed (a new version each).
@@ -134,7 +134,7 @@ pub async fn import(
     author: &Person,
     may: May,
     request_id: Option<&str>,
-) -> Result<ImportOutcome> {
+) -> Result<GuardrailImport> {
     let mut parsed = Vec::with_capacity(files.len());
     for (file, text) in files {
         let nodes = yaml::parse(text, Limits::default()).map_err(|e| Error::Invalid {
@@ -179,7 +179,7 @@ pub async fn import(
             _ => {}
         }
     }
-    let mut outcome = ImportOutcome::default();
+    let mut outcome = GuardrailImport::default();
     // Threats first: guardrails may name them.
     for doc in &docs {
         if let Document::Threat { id, content } = doc {

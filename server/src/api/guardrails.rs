@@ -4,12 +4,12 @@
 use axum::{Json, body::Bytes, extract::rejection::BytesRejection, http::HeaderMap};
 use parkway_core::{
     guardrails::{
-        ops::{self, ImportOutcome, StepOutcome},
+        ops::{self, GuardrailImport, StepOutcome},
         query::GuardrailFilter,
     },
     types::{
         guardrails::{Decision, GuardrailId, Guidance, ReviewStep, Severity, ThreatId},
-        views::guardrails::{GuardrailDetail, GuardrailSummary, GuardrailVersion, Threat},
+        views::guardrails::{GuardrailCoverage, GuardrailDetail, GuardrailSummary, GuardrailVersion, Threat},
     },
 };
 use serde::Deserialize;
@@ -37,7 +37,7 @@ pub async fn import(
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Saved<ImportOutcome>> {
+) -> ApiResult<Saved<GuardrailImport>> {
     let text = text_body(
         &headers,
         body,
@@ -96,6 +96,11 @@ pub async fn versions(
     ApiPath(id): ApiPath<GuardrailId>,
 ) -> ApiResult<Json<Vec<GuardrailVersion>>> {
     Ok(Json(ops::versions(&ctx, id).await?))
+}
+
+/// `GET /api/v1/guardrails/{id}/coverage`: mode, workloads and results per cluster.
+pub async fn coverage(Op(ctx): Op, ApiPath(id): ApiPath<GuardrailId>) -> ApiResult<Json<GuardrailCoverage>> {
+    Ok(Json(ops::coverage(&ctx, id).await?))
 }
 
 /// A review step's note: why (submit), what to change (reject), or a remark.

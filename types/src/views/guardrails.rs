@@ -222,11 +222,31 @@ pub struct CoverageRow {
     pub mode: Mode,
     /// Workloads in scope of an implementing policy (every workload when none exists).
     pub workloads: u32,
+    /// Of those, under a policy that refuses violations in their namespace.
+    pub enforced: u32,
     pub pass: u32,
     pub fail: u32,
     pub unknown: u32,
-    /// Workloads in scope under an enforcing policy ÷ workloads in scope (0 to 1).
-    pub coverage: f64,
+    /// `enforced ÷ workloads` (0 to 1); `null` when nothing is in scope.
+    pub coverage: Option<f64>,
+    /// Gatekeeper counted more violations than it listed: the rest are `unknown`.
+    pub truncated: bool,
+    /// An enforcing Kyverno rule is involved: violators are never admitted, so its
+    /// reports can only say `pass` — not proof of compliance elsewhere.
+    pub enforce_reports_only_pass: bool,
+    /// Minutes since the newest policy-report result, when there is one.
+    pub report_age_minutes: Option<i64>,
+    /// What a reader should act on: no enforcing policy here, audit only, stale reports.
+    pub warnings: Vec<String>,
+}
+
+/// A guardrail's coverage in every cluster that can be read now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GuardrailCoverage {
+    pub clusters: Vec<CoverageRow>,
+    /// Clusters configured but not readable live now (their coverage is not shown).
+    pub unreadable: Vec<String>,
 }
 
 /// A value and how a page says it (a tier, a category).
@@ -252,8 +272,9 @@ pub struct GuardrailList {
 }
 
 /// A guardrail's page: what it says and its history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuardrailPageView {
     pub detail: GuardrailDetail,
     pub versions: Vec<GuardrailVersion>,
+    pub coverage: GuardrailCoverage,
 }

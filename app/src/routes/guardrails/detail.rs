@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use parkway_types::guardrails::{ReviewStep, VersionState};
+use parkway_types::guardrails::{Mode, ReviewStep, VersionState};
 
 use super::{decision_class, severity_class};
 use crate::components::form::FormError;
@@ -15,7 +15,8 @@ use crate::components::style::{
 use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
 use crate::serverfns::guardrails::{
-    GuardrailPageView, GuardrailVersion, Implementation, ReviewGuardrail, VersionReview, guardrail_page,
+    CoverageRow, GuardrailCoverage, GuardrailPageView, GuardrailVersion, Implementation, ReviewGuardrail,
+    VersionReview, guardrail_page,
 };
 
 #[component]
@@ -69,7 +70,11 @@ fn review_line(r: &VersionReview) -> String {
 
 #[component]
 fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> impl IntoView {
-    let GuardrailPageView { detail, versions } = p;
+    let GuardrailPageView {
+        detail,
+        versions,
+        coverage,
+    } = p;
     let shown = detail.shown.clone();
     let c = shown.content.clone();
     let id = shown.id.to_string();
@@ -226,12 +231,13 @@ fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> imp
                 </section>
             </div>
         </div>
-        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+        <div class="mt-6 grid gap-6">
             <section class=CARD aria-labelledby="impl-title">
                 <h2 id="impl-title" class=CARD_TITLE>
                     "Implemented by"
                 </h2>
                 <div class="mt-3">{implementations}</div>
+                <Coverage coverage />
             </section>
             <section class=CARD aria-labelledby="threats-title">
                 <h2 id="threats-title" class=CARD_TITLE>
@@ -242,6 +248,78 @@ fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> imp
         </div>
         <Review id=id.clone() steps=detail.steps.clone() review />
         <History versions />
+    }
+}
+
+fn mode_class(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Enforce => {
+            "inline-flex rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"
+        }
+        Mode::Audit => {
+            "inline-flex rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+        }
+        Mode::Missing => {
+            "inline-flex rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900 dark:bg-red-950 dark:text-red-200"
+        }
+    }
+}
+
+/// Live coverage per cluster, with what a reader should act on.
+#[component]
+fn Coverage(coverage: GuardrailCoverage) -> impl IntoView {
+    let only_pass = coverage.clusters.iter().any(|c| c.enforce_reports_only_pass);
+    let warnings: Vec<String> = coverage
+        .clusters
+        .iter()
+        .flat_map(|c| c.warnings.clone())
+        .collect();
+    let unreadable = (!coverage.unreadable.is_empty()).then(|| {
+        format!(
+            "Not readable right now, so not shown: {}.",
+            coverage.unreadable.join(", ")
+        )
+    });
+    view! {
+        <h3 class="mt-5 text-sm font-semibold text-slate-900 dark:text-white">"Live coverage"</h3>
+        <DataTable
+            caption="Coverage per cluster"
+            columns=Column::new_all(
+                &["Cluster", "Mode", "In scope", "Enforced", "Pass", "Fail", "Unknown", "Coverage"],
+            )
+            rows=coverage.clusters
+            row=|c: CoverageRow| {
+                let pct = c.coverage.map_or_else(|| "–".to_owned(), |r| format!("{:.0} %", r * 100.0));
+                view! {
+                    <tr>
+                        <td class=format!("{TD} whitespace-nowrap")>{c.cluster.clone()}</td>
+                        <td class=TD>
+                            <span class=mode_class(c.mode)>{c.mode.label()}</span>
+                        </td>
+                        <td class=TD>{c.workloads}</td>
+                        <td class=TD>{c.enforced}</td>
+                        <td class=TD>{c.pass}</td>
+                        <td class=TD>{c.fail}</td>
+                        <td class=TD>{c.unknown}</td>
+                        <td class=format!("{TD} font-semibold")>{pct}</td>
+                    </tr>
+                }
+            }
+            empty="No cluster is configured."
+            testid="coverage"
+        />
+        <ul class="mt-3 space-y-1 text-sm text-amber-900 dark:text-amber-200" data-testid="coverage-warnings">
+            {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+        </ul>
+        {unreadable.map(|u| view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-300">{u}</p> })}
+        {only_pass
+            .then(|| {
+                view! {
+                    <p class="mt-2 text-sm text-slate-600 dark:text-slate-300">
+                        "Kyverno reports only pass for rules in Enforce mode: violators are never admitted, so a clean report is not proof that nothing tries."
+                    </p>
+                }
+            })}
     }
 }
 

@@ -14,7 +14,12 @@ pub async fn guardrail_page(id: String) -> Result<GuardrailPageView, AppError> {
         let id = ops::parse_guardrail_id(&id)?;
         let detail = ops::get(&ctx, id).await?;
         let versions = ops::versions(&ctx, id).await?;
-        Ok(GuardrailPageView { detail, versions })
+        let coverage = ops::coverage(&ctx, id).await?;
+        Ok(GuardrailPageView {
+            detail,
+            versions,
+            coverage,
+        })
     })
     .await
 }
