@@ -6,6 +6,7 @@ pub mod coverage;
 pub mod document;
 pub mod error;
 pub mod export;
+pub mod feed;
 pub mod markdown;
 pub mod ops;
 pub mod query;

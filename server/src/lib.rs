@@ -9,6 +9,7 @@ pub mod clusters;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod health;
 pub mod metrics;
 pub mod openapi;

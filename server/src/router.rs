@@ -70,6 +70,7 @@ pub fn build_with(state: AppState, request_timeout: Duration, metrics_at: Metric
             "/admin/clusters/{name}/outage",
             axum::routing::post(crate::demo::outage),
         )
+        .route("/guardrails/feed.atom", get(crate::feeds::guardrails))
         .merge(api::router(state.services.import_limit))
         .merge(auth::routes::router())
         .leptos_routes_with_context(

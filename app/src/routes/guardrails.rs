@@ -94,6 +94,10 @@ pub fn GuardrailsPage() -> impl IntoView {
             <a href="/api/v1/guardrails/export" class=format!("{LINK} rounded {FOCUS_RING}")>
                 "Export as YAML"
             </a>
+            " · "
+            <a href="/guardrails/feed.atom" class=format!("{LINK} rounded {FOCUS_RING}")>
+                "Changes as an Atom feed"
+            </a>
         </p>
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }

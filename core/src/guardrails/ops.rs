@@ -361,3 +361,13 @@ fn coverage_of(
     }
     out
 }
+
+/// Publications the Atom feed carries.
+const FEED_ENTRIES: i64 = 100;
+
+/// The Atom feed of published changes, with links under `base` (the public URL).
+pub async fn feed(ctx: &Ctx, base: &str) -> Result<String> {
+    ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
+    let publications = store::publications(ctx.pool(), FEED_ENTRIES).await?;
+    Ok(super::feed::atom(base, &publications))
+}

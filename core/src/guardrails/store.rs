@@ -1057,3 +1057,30 @@ pub async fn publish_as_operator(
     tx.commit().await?;
     Ok(published)
 }
+
+/// The newest publications, newest first: the Atom feed's entries.
+pub async fn publications(pool: &PgPool, limit: i64) -> Result<Vec<super::feed::Publication>> {
+    let rows = sqlx::query!(
+        r#"select guardrail, version, title, objective, change_note, published_by as "published_by!",
+                  published_at as "published_at!"
+           from guardrail_versions
+           where published_at is not null and published_by is not null
+           order by published_at desc, guardrail desc
+           limit $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::feed::Publication {
+            id: GuardrailId(unsigned(r.guardrail)),
+            version: unsigned(r.version),
+            title: r.title,
+            objective: r.objective,
+            change_note: r.change_note,
+            published_by: r.published_by,
+            published_at: rfc3339(r.published_at),
+        })
+        .collect())
+}
