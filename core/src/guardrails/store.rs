@@ -2,7 +2,7 @@
 //! review's transitions, reads for the list, a guardrail's page and the register. No
 //! authorization here; `ops` decides who may call what.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use parkway_types::{
@@ -231,7 +231,7 @@ async fn save_threat(
     author: &Person,
     may_accept: bool,
 ) -> Result<Option<u32>> {
-    let current = load_threat_content(tx, id, true).await?;
+    let current = load_threat_content(tx, id).await?;
     if current.as_ref().is_some_and(|(c, _, _)| c == content) {
         return Ok(None);
     }
@@ -295,33 +295,20 @@ async fn save_threat(
     Ok(Some(version))
 }
 
+/// The stored threat, its version and who accepted it, locked for the import's change.
 async fn load_threat_content(
     conn: &mut PgConnection,
     id: ThreatId,
-    lock: bool,
 ) -> Result<Option<(ThreatContent, u32, Option<String>)>> {
-    let n = number(id.0);
-    let row = if lock {
-        sqlx::query_as!(
-            ThreatRow,
-            "select number, version, title, description, component, stride, tactic, likelihood, impact,
-                    residual_risk, owner, status, accepted_by, accepted_until, review_date, updated_by, updated_at
-             from threats where number = $1 for update",
-            n
-        )
-        .fetch_optional(&mut *conn)
-        .await?
-    } else {
-        sqlx::query_as!(
-            ThreatRow,
-            "select number, version, title, description, component, stride, tactic, likelihood, impact,
-                    residual_risk, owner, status, accepted_by, accepted_until, review_date, updated_by, updated_at
-             from threats where number = $1",
-            n
-        )
-        .fetch_optional(&mut *conn)
-        .await?
-    };
+    let row = sqlx::query_as!(
+        ThreatRow,
+        "select number, version, title, description, component, stride, tactic, likelihood, impact,
+                residual_risk, owner, status, accepted_by, accepted_until, review_date, updated_by, updated_at
+         from threats where number = $1 for update",
+        number(id.0)
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(row.map(|r| {
         let version = unsigned(r.version);
         let by = r.accepted_by.clone();
@@ -987,12 +974,6 @@ pub async fn visit(pool: &PgPool, user: uuid::Uuid) -> Result<Option<DateTime<Ut
     .execute(pool)
     .await?;
     Ok(before)
-}
-
-/// The ids of threats in the register, for documents' references.
-pub async fn threat_ids(pool: &PgPool) -> Result<BTreeSet<ThreatId>> {
-    let mut conn = pool.acquire().await?;
-    Ok(known(&mut conn).await?.threats)
 }
 
 /// The published guardrails and every threat as YAML documents that import unchanged.
