@@ -151,6 +151,37 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         sample: "id=GR-902&step=approve&note=matrix",
     },
     ServerFnAccess {
+        path: "/fn/compare_versions",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "id=GR-906",
+    },
+    ServerFnAccess {
+        path: "/fn/guardrail_editor",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        sample: "id=GR-906",
+    },
+    ServerFnAccess {
+        path: "/fn/preview_guardrail",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        sample: "id=&yaml=kind%3A%20Guardrail",
+    },
+    ServerFnAccess {
+        path: "/fn/save_guardrail",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        // The matrix test writes a whole document here.
+        sample: "id=&based_on=&intent=draft&yaml=",
+    },
+    ServerFnAccess {
+        path: "/fn/threat_gaps",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
         path: "/fn/list_threats",
         action: Action::ViewPortal,
         role: Role::Developer,

@@ -123,8 +123,23 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("guardrails/new")
+                        view=routes::guardrails::edit::GuardrailEditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("guardrails/:id")
                         view=routes::guardrails::detail::GuardrailDetailPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("guardrails/:id/edit")
+                        view=routes::guardrails::edit::GuardrailEditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("guardrails/:id/diff")
+                        view=routes::guardrails::diff::GuardrailDiffPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("onboarding") view=routes::onboarding::OnboardingPage />

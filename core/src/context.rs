@@ -34,6 +34,8 @@ pub struct Services {
     pub credentials: CredentialCache,
     /// The largest catalog import accepted (`PARKWAY_IMPORT_MAX_MB`).
     pub import_limit: ImportLimit,
+    /// Guardrail coverage per cluster, remembered until the cluster's caches change.
+    pub guardrail_coverage: crate::guardrails::live::CoverageMemo,
 }
 
 impl Services {
@@ -49,6 +51,7 @@ impl Services {
             credentials: CredentialCache::new(generations.clone()),
             generations,
             import_limit: ImportLimit::default(),
+            guardrail_coverage: crate::guardrails::live::CoverageMemo::default(),
         }
     }
 

@@ -3,10 +3,12 @@
 //! the threat register they mitigate.
 
 pub mod coverage;
+pub mod diff;
 pub mod document;
 pub mod error;
 pub mod export;
 pub mod feed;
+pub mod live;
 pub mod markdown;
 pub mod ops;
 pub mod query;

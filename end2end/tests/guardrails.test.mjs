@@ -1,7 +1,8 @@
-// Guardrails in the browser: a CoE editor's draft goes through the four-eyes review
-// (the author cannot approve their own version), a security approver approves, the
-// editor publishes, and a developer finds it; every guardrail page passes axe, light
-// and dark.
+// Guardrails in the browser: a CoE editor writes a draft in the editor (the live
+// preview shows problems with positions), it goes through the four-eyes review (the
+// author cannot approve their own version), a security approver approves, the editor
+// publishes, edits again, and a developer finds it and sees what changed; every
+// guardrail page passes axe, light and dark.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -37,17 +38,27 @@ async function reviewStep(page, button, expected) {
 }
 
 describe('guardrails', () => {
-  test('draft, refused self-approval, second-person approval, publish, seen by a developer', async () => {
+  test('drafted in the editor, refused self-approval, second-person approval, publish, seen by a developer, diffed', async () => {
     const editor = await chrome.newContext({ bypassCSP: true, as: 'cora' });
-    const imported = await editor.request.post('/api/v1/guardrails/import?file=browser.yaml', {
-      headers: { 'content-type': 'application/yaml', origin: BASE_URL },
-      data: DRAFT,
-    });
-    assert.equal(imported.status(), 201, await imported.text());
-
     const page = await editor.newPage();
     const problems = watchForErrors(page);
-    await page.goto('/guardrails/GR-100');
+    await page.goto('/guardrails');
+    await hydrated(page);
+    await page.getByRole('link', { name: 'New guardrail' }).click();
+    await page.waitForURL('**/guardrails/new');
+    await hydrated(page);
+    const yaml = page.getByLabel(/^Guardrail \(YAML/);
+    assert.match(await yaml.inputValue(), /kind: Guardrail/);
+    // The live preview lists problems with their positions, then renders the document.
+    await yaml.fill(DRAFT.replace('internal: needs-approval', 'internal: maybe'));
+    const previewProblems = page.getByTestId('preview-problems');
+    await previewProblems.filter({ hasText: 'spec.decisions.internal' }).waitFor();
+    assert.match(await previewProblems.innerText(), /line 10, column \d+/);
+    await yaml.fill(DRAFT);
+    await page.getByTestId('preview').filter({ hasText: 'GR-100 Browser-reviewed guardrail' }).waitFor();
+    assert.match(await page.getByTestId('preview').innerHTML(), /<strong>audited<\/strong>/);
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL('**/guardrails/GR-100');
     await hydrated(page);
     assert.match(await page.getByTestId('guardrail-state').innerText(), /Draft · version 1/);
     await page.getByLabel(/^Note/).fill('A rule for partner traffic.');
@@ -66,14 +77,32 @@ describe('guardrails', () => {
     await review.goto('/guardrails/GR-100');
     await hydrated(review);
     await reviewStep(review, 'Approve', 'in review');
-    await approver.close();
 
     await page.reload();
     await hydrated(page);
     await reviewStep(page, 'Publish', 'published');
     await page.reload();
     assert.match(await page.getByTestId('guardrail-state').innerText(), /Published · version 1/);
-    assert.deepEqual(problems.filter((p) => !/status of 403/.test(p)), []);
+
+    // A second version, written in the editor and submitted at once with its note.
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.waitForURL('**/guardrails/GR-100/edit');
+    await hydrated(page);
+    const text = await yaml.inputValue();
+    await yaml.fill(text.replace('must be **audited**', 'must be logged and **audited**').replace('severity: "high"', 'severity: "critical"'));
+    await page.getByRole('button', { name: 'Save and submit for review' }).click();
+    await page.getByRole('alert').filter({ hasText: 'note' }).waitFor();
+    await page.getByLabel(/^Change note/).fill('Say that partner traffic is logged.');
+    await page.getByRole('button', { name: 'Save and submit for review' }).click();
+    await page.waitForURL('**/guardrails/GR-100');
+    await review.reload();
+    await hydrated(review);
+    await reviewStep(review, 'Approve', 'in review');
+    await approver.close();
+    await page.reload();
+    await hydrated(page);
+    await reviewStep(page, 'Publish', 'published');
+    assert.deepEqual(problems.filter((p) => !/status of (403|422)/.test(p)), []);
     await editor.close();
 
     const developer = await chrome.newContext({ bypassCSP: true, as: 'grace' });
@@ -82,8 +111,39 @@ describe('guardrails', () => {
     await list.getByRole('link', { name: 'Browser-reviewed guardrail' }).click();
     await list.waitForURL('**/guardrails/GR-100');
     await list.getByRole('heading', { name: 'Why' }).waitFor();
-    assert.match(await list.locator('.pw-prose').innerHTML(), /<strong>audited<\/strong>/);
+    assert.match(await list.locator('.pw-prose').innerHTML(), /logged and <strong>audited<\/strong>/);
+    // The history links to what changed: the severity as a field, the body word by word.
+    await list.getByRole('link', { name: 'Changes in v2' }).click();
+    await list.waitForURL('**/guardrails/GR-100/diff?to=2');
+    await hydrated(list);
+    assert.match(await list.getByTestId('diff-fields').innerText(), /severity\s+high\s+critical/);
+    const sides = await list.getByTestId('diff-body').innerHTML();
+    assert.match(sides, /<ins[^>]*>logged and <\/ins>/);
+    assert.doesNotMatch(sides, /<del/);
+    await list.getByLabel('Layout').selectOption('inline');
+    await list.getByRole('button', { name: 'Compare' }).click();
+    await list.waitForURL(/view=inline/);
+    assert.match(await list.getByTestId('diff-body').innerText(), /Partner traffic must be logged and \*\*audited\*\*/);
     await developer.close();
+  });
+
+  test('the editor and its preview pass axe, light and dark', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      const context = await chrome.newContext({ bypassCSP: true, as: 'cora', colorScheme });
+      const page = await context.newPage();
+      for (const [url, name] of [
+        ['/guardrails/new', 'new'],
+        ['/guardrails/GR-001/edit', 'edit'],
+      ]) {
+        const response = await page.goto(url);
+        assert.equal(response.status(), 200, url);
+        await hydrated(page);
+        await page.getByTestId('preview').waitFor();
+        await page.screenshot({ path: path.join(ARTIFACTS, `guardrails-editor-${name}-${colorScheme}.png`), fullPage: true });
+        assert.deepEqual(await accessibilityViolations(page), [], `${url} (${colorScheme})`);
+      }
+      await context.close();
+    }
   });
 
   for (const colorScheme of ['light', 'dark']) {
@@ -97,6 +157,8 @@ describe('guardrails', () => {
         ['/guardrails/GR-001', 'guardrail'],
         ['/guardrails/GR-007', 'audit-in-prod'],
         ['/guardrails/threats', 'threats'],
+        ['/guardrails/threats?view=not-really-mitigated', 'gaps'],
+        ['/guardrails/GR-100/diff?from=1&to=2', 'diff'],
         ['/guardrails/threats/TH-001', 'threat'],
       ]) {
         const response = await page.goto(url);
@@ -115,6 +177,11 @@ describe('guardrails', () => {
           assert.match(rows, /demo-prod\s+Audit only/, rows);
           assert.match(rows, /demo-dev\s+Enforced/, rows);
           assert.match(await page.getByTestId('coverage-warnings').innerText(), /audit only in cluster demo-prod/);
+        }
+        if (name === 'gaps') {
+          const rows = await page.getByTestId('mitigation-gaps').innerText();
+          assert.match(rows, /GR-006 missing in demo-prod/, rows);
+          assert.match(rows, /GR-007 audit only in demo-prod/, rows);
         }
         if (name === 'threats') {
           assert.match(await page.getByTestId('threats').innerText(), /Container escape to the node/);

@@ -241,6 +241,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         summary: "Live policy coverage per cluster: `cluster`, `mode` (enforce, audit, missing), `workloads`, `pass`, `fail`, `unknown`, `coverage` (enforced ÷ in scope), with warnings.",
     },
     Endpoint {
+        method: Method::GET,
+        path: "/api/v1/guardrails/{id}/diff",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "What changed between two versions (`from`, `to`; default the newest and the one before): `fields` that differ, named as the YAML names them, and the `body` word by word as runs of `same`, `added` and `removed` text.",
+    },
+    Endpoint {
         method: Method::POST,
         path: "/api/v1/guardrails/{id}/submit",
         action: Action::EditGuardrails,
@@ -281,6 +288,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         action: Action::ViewPortal,
         role: Role::Developer,
         summary: "The threat register, highest residual risk first, with the published guardrails that mitigate each threat.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/threats/not-really-mitigated",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Threats whose mitigating published guardrails are missing or audit-only in some production cluster, with each guardrail and cluster; production clusters that cannot be read now are listed as `unreadable`.",
     },
     Endpoint {
         method: Method::GET,
@@ -345,12 +359,14 @@ pub fn route_of(e: &Endpoint) -> Route {
         ("GET", "/api/v1/guardrails/{id}") => route(e, guardrails::show),
         ("GET", "/api/v1/guardrails/{id}/versions") => route(e, guardrails::versions),
         ("GET", "/api/v1/guardrails/{id}/coverage") => route(e, guardrails::coverage),
+        ("GET", "/api/v1/guardrails/{id}/diff") => route(e, guardrails::diff),
         ("POST", "/api/v1/guardrails/{id}/submit") => route(e, guardrails::submit),
         ("POST", "/api/v1/guardrails/{id}/approve") => route(e, guardrails::approve),
         ("POST", "/api/v1/guardrails/{id}/reject") => route(e, guardrails::reject),
         ("POST", "/api/v1/guardrails/{id}/publish") => route(e, guardrails::publish),
         ("POST", "/api/v1/guardrails/{id}/retire") => route(e, guardrails::retire),
         ("GET", "/api/v1/threats") => route(e, guardrails::threats),
+        ("GET", "/api/v1/threats/not-really-mitigated") => route(e, guardrails::not_really_mitigated),
         ("GET", "/api/v1/threats/{id}") => route(e, guardrails::threat),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::route_of"),
     }

@@ -72,6 +72,7 @@ fn operation_refusals(e: &Endpoint) -> &'static [ErrorKind] {
         ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => &[NotFound, Conflict],
         ("POST", "/api/v1/guardrails/import") => &[Invalid, TooLarge],
         ("GET", "/api/v1/guardrails") => &[BadRequest],
+        ("GET", "/api/v1/guardrails/{id}/diff") => &[BadRequest, NotFound],
         (
             "POST",
             "/api/v1/guardrails/{id}/submit"

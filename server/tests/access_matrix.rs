@@ -92,6 +92,19 @@ async fn seed_guardrail(pool: &PgPool, n: u32, state: &str) -> String {
     id.to_string()
 }
 
+/// `text` as a form value.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// The body's media type for `path`.
 fn content_type(path: &str) -> &'static str {
     if path.starts_with("/api/v1/catalog/") || path.starts_with("/api/v1/guardrails/import") {
@@ -176,6 +189,7 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
         }
         "/api/v1/guardrails/{id}"
         | "/api/v1/guardrails/{id}/versions"
+        | "/api/v1/guardrails/{id}/diff"
         | "/api/v1/guardrails/{id}/coverage" => {
             let id = seed_guardrail(pool, 906, "published").await;
             (endpoint.path.replace("{id}", &id), None)
@@ -372,9 +386,13 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                     .expect("registered");
                 access.sample.to_owned()
             }
-            "/fn/guardrail_page" => {
+            "/fn/guardrail_page" | "/fn/compare_versions" | "/fn/guardrail_editor" => {
                 seed_guardrail(&pool, 906, "published").await;
                 access.sample.to_owned()
+            }
+            "/fn/save_guardrail" => {
+                seed_guardrail(&pool, 900, "draft").await;
+                format!("{}{}", access.sample, percent_encoded(&matrix_guardrail(908)))
             }
             "/fn/review_guardrail" => {
                 seed_guardrail(&pool, 902, "in-review").await;

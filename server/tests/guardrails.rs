@@ -176,6 +176,64 @@ async fn the_api_drafts_reviews_publishes_and_exports(pool: PgPool) {
     let again = import(&app, &editor, "application/yaml", &exported.body).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(again.json()["unchanged"], serde_json::json!(["TH-001", "GR-001"]));
+
+    // A second version, and what changed: fields by their YAML names, the body by word.
+    let changed = DOCS
+        .replace("severity: critical", "severity: high")
+        .replace("It can take over the node.", "It can take over the whole node.");
+    let v2 = import(&app, &editor, "application/yaml", &changed).await;
+    assert_eq!(v2.json()["drafted"][0], "GR-001 v2", "{}", v2.body);
+    let diff = with_token(&app, "GET", "/api/v1/guardrails/GR-001/diff", &editor, None).await;
+    assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
+    let diff = diff.json();
+    assert_eq!(
+        (diff["from"]["version"].clone(), diff["to"]["version"].clone()),
+        (1.into(), 2.into())
+    );
+    assert_eq!(
+        diff["fields"],
+        serde_json::json!([{"field": "severity", "before": "critical", "after": "high"}])
+    );
+    let added: Vec<&str> = diff["body"]
+        .as_array()
+        .expect("spans")
+        .iter()
+        .filter(|s| s["change"] == "added")
+        .filter_map(|s| s["text"].as_str())
+        .map(str::trim)
+        .collect();
+    assert_eq!(added, ["whole"]);
+    // Developers compare published versions only; a version that is not there is 404.
+    let hidden = with_token(
+        &app,
+        "GET",
+        "/api/v1/guardrails/GR-001/diff?to=2",
+        &developer,
+        None,
+    )
+    .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.body);
+    let bad = with_token(
+        &app,
+        "GET",
+        "/api/v1/guardrails/GR-001/diff?from=first",
+        &editor,
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+
+    // No cluster here: nothing to call not really mitigated, and the route is not a threat id.
+    let gaps = with_token(
+        &app,
+        "GET",
+        "/api/v1/threats/not-really-mitigated",
+        &developer,
+        None,
+    )
+    .await;
+    assert_eq!(gaps.status, StatusCode::OK, "{}", gaps.body);
+    assert_eq!(gaps.json(), serde_json::json!({"threats": [], "unreadable": []}));
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]

@@ -323,3 +323,12 @@ mod tests {
         );
     }
 }
+
+closed_set! {
+    /// What happened to a run of text between two versions.
+    Change {
+        Same = "same" / "Unchanged",
+        Added = "added" / "Added",
+        Removed = "removed" / "Removed",
+    }
+}

@@ -5,6 +5,7 @@
 mod auth;
 mod catalog;
 mod cluster;
+mod guardrails;
 mod wasm;
 
 use std::{
@@ -17,6 +18,7 @@ use std::{
 pub use auth::auth;
 pub use catalog::catalog;
 pub use cluster::cluster;
+pub use guardrails::guardrails;
 pub use wasm::wasm;
 
 use crate::{

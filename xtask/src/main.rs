@@ -11,6 +11,8 @@
 //! - `bench wasm` — release WebAssembly size, raw and compressed
 //! - `bench auth` — throughput and latency of authenticated requests (wrk)
 //! - `bench cluster` — watch-cache memory and sync time, snapshot writes per sync
+//! - `bench guardrails [--seconds N]` — guardrail list, page and coverage at 300
+//!   guardrails and 3 × 20,000 workloads
 //! - `bench catalog [--data FILE]` — import time and memory, API and page throughput at
 //!   50,000 entities, start-up time
 //!
@@ -44,6 +46,9 @@ commands:
   bench catalog [--data FILE] [--seconds N] [--no-plans]
                50,000 entities in one file (generated, or FILE): import time and memory,
                API and page req/s (c16, c64) and p50/p99, start-up time, query plans
+  bench guardrails [--seconds N]
+               300 guardrails, 3 demo clusters x 20,000 workloads: list, page, coverage and
+               not-really-mitigated req/s (c16, c64), p50/p99, p50 at one connection, RSS
 ";
 
 fn main() -> ExitCode {
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         ["bench", "auth"] => bench::auth(),
         ["bench", "cluster"] => bench::cluster(),
         ["bench", "catalog", rest @ ..] => bench::catalog(rest),
+        ["bench", "guardrails", rest @ ..] => bench::guardrails(rest),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())

@@ -53,7 +53,7 @@ fn entities(n: i64) -> String {
 /// Why descriptors were refused: the summary, then one `file:line:column — field —
 /// reason` per line, as a list a screen reader announces.
 #[component]
-fn Problems(id: &'static str, error: Signal<Option<AppError>>) -> impl IntoView {
+pub(crate) fn Problems(id: &'static str, error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
         error.get().map(|e| {
             let text = e.for_field("descriptors").unwrap_or_else(|| e.to_string());

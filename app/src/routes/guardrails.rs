@@ -4,6 +4,8 @@
 //! state and everything works before the page is hydrated.
 
 pub mod detail;
+pub mod diff;
+pub mod edit;
 pub mod threats;
 
 use leptos::prelude::*;
@@ -142,13 +144,27 @@ fn words<T: Copy>(
 
 #[component]
 fn Listing(data: GuardrailList, p: Params) -> impl IntoView {
-    let GuardrailList { rows, choices } = data;
+    let GuardrailList {
+        rows,
+        choices,
+        may_edit,
+    } = data;
+    let new_link = move || {
+        may_edit.then(|| {
+            view! {
+                <a href="/guardrails/new" class=PRIMARY>
+                    "New guardrail"
+                </a>
+            }
+        })
+    };
     if rows.is_empty() && p == Params::default() {
         return view! {
             <EmptyState icon=Icon::Guardrails title="No guardrails published yet">
                 <p>
                     "The Cloud Center of Excellence writes, reviews and publishes guardrails here. Until then, ask the CoE which standards apply to your workload."
                 </p>
+                <p class="mt-4">{new_link()}</p>
             </EmptyState>
         }
             .into_any();
@@ -333,10 +349,13 @@ fn Listing(data: GuardrailList, p: Params) -> impl IntoView {
                 {format!("{count} guardrail{}", if count == 1 { "" } else { "s" })}
                 {(changed > 0).then(|| format!(" · {changed} changed since your last visit"))}
             </p>
-            <nav aria-label="Layout" class="flex gap-2">
-                {toggle(!p.matrix, "List", here(false))}
-                {toggle(p.matrix, "Decision matrix", here(true))}
-            </nav>
+            <div class="flex flex-wrap items-center gap-3">
+                <nav aria-label="Layout" class="flex gap-2">
+                    {toggle(!p.matrix, "List", here(false))}
+                    {toggle(p.matrix, "Decision matrix", here(true))}
+                </nav>
+                {new_link()}
+            </div>
         </div>
         {table}
     }

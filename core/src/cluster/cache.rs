@@ -6,7 +6,10 @@ use std::{
     collections::BTreeMap,
     fmt::Debug,
     hash::Hash,
-    sync::{Arc, Mutex, MutexGuard, RwLock, Weak},
+    sync::{
+        Arc, Mutex, MutexGuard, RwLock, Weak,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -156,6 +159,9 @@ pub struct ClusterCache {
     custom: RwLock<Vec<(Custom, Store<DynamicObject>)>>,
     health: Mutex<Health>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Bumped by every watch event except pods' and events': what is computed from
+    /// namespaces, workloads, policies and reports is stale when it moved.
+    generation: AtomicU64,
 }
 
 /// Reconnection delays: a quarter second, doubling up to the configured maximum, and
@@ -209,6 +215,7 @@ impl ClusterCache {
             custom: RwLock::new(Vec::new()),
             health: Mutex::new(Health::default()),
             tasks: Mutex::new(Vec::new()),
+            generation: AtomicU64::new(0),
         });
         let writers = Writers {
             namespaces: ns_writer,
@@ -321,7 +328,16 @@ impl ClusterCache {
         }
     }
 
+    /// Moves on every change to namespaces, workloads and the custom kinds (policies,
+    /// reports, constraints), not to pods or events: a key for what is derived from those.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     fn watch_event(&self, kind: &str, initialised: bool) {
+        if kind != "pods" && kind != "events" {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
         let mut health = lock(&self.health);
         let watch = health.watches.entry(kind.to_owned()).or_default();
         watch.last_error = None;

@@ -94,6 +94,62 @@ pub fn read(docs: &[Node], known: &Known) -> Result<Vec<Document>, Vec<Problem>>
     }
 }
 
+/// The browser editor's text: exactly one guardrail document, and when `editing` names
+/// a guardrail, that one (the editor cannot rename or copy). Problems carry positions
+/// exactly as an import's do.
+pub fn one_guardrail(
+    docs: &[Node],
+    known: &Known,
+    editing: Option<GuardrailId>,
+) -> Result<(GuardrailId, GuardrailContent), Vec<Problem>> {
+    let present: Vec<&Node> = docs.iter().filter(|d| !d.is_null()).collect();
+    let mut c = Checker::default();
+    match present.as_slice() {
+        [] => c.problem(
+            Pos { line: 1, column: 1 },
+            "(document)",
+            "there is no document: write one `Guardrail` document",
+        ),
+        [doc] => {
+            if let Some(kind) = doc.get("kind")
+                && kind.as_str().is_some_and(|k| k != "Guardrail")
+            {
+                c.problem(
+                    kind.pos,
+                    "kind",
+                    "the editor saves one `Guardrail` document; import threats with `parkway guardrails import` or POST /api/v1/guardrails/import",
+                );
+            }
+        }
+        [_, second, ..] => c.problem(
+            second.start(),
+            "(document)",
+            "the editor saves one `Guardrail` document; this is another (import several at once with POST /api/v1/guardrails/import)",
+        ),
+    }
+    if !c.problems.is_empty() {
+        return Err(c.problems);
+    }
+    let doc = present[0];
+    match read(docs, known)?.pop() {
+        Some(Document::Guardrail { id, content, .. }) => match editing {
+            Some(editing) if editing != id => {
+                c.problem(
+                    id_pos(doc),
+                    "metadata.id",
+                    format!("this editor edits `{editing}`; write `{editing}` here (start a new guardrail to make another)"),
+                );
+                Err(c.problems)
+            }
+            _ => Ok((id, content)),
+        },
+        _ => {
+            c.problem(doc.start(), "kind", "expected a `Guardrail` document");
+            Err(c.problems)
+        }
+    }
+}
+
 /// The ids of the threat documents among `docs`, valid or not otherwise: guardrails in
 /// other files of the same import may name them.
 pub fn threat_ids(docs: &[Node]) -> impl Iterator<Item = ThreatId> + '_ {

@@ -7,20 +7,22 @@ use parkway_types::{
     Action,
     guardrails::{GuardrailId, ReviewStep, ThreatId, VersionState},
     views::guardrails::{
-        Choice, CoverageRow, GuardrailChoices, GuardrailCoverage, GuardrailDetail, GuardrailSummary,
-        GuardrailVersion, Threat, ThreatLink,
+        Choice, GuardrailChoices, GuardrailContent, GuardrailCoverage, GuardrailDetail, GuardrailDiff,
+        GuardrailDraftStart, GuardrailPreview, GuardrailSummary, GuardrailVersion, MitigationGap,
+        MitigationGaps, Threat, ThreatGap, ThreatLink, TierDecision,
     },
 };
 
-pub use super::store::{GuardrailImport, StepOutcome};
+pub use super::store::{GuardrailImport, Saved, StepOutcome};
 use super::{
+    document::{self, Known},
     error::{Error, Result},
-    markdown,
+    export, live, markdown,
     query::GuardrailFilter,
     review::{self, Person},
     store,
 };
-use crate::{Ctx, identity::policy::Resource};
+use crate::{Ctx, catalog::yaml, identity::policy::Resource};
 
 /// The caller as the review sees them.
 fn person(ctx: &Ctx) -> Person {
@@ -34,6 +36,11 @@ fn person(ctx: &Ctx) -> Person {
 fn reviewer(ctx: &Ctx) -> bool {
     ctx.allows(Action::EditGuardrails, Resource::Guardrails)
         || ctx.allows(Action::ReviewGuardrails, Resource::Guardrails)
+}
+
+/// Whether the caller may write guardrail versions (pages offer the editor).
+pub fn may_edit(ctx: &Ctx) -> bool {
+    ctx.allows(Action::EditGuardrails, Resource::Guardrails)
 }
 
 /// Imports guardrail and threat documents, all or nothing: guardrails become new
@@ -143,32 +150,51 @@ pub async fn list(
         .collect())
 }
 
+/// A guardrail's versions and its newest version's review facts, or 404.
+async fn history(ctx: &Ctx, id: GuardrailId) -> Result<(Vec<GuardrailVersion>, review::Newest)> {
+    store::history(ctx.pool(), id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))
+}
+
+/// The version a reader is shown: the newest published (or retired) one, or for those
+/// in the review the newest when none is.
+fn shown(ctx: &Ctx, id: GuardrailId, versions: &[GuardrailVersion]) -> Result<GuardrailVersion> {
+    versions
+        .iter()
+        .rev()
+        .find(|v| matches!(v.review.state, VersionState::Published | VersionState::Retired))
+        .or_else(|| reviewer(ctx).then(|| versions.last()).flatten())
+        .cloned()
+        .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))
+}
+
 /// A guardrail's page: the published version, or for those in the review the newest
 /// when nothing is published yet; with the review steps the caller may take.
 pub async fn get(ctx: &Ctx, id: GuardrailId) -> Result<GuardrailDetail> {
     ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
-    let not_found = || Error::NotFound(format!("guardrail {id}"));
-    let versions = store::versions(ctx.pool(), id).await?.ok_or_else(not_found)?;
-    let in_review = reviewer(ctx);
-    let newest = versions.last().ok_or_else(not_found)?.clone();
-    let shown = versions
-        .iter()
-        .rev()
-        .find(|v| matches!(v.review.state, VersionState::Published | VersionState::Retired))
-        .cloned()
-        .or_else(|| in_review.then(|| newest.clone()))
-        .ok_or_else(not_found)?;
+    let (versions, newest) = history(ctx, id).await?;
+    detail(ctx, id, &versions, &newest).await
+}
+
+async fn detail(
+    ctx: &Ctx,
+    id: GuardrailId,
+    versions: &[GuardrailVersion],
+    newest_review: &review::Newest,
+) -> Result<GuardrailDetail> {
+    let shown = shown(ctx, id, versions)?;
+    let newest = versions
+        .last()
+        .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))?;
     let categories: BTreeMap<String, String> = store::categories(ctx.pool()).await?.into_iter().collect();
     let titles = store::threat_titles(ctx.pool(), &shown.content.threats).await?;
-    let steps = match store::newest_review(ctx.pool(), id).await? {
-        Some(n) => review::offered(
-            &n,
-            &person(ctx),
-            ctx.allows(Action::EditGuardrails, Resource::Guardrails),
-            ctx.allows(Action::ReviewGuardrails, Resource::Guardrails),
-        ),
-        None => Vec::new(),
-    };
+    let steps = review::offered(
+        newest_review,
+        &person(ctx),
+        ctx.allows(Action::EditGuardrails, Resource::Guardrails),
+        ctx.allows(Action::ReviewGuardrails, Resource::Guardrails),
+    );
     Ok(GuardrailDetail {
         category_title: categories
             .get(&shown.content.category)
@@ -184,19 +210,17 @@ pub async fn get(ctx: &Ctx, id: GuardrailId) -> Result<GuardrailDetail> {
                 title: titles.get(t).cloned().unwrap_or_default(),
             })
             .collect(),
-        newest: (in_review && newest.review.version != shown.review.version).then_some(newest.review),
+        newest: (reviewer(ctx) && newest.review.version != shown.review.version)
+            .then(|| newest.review.clone()),
         steps,
+        may_edit: may_edit(ctx),
         shown,
     })
 }
 
-/// A guardrail's versions, oldest first: all of them for those in the review, the
-/// published and retired ones for everyone else.
-pub async fn versions(ctx: &Ctx, id: GuardrailId) -> Result<Vec<GuardrailVersion>> {
-    ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
-    let all = store::versions(ctx.pool(), id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))?;
+/// The versions the caller may see, oldest first: all of them for those in the
+/// review, the published and retired ones for everyone else.
+fn visible(ctx: &Ctx, id: GuardrailId, all: Vec<GuardrailVersion>) -> Result<Vec<GuardrailVersion>> {
     let in_review = reviewer(ctx);
     let shown: Vec<GuardrailVersion> = all
         .into_iter()
@@ -206,6 +230,27 @@ pub async fn versions(ctx: &Ctx, id: GuardrailId) -> Result<Vec<GuardrailVersion
         return Err(Error::NotFound(format!("guardrail {id}")));
     }
     Ok(shown)
+}
+
+/// A guardrail's versions, oldest first: all of them for those in the review, the
+/// published and retired ones for everyone else.
+pub async fn versions(ctx: &Ctx, id: GuardrailId) -> Result<Vec<GuardrailVersion>> {
+    ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
+    let (all, _) = history(ctx, id).await?;
+    visible(ctx, id, all)
+}
+
+/// Everything a guardrail's page shows, from one read of its history: what
+/// [`get`], [`versions`] and [`coverage`] answer one by one.
+pub async fn page(
+    ctx: &Ctx,
+    id: GuardrailId,
+) -> Result<(GuardrailDetail, Vec<GuardrailVersion>, GuardrailCoverage)> {
+    ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
+    let (all, newest) = history(ctx, id).await?;
+    let detail = detail(ctx, id, &all, &newest).await?;
+    let coverage = live_coverage(ctx, id, &detail.shown.content.implementations);
+    Ok((detail, visible(ctx, id, all)?, coverage))
 }
 
 /// The published guardrails and every threat as YAML documents that import unchanged.
@@ -261,105 +306,33 @@ pub fn parse_step(text: &str) -> Result<ReviewStep> {
         })
 }
 
-/// Report data older than this is called out.
-const STALE_REPORT_MINUTES: i64 = 60;
-
-/// A guardrail's live coverage in every cluster this replica can read now.
+/// A guardrail's live coverage in every cluster this replica can read now: of the
+/// published version's implementations (for those in the review, the newest's when
+/// none is published).
 pub async fn coverage(ctx: &Ctx, id: GuardrailId) -> Result<GuardrailCoverage> {
     ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
-    let versions = store::versions(ctx.pool(), id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))?;
+    let (versions, _) = history(ctx, id).await?;
     let shown = versions
         .iter()
         .rev()
         .find(|v| v.review.state == VersionState::Published)
         .or_else(|| reviewer(ctx).then(|| versions.last()).flatten())
         .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))?;
-    Ok(coverage_of(ctx, id, &shown.content.implementations))
+    Ok(live_coverage(ctx, id, &shown.content.implementations))
 }
 
-fn coverage_of(
+fn live_coverage(
     ctx: &Ctx,
     id: GuardrailId,
     implementations: &[parkway_types::views::guardrails::Implementation],
 ) -> GuardrailCoverage {
-    use kube::ResourceExt;
-
-    use super::coverage::{Policies, Workload, coverage};
-    use crate::cluster::model::WorkloadKind;
-    let now = chrono::Utc::now().timestamp();
-    let mut out = GuardrailCoverage {
-        clusters: Vec::new(),
-        unreadable: Vec::new(),
-    };
-    for cache in ctx.services.clusters.all() {
-        let name = cache.name().to_owned();
-        if !cache.status().state.serves_live() {
-            out.unreadable.push(name);
-            continue;
-        }
-        let inputs = cache.inputs();
-        let mut workloads: Vec<Workload> = Vec::new();
-        let ns = |o: &dyn Fn() -> Option<String>| o().unwrap_or_default();
-        workloads.extend(
-            inputs
-                .deployments
-                .iter()
-                .map(|d| (ns(&|| d.namespace()), WorkloadKind::Deployment, d.name_any())),
-        );
-        workloads.extend(
-            inputs
-                .stateful_sets
-                .iter()
-                .map(|d| (ns(&|| d.namespace()), WorkloadKind::StatefulSet, d.name_any())),
-        );
-        workloads.extend(
-            inputs
-                .daemon_sets
-                .iter()
-                .map(|d| (ns(&|| d.namespace()), WorkloadKind::DaemonSet, d.name_any())),
-        );
-        let policies = Policies {
-            kyverno: &inputs.kyverno_policies,
-            reports: &inputs.policy_reports,
-            constraints: &inputs.constraints,
-        };
-        let c = coverage(id, implementations, &workloads, &policies);
-        let age = c.newest_report.map(|t| (now - t).max(0) / 60);
-        let mut warnings = Vec::new();
-        match c.mode {
-            parkway_types::guardrails::Mode::Missing => {
-                warnings.push(format!("no implementing policy in cluster {name}"));
-            }
-            parkway_types::guardrails::Mode::Audit => {
-                warnings.push(format!("audit only in cluster {name}: no enforcing policy"));
-            }
-            parkway_types::guardrails::Mode::Enforce => {}
-        }
-        if let Some(age) = age.filter(|a| *a > STALE_REPORT_MINUTES) {
-            warnings.push(format!("report data is {age} minutes old"));
-        }
-        if c.truncated {
-            warnings.push("Gatekeeper listed only part of its violations: the rest count as unknown".into());
-        }
-        out.clusters.push(CoverageRow {
-            cluster: name,
-            environment: cache.config.environment.as_str().to_owned(),
-            mode: c.mode,
-            workloads: c.workloads,
-            enforced: c.enforced,
-            pass: c.pass,
-            fail: c.fail,
-            unknown: c.unknown,
-            coverage: c.ratio(),
-            truncated: c.truncated,
-            enforce_reports_only_pass: c.enforce_reports_only_pass,
-            report_age_minutes: age,
-            warnings,
-        });
-    }
-    out
+    live::coverage_of(
+        ctx.services.clusters.all(),
+        &ctx.services.guardrail_coverage,
+        id,
+        implementations,
+        chrono::Utc::now().timestamp(),
+    )
 }
 
 /// Publications the Atom feed carries.
@@ -370,4 +343,283 @@ pub async fn feed(ctx: &Ctx, base: &str) -> Result<String> {
     ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
     let publications = store::publications(ctx.pool(), FEED_ENTRIES).await?;
     Ok(super::feed::atom(base, &publications))
+}
+
+/// The file name the editor's problems are reported against.
+const EDITOR_FILE: &str = "guardrail.yaml";
+
+/// Where the browser editor starts: the newest version of `id` as its document, or for
+/// a new guardrail a template with the next free id that already reads as valid.
+pub async fn edit_start(ctx: &Ctx, id: Option<GuardrailId>) -> Result<GuardrailDraftStart> {
+    ctx.authorize(Action::EditGuardrails, Resource::Guardrails)?;
+    let mut yaml = String::new();
+    match id {
+        Some(id) => {
+            let (versions, _) = history(ctx, id).await?;
+            let newest = versions
+                .last()
+                .ok_or_else(|| Error::NotFound(format!("guardrail {id}")))?;
+            export::guardrail(&mut yaml, id, &newest.content);
+            Ok(GuardrailDraftStart {
+                id: Some(id),
+                based_on: Some(newest.review.version),
+                yaml,
+            })
+        }
+        None => {
+            let next = store::next_guardrail_id(ctx.pool()).await?;
+            let known = store::known_now(ctx.pool()).await?;
+            export::guardrail(&mut yaml, next, &template(&known));
+            Ok(GuardrailDraftStart {
+                id: None,
+                based_on: None,
+                yaml,
+            })
+        }
+    }
+}
+
+/// A new guardrail's starting point: every tier needs approval until decided.
+fn template(known: &Known) -> GuardrailContent {
+    use parkway_types::guardrails::{Behavior, Decision, Guidance, Severity};
+    GuardrailContent {
+        title: "A short rule of the road".into(),
+        objective: "One sentence: what always holds.".into(),
+        body: "## Why\n\nThe risk this guardrail answers.\n\n## How to comply\n\nWhat a team does, with an example.\n"
+            .into(),
+        category: known
+            .categories
+            .iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| "secure-defaults".into()),
+        severity: Severity::Medium,
+        behavior: Behavior::Preventive,
+        guidance: Guidance::StronglyRecommended,
+        decisions: known
+            .tiers
+            .iter()
+            .map(|tier| TierDecision {
+                tier: tier.clone(),
+                decision: Decision::NeedsApproval,
+            })
+            .collect(),
+        requestable: None,
+        implementations: Vec::new(),
+        frameworks: Vec::new(),
+        threats: Vec::new(),
+        owner: None,
+        review_due: None,
+    }
+}
+
+fn editor_text<'t>(ctx: &Ctx, text: &'t str) -> Result<&'t str> {
+    let max = ctx.services.import_limit.max_bytes;
+    if text.len() > max {
+        return Err(Error::TooLarge {
+            file: EDITOR_FILE.into(),
+            size: text.len(),
+            max,
+        });
+    }
+    Ok(text)
+}
+
+fn parse_editor(text: &str) -> Result<Vec<crate::catalog::yaml::Node>> {
+    yaml::parse(text, yaml::Limits::default()).map_err(|e| Error::Invalid {
+        file: EDITOR_FILE.into(),
+        problems: vec![crate::catalog::model::problem(e.pos, "(yaml)", e.reason)],
+    })
+}
+
+/// What the edited document would show, or every problem with its position: the
+/// editor's live preview. Writes nothing.
+pub async fn preview(ctx: &Ctx, editing: Option<GuardrailId>, text: &str) -> Result<GuardrailPreview> {
+    ctx.authorize(Action::EditGuardrails, Resource::Guardrails)?;
+    let text = editor_text(ctx, text)?;
+    let problems = |problems: Vec<parkway_types::Problem>| GuardrailPreview {
+        problems: problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "line {}, column {} — {} — {}",
+                    p.line, p.column, p.field, p.reason
+                )
+            })
+            .collect(),
+        id: None,
+        title: String::new(),
+        objective: String::new(),
+        body_html: String::new(),
+        decisions: Vec::new(),
+    };
+    let nodes = match parse_editor(text) {
+        Ok(nodes) => nodes,
+        Err(Error::Invalid { problems: p, .. }) => return Ok(problems(p)),
+        Err(other) => return Err(other),
+    };
+    let known = store::known_now(ctx.pool()).await?;
+    Ok(match document::one_guardrail(&nodes, &known, editing) {
+        Ok((id, content)) => GuardrailPreview {
+            problems: Vec::new(),
+            id: Some(id),
+            body_html: markdown::render(&content.body),
+            title: content.title,
+            objective: content.objective,
+            decisions: content.decisions,
+        },
+        Err(p) => problems(p),
+    })
+}
+
+/// Saves the edited document as a new version of `editing` (or a new guardrail): a
+/// draft, or in review at once when `submit` (the change note is then required).
+/// All the import's rules apply, with positions; nothing is written unless all hold.
+pub async fn save(
+    ctx: &Ctx,
+    (editing, based_on): (Option<GuardrailId>, Option<u32>),
+    text: &str,
+    submit: bool,
+    note: Option<&str>,
+) -> Result<Saved> {
+    ctx.authorize(Action::EditGuardrails, Resource::Guardrails)?;
+    let text = editor_text(ctx, text)?;
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if submit && note.is_none() {
+        return Err(Error::Field {
+            field: "note",
+            reason: "required to submit for review: say what changed and why".into(),
+        });
+    }
+    let nodes = parse_editor(text)?;
+    store::save_draft(
+        ctx.pool(),
+        editing,
+        based_on,
+        |known| {
+            document::one_guardrail(&nodes, known, editing).map_err(|problems| Error::Invalid {
+                file: EDITOR_FILE.into(),
+                problems,
+            })
+        },
+        (&person(ctx), if submit { note } else { None }),
+        ctx.request_id(),
+    )
+    .await
+}
+
+/// What changed from version `from` to version `to` (both as the caller may see them).
+/// Without `to`, the newest; without `from`, the version before `to` (or `to` itself
+/// when it is the first: nothing changed).
+pub async fn diff(ctx: &Ctx, id: GuardrailId, from: Option<u32>, to: Option<u32>) -> Result<GuardrailDiff> {
+    let visible = versions(ctx, id).await?;
+    let find = |n: u32| {
+        visible
+            .iter()
+            .position(|v| v.review.version == n)
+            .ok_or_else(|| Error::NotFound(format!("version {n} of guardrail {id}")))
+    };
+    let to_at = match to {
+        Some(n) => find(n)?,
+        None => visible.len() - 1,
+    };
+    let from_at = match from {
+        Some(n) => find(n)?,
+        None => to_at.saturating_sub(1),
+    };
+    let (before, after) = (&visible[from_at], &visible[to_at]);
+    Ok(GuardrailDiff {
+        id,
+        from: before.review.clone(),
+        to: after.review.clone(),
+        fields: super::diff::fields(&before.content, &after.content),
+        body_changed: before.content.body != after.content.body,
+        body: super::diff::body(&before.content.body, &after.content.body),
+    })
+}
+
+/// Threats whose mitigating published guardrails are missing or audit-only in some
+/// production cluster: "mitigated" on paper, not in the clusters. Highest residual
+/// risk first; threats whose every mitigation is enforced everywhere are left out, and
+/// so are guardrails no policy implements anywhere (followed by review alone).
+pub async fn mitigation_gaps(ctx: &Ctx) -> Result<MitigationGaps> {
+    use parkway_types::guardrails::Mode;
+    ctx.authorize(Action::ViewPortal, Resource::Threats)?;
+    let register = store::threats(ctx.pool()).await?;
+    let published = store::published(ctx.pool()).await?;
+    let clusters = ctx.services.clusters.all();
+    let production: BTreeMap<&str, bool> = clusters
+        .iter()
+        .map(|c| {
+            (
+                c.name(),
+                c.config.environment == crate::cluster::Environment::Prod,
+            )
+        })
+        .collect();
+    let now = chrono::Utc::now().timestamp();
+    let mut unreadable = Vec::new();
+    let mut holes: BTreeMap<GuardrailId, Vec<(String, Mode)>> = BTreeMap::new();
+    for listed in &published {
+        let g = &listed.version;
+        let live = live::coverage_of(
+            clusters,
+            &ctx.services.guardrail_coverage,
+            g.id,
+            &g.content.implementations,
+            now,
+        );
+        for name in live.unreadable {
+            if production.get(name.as_str()).copied().unwrap_or_default() && !unreadable.contains(&name) {
+                unreadable.push(name);
+            }
+        }
+        let enforced_by_policy =
+            !g.content.implementations.is_empty() || live.clusters.iter().any(|r| r.mode != Mode::Missing);
+        if !enforced_by_policy {
+            continue;
+        }
+        let open: Vec<(String, Mode)> = live
+            .clusters
+            .into_iter()
+            .filter(|r| {
+                r.mode != Mode::Enforce && production.get(r.cluster.as_str()).copied().unwrap_or_default()
+            })
+            .map(|r| (r.cluster, r.mode))
+            .collect();
+        holes.insert(g.id, open);
+    }
+    let titles: BTreeMap<GuardrailId, &str> = published
+        .iter()
+        .map(|l| (l.version.id, l.version.content.title.as_str()))
+        .collect();
+    let threats = register
+        .into_iter()
+        .filter_map(|t| {
+            let gaps: Vec<MitigationGap> = t
+                .mitigated_by
+                .iter()
+                .flat_map(|g| {
+                    holes
+                        .get(&g.id)
+                        .into_iter()
+                        .flatten()
+                        .map(|(cluster, mode)| MitigationGap {
+                            guardrail: g.id,
+                            guardrail_title: titles.get(&g.id).copied().unwrap_or_default().to_owned(),
+                            cluster: cluster.clone(),
+                            mode: *mode,
+                        })
+                })
+                .collect();
+            (!gaps.is_empty()).then_some(ThreatGap {
+                id: t.id,
+                title: t.content.title,
+                status: t.content.status,
+                residual_risk: t.content.residual_risk,
+                gaps,
+            })
+        })
+        .collect();
+    Ok(MitigationGaps { threats, unreadable })
 }

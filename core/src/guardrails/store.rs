@@ -191,7 +191,7 @@ pub async fn import(
     }
     for doc in &docs {
         if let Document::Guardrail { id, content, .. } = doc {
-            match draft(&mut tx, *id, content, author).await? {
+            match draft(&mut tx, *id, content, author, None).await? {
                 Some(version) => {
                     outcome.drafted.push(format!("{id} v{version}"));
                     outcome.drafted_versions.push((*id, version));
@@ -386,6 +386,7 @@ async fn draft(
     id: GuardrailId,
     content: &GuardrailContent,
     author: &Person,
+    submit: Option<&str>,
 ) -> Result<Option<u32>> {
     let n = number(id.0);
     sqlx::query!(
@@ -407,9 +408,16 @@ async fn draft(
         id,
         version,
         content,
-        (VersionState::Draft, Intent::Publish),
+        (
+            if submit.is_some() {
+                VersionState::InReview
+            } else {
+                VersionState::Draft
+            },
+            Intent::Publish,
+        ),
         author,
-        None,
+        submit,
     )
     .await?;
     Ok(Some(version))
@@ -636,18 +644,19 @@ async fn newest(tx: &mut PgConnection, id: GuardrailId) -> Result<Option<(Newest
         .map(|row| (row.newest(), row.content(&tiers))))
 }
 
-/// Every version of a guardrail, oldest first; `None` when the guardrail does not exist.
-pub async fn versions(pool: &PgPool, id: GuardrailId) -> Result<Option<Vec<GuardrailVersion>>> {
+/// Every version, oldest first, with the newest one's review facts (for offering
+/// steps, outside the lock); `None` when the guardrail does not exist. One query.
+pub async fn history(pool: &PgPool, id: GuardrailId) -> Result<Option<(Vec<GuardrailVersion>, Newest)>> {
     let mut conn = pool.acquire().await?;
     let tiers = tier_names(&mut conn).await?;
     let rows = versions_of(&mut conn, id).await?;
-    Ok((!rows.is_empty()).then(|| rows.into_iter().map(|r| r.into_version(&tiers)).collect()))
-}
-
-/// The newest version, for deciding a step (outside the lock: for buttons).
-pub async fn newest_review(pool: &PgPool, id: GuardrailId) -> Result<Option<Newest>> {
-    let mut conn = pool.acquire().await?;
-    Ok(versions_of(&mut conn, id).await?.pop().map(|r| r.newest()))
+    let Some(newest) = rows.last().map(VersionRow::newest) else {
+        return Ok(None);
+    };
+    Ok(Some((
+        rows.into_iter().map(|r| r.into_version(&tiers)).collect(),
+        newest,
+    )))
 }
 
 /// What a review step did.
@@ -789,30 +798,38 @@ pub async fn step(
     })
 }
 
-/// Saves an edit as a new draft version (the browser's editor). `based_on` is the
-/// version the editor started from: a newer one in between is a conflict, not lost.
+/// What the editor saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub id: GuardrailId,
+    pub version: u32,
+    pub state: VersionState,
+}
+
+/// Saves an edit as a new version (the browser's editor): a draft, or in review at once
+/// when `submit` carries the change note. `based_on` is the version the editor started
+/// from: a newer one in between is a conflict, not lost. `read` checks the document
+/// against what the database knows, under the lock.
 pub async fn save_draft(
     pool: &PgPool,
-    id: Option<GuardrailId>,
+    editing: Option<GuardrailId>,
     based_on: Option<u32>,
-    content: &GuardrailContent,
-    author: &Person,
+    read: impl FnOnce(&Known) -> Result<(GuardrailId, GuardrailContent)>,
+    (author, submit): (&Person, Option<&str>),
     request_id: Option<&str>,
-) -> Result<(GuardrailId, u32)> {
+) -> Result<Saved> {
     let mut tx = pool.begin().await?;
     sqlx::query!("select pg_advisory_xact_lock($1)", GUARDRAILS_LOCK)
         .execute(&mut *tx)
         .await?;
-    let id = match id {
-        Some(id) => id,
-        None => {
-            let next = sqlx::query_scalar!("select coalesce(max(number), 0) + 1 as \"n!\" from guardrails")
-                .fetch_one(&mut *tx)
-                .await?;
-            GuardrailId(unsigned(next))
-        }
-    };
+    let known = known(&mut tx).await?;
+    let (id, content) = read(&known)?;
     let current = newest(&mut tx, id).await?.map(|(n, _)| n.version);
+    if editing.is_none() && current.is_some() {
+        return Err(Error::Conflict(format!(
+            "{id} exists already: edit it at /guardrails/{id}/edit, or give the new guardrail another id"
+        )));
+    }
     if current != based_on {
         return Err(Error::Conflict(match current {
             Some(v) => format!(
@@ -821,22 +838,52 @@ pub async fn save_draft(
             None => format!("{id} does not exist"),
         }));
     }
-    let known = known(&mut tx).await?;
-    if let Some(missing) = content.threats.iter().find(|t| !known.threats.contains(t)) {
-        return Err(Error::Field {
-            field: "threats",
-            reason: format!("unknown threat `{missing}`"),
-        });
-    }
-    let version = draft(&mut tx, id, content, author).await?.ok_or_else(|| {
-        Error::Conflict("nothing changed: the newest version already says exactly this".into())
-    })?;
-    let mut event = NewAuditEvent::new(author.actor.clone(), "guardrail.draft", format!("guardrail:{id}"))
-        .with_payload(serde_json::json!({ "guardrail": id.to_string(), "version": version }));
+    let version = draft(&mut tx, id, &content, author, submit)
+        .await?
+        .ok_or_else(|| {
+            Error::Conflict("nothing changed: the newest version already says exactly this".into())
+        })?;
+    let state = if submit.is_some() {
+        VersionState::InReview
+    } else {
+        VersionState::Draft
+    };
+    let mut event = NewAuditEvent::new(
+        author.actor.clone(),
+        if submit.is_some() {
+            "guardrail.submit"
+        } else {
+            "guardrail.draft"
+        },
+        format!("guardrail:{id}"),
+    )
+    .with_payload(serde_json::json!({
+        "guardrail": id.to_string(),
+        "version": version,
+        "from": serde_json::Value::Null,
+        "to": state.as_str(),
+        "intent": Intent::Publish.as_str(),
+        "note": submit,
+        "via": "editor",
+    }));
     event.request_id = request_id.map(str::to_owned);
     audit::append(&mut *tx, &event).await?;
     tx.commit().await?;
-    Ok((id, version))
+    Ok(Saved { id, version, state })
+}
+
+/// The next free guardrail number, for a new guardrail's template.
+pub async fn next_guardrail_id(pool: &PgPool) -> Result<GuardrailId> {
+    let next = sqlx::query_scalar!("select coalesce(max(number), 0) + 1 as \"n!\" from guardrails")
+        .fetch_one(pool)
+        .await?;
+    Ok(GuardrailId(unsigned(next)))
+}
+
+/// What documents are checked against, outside a transaction (the editor's preview).
+pub async fn known_now(pool: &PgPool) -> Result<Known> {
+    let mut conn = pool.acquire().await?;
+    known(&mut conn).await
 }
 
 /// A row of the list: the newest published version of each guardrail not retired.

@@ -9,7 +9,10 @@ use parkway_core::{
     },
     types::{
         guardrails::{Decision, GuardrailId, Guidance, ReviewStep, Severity, ThreatId},
-        views::guardrails::{GuardrailCoverage, GuardrailDetail, GuardrailSummary, GuardrailVersion, Threat},
+        views::guardrails::{
+            GuardrailCoverage, GuardrailDetail, GuardrailDiff, GuardrailSummary, GuardrailVersion,
+            MitigationGaps, Threat,
+        },
     },
 };
 use serde::Deserialize;
@@ -103,6 +106,25 @@ pub async fn coverage(Op(ctx): Op, ApiPath(id): ApiPath<GuardrailId>) -> ApiResu
     Ok(Json(ops::coverage(&ctx, id).await?))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DiffParams {
+    /// The older version (default: the one before `to`).
+    from: Option<u32>,
+    /// The newer version (default: the newest the caller may see).
+    to: Option<u32>,
+}
+
+/// `GET /api/v1/guardrails/{id}/diff?from=&to=`: field by field, the body word by word.
+pub async fn diff(
+    Op(ctx): Op,
+    ApiPath(id): ApiPath<GuardrailId>,
+    ApiQuery(p): ApiQuery<DiffParams>,
+) -> ApiResult<Json<GuardrailDiff>> {
+    Ok(Json(ops::diff(&ctx, id, p.from, p.to).await?))
+}
+
 /// A review step's note: why (submit), what to change (reject), or a remark.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -174,4 +196,10 @@ pub async fn threats(Op(ctx): Op) -> ApiResult<Json<Vec<Threat>>> {
 /// `GET /api/v1/threats/{id}`
 pub async fn threat(Op(ctx): Op, ApiPath(id): ApiPath<ThreatId>) -> ApiResult<Json<Threat>> {
     Ok(Json(ops::threat(&ctx, id).await?))
+}
+
+/// `GET /api/v1/threats/not-really-mitigated`: threats whose mitigations are missing or
+/// audit-only in a production cluster.
+pub async fn not_really_mitigated(Op(ctx): Op) -> ApiResult<Json<MitigationGaps>> {
+    Ok(Json(ops::mitigation_gaps(&ctx).await?))
 }

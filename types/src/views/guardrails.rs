@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::guardrails::{
-    Behavior, Decision, Engine, GuardrailId, Guidance, Intent, Mode, Severity, Stride, Tactic, ThreatId,
-    ThreatStatus, VersionState,
+    Behavior, Change, Decision, Engine, GuardrailId, Guidance, Intent, Mode, Severity, Stride, Tactic,
+    ThreatId, ThreatStatus, VersionState,
 };
 
 /// The decision for one risk tier.
@@ -155,6 +155,8 @@ pub struct GuardrailDetail {
     pub newest: Option<VersionReview>,
     /// Review steps the caller may take on the newest version now.
     pub steps: Vec<crate::guardrails::ReviewStep>,
+    /// The caller may write a new version (the editor).
+    pub may_edit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +271,8 @@ pub struct GuardrailChoices {
 pub struct GuardrailList {
     pub rows: Vec<GuardrailSummary>,
     pub choices: GuardrailChoices,
+    /// The caller may write guardrails (the page offers "New guardrail").
+    pub may_edit: bool,
 }
 
 /// A guardrail's page: what it says and its history.
@@ -277,4 +281,98 @@ pub struct GuardrailPageView {
     pub detail: GuardrailDetail,
     pub versions: Vec<GuardrailVersion>,
     pub coverage: GuardrailCoverage,
+}
+
+/// A run of the body's text, word by word, with what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiffSpan {
+    pub change: Change,
+    pub text: String,
+}
+
+/// A field other than the body that differs, named as the YAML document names it
+/// (`title`, `decisions.public`, `implementations`, `reviewDue`, …); an absent value is "".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldDiff {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// What changed between two versions of a guardrail: field by field, and the body
+/// word by word (the whole body, unchanged runs included, so both sides can be shown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GuardrailDiff {
+    pub id: GuardrailId,
+    pub from: VersionReview,
+    pub to: VersionReview,
+    pub fields: Vec<FieldDiff>,
+    pub body_changed: bool,
+    pub body: Vec<DiffSpan>,
+}
+
+/// The diff page: the diff and the versions one may compare instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardrailDiffView {
+    pub title: String,
+    pub diff: GuardrailDiff,
+    pub versions: Vec<u32>,
+}
+
+/// A guardrail document being edited, as the editor starts from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardrailDraftStart {
+    /// `None` for a new guardrail.
+    pub id: Option<GuardrailId>,
+    /// The newest version the edit is based on: a newer one saved meanwhile is a conflict.
+    pub based_on: Option<u32>,
+    /// The document, in the shape `parkway guardrails import` reads.
+    pub yaml: String,
+}
+
+/// What a guardrail document would look like, or why it cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardrailPreview {
+    /// Every problem, rendered with its line and column; empty when it can be saved.
+    pub problems: Vec<String>,
+    pub id: Option<GuardrailId>,
+    pub title: String,
+    pub objective: String,
+    pub body_html: String,
+    pub decisions: Vec<TierDecision>,
+}
+
+/// A threat whose mitigating guardrails do not hold everywhere in production.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThreatGap {
+    pub id: ThreatId,
+    pub title: String,
+    pub status: ThreatStatus,
+    pub residual_risk: u8,
+    /// Each guardrail and production cluster where it is not enforced.
+    pub gaps: Vec<MitigationGap>,
+}
+
+/// One mitigating guardrail that is missing or audit-only in one production cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MitigationGap {
+    pub guardrail: GuardrailId,
+    pub guardrail_title: String,
+    pub cluster: String,
+    /// `missing` or `audit`.
+    pub mode: Mode,
+}
+
+/// The "not really mitigated" view: the gaps, and the production clusters that could
+/// not be read (a gap there cannot be ruled out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MitigationGaps {
+    pub threats: Vec<ThreatGap>,
+    pub unreadable: Vec<String>,
 }

@@ -184,6 +184,15 @@ fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> imp
             </span>
             <span class=CHIP>{detail.category_title.clone()}</span>
             <span class=severity_class(c.severity)>{format!("{} severity", c.severity.label())}</span>
+            {detail
+                .may_edit
+                .then(|| {
+                    view! {
+                        <a href=format!("/guardrails/{id}/edit") class=format!("{SECONDARY} ml-auto")>
+                            "Edit"
+                        </a>
+                    }
+                })}
         </div>
         <p class="mt-4 text-lg text-slate-800 dark:text-slate-100">{c.objective.clone()}</p>
         {newest}
@@ -247,7 +256,7 @@ fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> imp
             </section>
         </div>
         <Review id=id.clone() steps=detail.steps.clone() review />
-        <History versions />
+        <History id versions />
     }
 }
 
@@ -381,7 +390,8 @@ fn Review(id: String, steps: Vec<ReviewStep>, review: ServerAction<ReviewGuardra
 }
 
 #[component]
-fn History(versions: Vec<GuardrailVersion>) -> impl IntoView {
+fn History(id: String, versions: Vec<GuardrailVersion>) -> impl IntoView {
+    let first = versions.first().map(|v| v.review.version);
     let mut versions = versions;
     versions.reverse();
     view! {
@@ -391,10 +401,21 @@ fn History(versions: Vec<GuardrailVersion>) -> impl IntoView {
             </h2>
             <DataTable
                 caption="Versions, newest first"
-                columns=Column::new_all(&["Version", "State", "Change note", "Review"])
+                columns=Column::new_all(&["Version", "State", "Change note", "Review", "Changes"])
                 rows=versions
-                row=|v: GuardrailVersion| {
+                row=move |v: GuardrailVersion| {
                     let r = v.review;
+                    let compare = (Some(r.version) != first)
+                        .then(|| {
+                            view! {
+                                <a
+                                    href=format!("/guardrails/{id}/diff?to={}", r.version)
+                                    class=format!("{LINK} rounded whitespace-nowrap {FOCUS_RING}")
+                                >
+                                    {format!("Changes in v{}", r.version)}
+                                </a>
+                            }
+                        });
                     view! {
                         <tr>
                             <td class=format!("{TD} whitespace-nowrap")>{format!("v{}", r.version)}</td>
@@ -417,6 +438,7 @@ fn History(versions: Vec<GuardrailVersion>) -> impl IntoView {
                             <td class=format!(
                                 "{TD} text-slate-600 dark:text-slate-300",
                             )>{review_line(&r)}</td>
+                            <td class=TD>{compare}</td>
                         </tr>
                     }
                 }

@@ -2,14 +2,16 @@
 //! residual risk first, each threat with the published guardrails that mitigate it.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use parkway_types::guardrails::ThreatStatus;
 
 use crate::components::page::{Crumb, PageHeader};
-use crate::components::style::{CARD, CARD_TITLE, FOCUS_RING, LINK, TD, TERM};
+use crate::components::style::{CARD, CARD_TITLE, CHOICE_OFF, CHOICE_ON, FOCUS_RING, LINK, TD, TERM};
 use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
-use crate::serverfns::guardrails::{GuardrailLink, Threat, list_threats, threat_page};
+use crate::serverfns::guardrails::{
+    GuardrailLink, MitigationGaps, Threat, ThreatGap, list_threats, threat_gaps, threat_page,
+};
 
 fn status_class(s: ThreatStatus) -> &'static str {
     match s {
@@ -46,15 +48,137 @@ fn guardrail_links(links: &[GuardrailLink]) -> AnyView {
         .into_any()
 }
 
+/// The register's `view=` for threats mitigated on paper only.
+const GAPS_VIEW: &str = "not-really-mitigated";
+
 #[component]
 pub fn ThreatsPage() -> impl IntoView {
-    let threats = Resource::new(|| (), |()| list_threats());
+    let query = use_query_map();
+    let gaps = move || query.with(|q| q.get("view")).as_deref() == Some(GAPS_VIEW);
+    let toggle = move |on: bool, label: &'static str, href: &'static str| {
+        let class = if on { CHOICE_ON } else { CHOICE_OFF };
+        view! {
+            <a href=href class=format!("{class} {FOCUS_RING}") aria-current=on.then_some("page")>
+                {label}
+            </a>
+        }
+    };
     view! {
         <PageHeader
             title="Threat register"
             description="What the platform's guardrails defend against, highest residual risk first."
             trail=vec![Crumb::to("Guardrails", "/guardrails")]
         />
+        <nav aria-label="View" class="mt-4 flex gap-2">
+            {move || toggle(!gaps(), "All threats", "/guardrails/threats")}
+            {move || {
+                toggle(gaps(), "Not really mitigated", "/guardrails/threats?view=not-really-mitigated")
+            }}
+        </nav>
+        {move || if gaps() { view! { <Gaps /> }.into_any() } else { view! { <Register /> }.into_any() }}
+    }
+}
+
+/// Threats whose mitigating guardrails are missing or audit-only in production.
+#[component]
+fn Gaps() -> impl IntoView {
+    let gaps = Resource::new(|| (), |()| threat_gaps());
+    view! {
+        <p class="mt-4 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
+            "Threats that count as mitigated on paper, but where a mitigating guardrail is missing from a production cluster or only audits there: a violation would be admitted."
+        </p>
+        <Suspense fallback=|| {
+            view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                let MitigationGaps { threats, unreadable } = gaps.await?;
+                let unreadable = (!unreadable.is_empty())
+                    .then(|| {
+                        format!(
+                            "Not readable right now, so gaps there cannot be ruled out: {}.",
+                            unreadable.join(", "),
+                        )
+                    });
+                Ok::<
+                    _,
+                    AppError,
+                >(
+                    view! {
+                        <div class=format!("{CARD} mt-4")>
+                            <DataTable
+                                caption="Threats not enforced against in production"
+                                columns=Column::new_all(
+                                    &["ID", "Threat", "Residual", "Status", "Where it is not enforced"],
+                                )
+                                rows=threats
+                                row=|t: ThreatGap| {
+                                    view! {
+                                        <tr>
+                                            <td class=format!(
+                                                "{TD} whitespace-nowrap font-mono text-xs",
+                                            )>{t.id.to_string()}</td>
+                                            <td class=TD>
+                                                <a
+                                                    href=format!("/guardrails/threats/{}", t.id)
+                                                    class=format!("{LINK} rounded {FOCUS_RING}")
+                                                >
+                                                    {t.title.clone()}
+                                                </a>
+                                            </td>
+                                            <td class=format!("{TD} font-semibold")>{t.residual_risk}</td>
+                                            <td class=TD>
+                                                <span class=status_class(t.status)>{t.status.label()}</span>
+                                            </td>
+                                            <td class=TD>
+                                                <ul class="space-y-1">
+                                                    {t
+                                                        .gaps
+                                                        .iter()
+                                                        .map(|g| {
+                                                            view! {
+                                                                <li>
+                                                                    <a
+                                                                        href=format!("/guardrails/{}", g.guardrail)
+                                                                        class=format!("{LINK} rounded {FOCUS_RING}")
+                                                                        title=g.guardrail_title.clone()
+                                                                    >
+                                                                        {g.guardrail.to_string()}
+                                                                    </a>
+                                                                    {format!(
+                                                                        " {} in {}",
+                                                                        g.mode.label().to_lowercase(),
+                                                                        g.cluster,
+                                                                    )}
+                                                                </li>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </ul>
+                                            </td>
+                                        </tr>
+                                    }
+                                }
+                                empty="Every mitigating guardrail is enforced in every production cluster."
+                                testid="mitigation-gaps"
+                            />
+                            {unreadable
+                                .map(|u| {
+                                    view! {
+                                        <p class="mt-3 text-sm text-slate-600 dark:text-slate-300">{u}</p>
+                                    }
+                                })}
+                        </div>
+                    },
+                )
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Register() -> impl IntoView {
+    let threats = Resource::new(|| (), |()| list_threats());
+    view! {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
@@ -65,7 +189,7 @@ pub fn ThreatsPage() -> impl IntoView {
                     AppError,
                 >(
                     view! {
-                        <div class=format!("{CARD} mt-6")>
+                        <div class=format!("{CARD} mt-4")>
                             <DataTable
                                 caption="Threats by residual risk"
                                 columns=Column::new_all(

@@ -12,9 +12,7 @@ pub async fn guardrail_page(id: String) -> Result<GuardrailPageView, AppError> {
     respond(async move {
         let ctx = ctx()?;
         let id = ops::parse_guardrail_id(&id)?;
-        let detail = ops::get(&ctx, id).await?;
-        let versions = ops::versions(&ctx, id).await?;
-        let coverage = ops::coverage(&ctx, id).await?;
+        let (detail, versions, coverage) = ops::page(&ctx, id).await?;
         Ok(GuardrailPageView {
             detail,
             versions,

@@ -22,7 +22,11 @@ pub async fn list_guardrails(
         let filter = GuardrailFilter::from_params(category, severity, guidance, tier, decision, q)?;
         let rows = ops::list(&ctx, &filter, true).await?;
         let choices = ops::choices(&ctx).await?;
-        Ok(GuardrailList { rows, choices })
+        Ok(GuardrailList {
+            rows,
+            choices,
+            may_edit: ops::may_edit(&ctx),
+        })
     })
     .await
 }

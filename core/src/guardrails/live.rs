@@ -1,0 +1,185 @@
+//! Guardrail coverage from the clusters' watch caches, remembered per cluster
+//! generation: a page asks for a guardrail's coverage on every view, and with tens of
+//! thousands of workloads and their policy reports the computation is milliseconds,
+//! while the inputs change far less often than pages are read.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use kube::ResourceExt;
+use parkway_types::{
+    guardrails::{GuardrailId, Mode},
+    views::guardrails::{CoverageRow, GuardrailCoverage, Implementation},
+};
+
+use super::coverage::{Coverage, Policies, Workload, coverage};
+use crate::cluster::{ClusterCache, model::WorkloadKind};
+
+/// Report data older than this is called out.
+const STALE_REPORT_MINUTES: i64 = 60;
+
+/// Remembered results beyond this many are forgotten (oldest generation first is not
+/// worth tracking: a full memo is simply cleared).
+const MEMO_ENTRIES: usize = 4096;
+
+/// What was computed for a guardrail in a cluster, and from which inputs.
+struct Remembered {
+    generation: u64,
+    implementations: Vec<Implementation>,
+    coverage: Coverage,
+}
+
+/// Coverage results per (cluster, guardrail), valid while the cluster's generation and
+/// the guardrail's implementations are what they were computed from.
+/// Remembered results by cluster name and guardrail.
+type Entries = HashMap<(String, GuardrailId), Arc<Remembered>>;
+
+#[derive(Clone, Default)]
+pub struct CoverageMemo {
+    entries: Arc<Mutex<Entries>>,
+}
+
+impl std::fmt::Debug for CoverageMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoverageMemo").finish_non_exhaustive()
+    }
+}
+
+impl CoverageMemo {
+    fn lookup(
+        &self,
+        cluster: &str,
+        id: GuardrailId,
+        generation: u64,
+        implementations: &[Implementation],
+    ) -> Option<Coverage> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(&(cluster.to_owned(), id))
+            .filter(|r| r.generation == generation && r.implementations == implementations)
+            .map(|r| r.coverage.clone())
+    }
+
+    fn remember(&self, cluster: &str, id: GuardrailId, remembered: Remembered) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MEMO_ENTRIES {
+            entries.clear();
+        }
+        entries.insert((cluster.to_owned(), id), Arc::new(remembered));
+    }
+
+    /// One guardrail's coverage in one cluster: remembered, or computed from the cache.
+    fn coverage(
+        &self,
+        cache: &ClusterCache,
+        id: GuardrailId,
+        implementations: &[Implementation],
+    ) -> Coverage {
+        // Read before the inputs: a change while computing makes the next read recompute.
+        let generation = cache.generation();
+        if let Some(hit) = self.lookup(cache.name(), id, generation, implementations) {
+            return hit;
+        }
+        let computed = compute(cache, id, implementations);
+        self.remember(
+            cache.name(),
+            id,
+            Remembered {
+                generation,
+                implementations: implementations.to_vec(),
+                coverage: computed.clone(),
+            },
+        );
+        computed
+    }
+}
+
+fn compute(cache: &ClusterCache, id: GuardrailId, implementations: &[Implementation]) -> Coverage {
+    let inputs = cache.inputs();
+    let ns = |n: Option<String>| n.unwrap_or_default();
+    let mut workloads: Vec<Workload> =
+        Vec::with_capacity(inputs.deployments.len() + inputs.stateful_sets.len() + inputs.daemon_sets.len());
+    workloads.extend(
+        inputs
+            .deployments
+            .iter()
+            .map(|d| (ns(d.namespace()), WorkloadKind::Deployment, d.name_any())),
+    );
+    workloads.extend(
+        inputs
+            .stateful_sets
+            .iter()
+            .map(|d| (ns(d.namespace()), WorkloadKind::StatefulSet, d.name_any())),
+    );
+    workloads.extend(
+        inputs
+            .daemon_sets
+            .iter()
+            .map(|d| (ns(d.namespace()), WorkloadKind::DaemonSet, d.name_any())),
+    );
+    let policies = Policies {
+        kyverno: &inputs.kyverno_policies,
+        reports: &inputs.policy_reports,
+        constraints: &inputs.constraints,
+    };
+    coverage(id, implementations, &workloads, &policies)
+}
+
+/// A guardrail's live coverage in every cluster this replica can read now; `now` is
+/// seconds since the epoch (report ages are measured from it).
+pub fn coverage_of(
+    clusters: &[Arc<ClusterCache>],
+    memo: &CoverageMemo,
+    id: GuardrailId,
+    implementations: &[Implementation],
+    now: i64,
+) -> GuardrailCoverage {
+    let mut out = GuardrailCoverage {
+        clusters: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    for cache in clusters {
+        let name = cache.name().to_owned();
+        if !cache.status().state.serves_live() {
+            out.unreadable.push(name);
+            continue;
+        }
+        let c = memo.coverage(cache, id, implementations);
+        out.clusters
+            .push(row(name, cache.config.environment.as_str(), &c, now));
+    }
+    out
+}
+
+fn row(name: String, environment: &str, c: &Coverage, now: i64) -> CoverageRow {
+    let age = c.newest_report.map(|t| (now - t).max(0) / 60);
+    let mut warnings = Vec::new();
+    match c.mode {
+        Mode::Missing => warnings.push(format!("no implementing policy in cluster {name}")),
+        Mode::Audit => warnings.push(format!("audit only in cluster {name}: no enforcing policy")),
+        Mode::Enforce => {}
+    }
+    if let Some(age) = age.filter(|a| *a > STALE_REPORT_MINUTES) {
+        warnings.push(format!("report data is {age} minutes old"));
+    }
+    if c.truncated {
+        warnings.push("Gatekeeper listed only part of its violations: the rest count as unknown".into());
+    }
+    CoverageRow {
+        cluster: name,
+        environment: environment.to_owned(),
+        mode: c.mode,
+        workloads: c.workloads,
+        enforced: c.enforced,
+        pass: c.pass,
+        fail: c.fail,
+        unknown: c.unknown,
+        coverage: c.ratio(),
+        truncated: c.truncated,
+        enforce_reports_only_pass: c.enforce_reports_only_pass,
+        report_age_minutes: age,
+        warnings,
+    }
+}
