@@ -65,7 +65,7 @@ fn documents() -> String {
             out,
             "apiVersion: parkway.dev/v1\nkind: Guardrail\nmetadata: {{id: GR-{n:03}, title: \"Generated guardrail {n} for {policy}\"}}\n\
              spec:\n  category: {}\n  objective: \"Workloads follow rule {n} of the paved road.\"\n  severity: {}\n  behavior: preventive\n  guidance: mandatory\n\
-             \x20 decisions: {{public: {}, internal: {}, confidential: {}, restricted: {}}}\n\
+             \x20 decisions: {{public: {}, internal: {}, confidential: {}, restricted: blocked}}\n\
              \x20 implementations:\n    - {{engine: kyverno, policy: {policy}, rule: {rule}}}\n\
              \x20 frameworks: [\"CIS 5.{n}\"]\n  threats: [TH-{:03}]\n  owner: group:default/platform\n  reviewDue: 2027-06-30\n\
              \x20 body: |\n    ## Why\n    Rule {n} keeps workloads inside the platform's guardrails; without it a tenant can\n    reach what it should not.\n\n    ## How to comply\n\n    Set the field in every pod template, for example:\n\n    ```yaml\n    securityContext: {{runAsNonRoot: true}}\n    ```\n---\n",
@@ -74,7 +74,6 @@ fn documents() -> String {
             pick(0),
             pick(1),
             pick(2),
-            "blocked",
             i % THREATS as usize + 1,
         );
     }
