@@ -94,6 +94,10 @@ async fn the_editor_writes_versions_under_the_imports_rules_and_the_diff_shows_t
         .await
         .expect("publishes");
 
+    // Page URLs name guardrails in any case (the router's GET forms lower-case them).
+    assert_eq!(ops::parse_guardrail_id("gr-001").expect("parses"), gr);
+    assert!(matches!(ops::parse_guardrail_id("GR-x"), Err(Error::NotFound(_))));
+
     // The editor starts from the newest version's document, which imports unchanged.
     let start = ops::edit_start(&editor, Some(gr)).await.expect("starts");
     assert_eq!(start.based_on, Some(1));

@@ -286,15 +286,18 @@ pub async fn choices(ctx: &Ctx) -> Result<GuardrailChoices> {
     })
 }
 
-/// A guardrail id from a page's URL; one no guardrail can have names none.
+/// A guardrail id from a page's URL, in any case (`gr-001` is GR-001: the router's
+/// GET forms lower-case their action); one no guardrail can have names none.
 pub fn parse_guardrail_id(text: &str) -> Result<GuardrailId> {
-    text.parse()
+    text.to_ascii_uppercase()
+        .parse()
         .map_err(|_| Error::NotFound(format!("guardrail {text}")))
 }
 
-/// A threat id from a page's URL; one no threat can have names none.
+/// A threat id from a page's URL, in any case; one no threat can have names none.
 pub fn parse_threat_id(text: &str) -> Result<ThreatId> {
-    text.parse()
+    text.to_ascii_uppercase()
+        .parse()
         .map_err(|_| Error::NotFound(format!("threat {text}")))
 }
 
