@@ -182,6 +182,30 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         sample: "",
     },
     ServerFnAccess {
+        path: "/fn/list_categories",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/add_category",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        sample: "slug=matrix-added&title=Matrix",
+    },
+    ServerFnAccess {
+        path: "/fn/rename_category",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        sample: "slug=supply-chain&title=Supply%20chain",
+    },
+    ServerFnAccess {
+        path: "/fn/remove_category",
+        action: Action::EditGuardrails,
+        role: Role::CoeEditor,
+        sample: "slug=matrix-spare",
+    },
+    ServerFnAccess {
         path: "/fn/list_threats",
         action: Action::ViewPortal,
         role: Role::Developer,

@@ -123,6 +123,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("guardrails/categories")
+                        view=routes::guardrails::categories::CategoriesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("guardrails/new")
                         view=routes::guardrails::edit::GuardrailEditPage
                         ssr=SsrMode::Async

@@ -73,6 +73,9 @@ fn operation_refusals(e: &Endpoint) -> &'static [ErrorKind] {
         ("POST", "/api/v1/guardrails/import") => &[Invalid, TooLarge],
         ("GET", "/api/v1/guardrails") => &[BadRequest],
         ("GET", "/api/v1/guardrails/{id}/diff") => &[BadRequest, NotFound],
+        ("POST", "/api/v1/guardrail-categories") => &[Invalid, Conflict],
+        ("PUT", "/api/v1/guardrail-categories/{slug}") => &[Invalid, NotFound],
+        ("DELETE", "/api/v1/guardrail-categories/{slug}") => &[NotFound, Conflict],
         (
             "POST",
             "/api/v1/guardrails/{id}/submit"

@@ -209,6 +209,20 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
             let id = seed_guardrail(pool, n, state).await;
             (path.replace("{id}", &id), Some(r#"{"note": "matrix"}"#))
         }
+        "/api/v1/guardrail-categories" if endpoint.method == Method::POST => (
+            endpoint.path.to_owned(),
+            Some(r#"{"slug": "matrix-category", "title": "Matrix"}"#),
+        ),
+        "/api/v1/guardrail-categories/{slug}" => {
+            sqlx::query("insert into guardrail_categories (slug, position, title) values ('matrix-spare', 99, 'Spare') on conflict do nothing")
+                .execute(pool)
+                .await
+                .expect("category");
+            (
+                "/api/v1/guardrail-categories/matrix-spare".to_owned(),
+                (endpoint.method == Method::PUT).then_some(r#"{"title": "Renamed"}"#),
+            )
+        }
         "/api/v1/tokens" if endpoint.method == Method::POST => (
             endpoint.path.to_owned(),
             Some(r#"{"name": "matrix", "expires": "1d"}"#),
@@ -388,6 +402,13 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
             }
             "/fn/guardrail_page" | "/fn/compare_versions" | "/fn/guardrail_editor" => {
                 seed_guardrail(&pool, 906, "published").await;
+                access.sample.to_owned()
+            }
+            "/fn/remove_category" => {
+                sqlx::query("insert into guardrail_categories (slug, position, title) values ('matrix-spare', 99, 'Spare') on conflict do nothing")
+                    .execute(&pool)
+                    .await
+                    .expect("category");
                 access.sample.to_owned()
             }
             "/fn/save_guardrail" => {

@@ -382,3 +382,97 @@ async fn the_cli_imports_all_or_nothing_publishes_at_installation_and_exports(
     assert_eq!(audited, ["guardrail.import", "guardrail.publish"]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn the_coe_keeps_the_category_list(pool: PgPool) {
+    let app = common::app(pool.clone(), Duration::from_secs(10));
+    let editor = common::service_token(&pool, Role::CoeEditor, &[]).await;
+    let developer = common::service_token(&pool, Role::Developer, &[]).await;
+    let path = "/api/v1/guardrail-categories";
+
+    let listed = with_token(&app, "GET", path, &developer, None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.json()[0]["slug"], "workload-separation");
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(6));
+
+    let body = r#"{"slug": "runtime-security", "title": "Runtime security"}"#;
+    let refused = with_token(&app, "POST", path, &developer, Some(body)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let added = with_token(&app, "POST", path, &editor, Some(body)).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let again = with_token(&app, "POST", path, &editor, Some(body)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    for (bad, field) in [
+        (r#"{"slug": "Runtime Security", "title": "x"}"#, "slug"),
+        (r#"{"slug": "ok-slug", "title": "   "}"#, "title"),
+    ] {
+        let answer = with_token(&app, "POST", path, &editor, Some(bad)).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+        assert_eq!(answer.json()["error"]["field"], field, "{}", answer.body);
+    }
+
+    // Documents may name the new category at once.
+    let filed = DOCS.replace("category: secure-defaults", "category: runtime-security");
+    let imported = import(&app, &editor, "application/yaml", &filed).await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+
+    let renamed = with_token(
+        &app,
+        "PUT",
+        "/api/v1/guardrail-categories/runtime-security",
+        &editor,
+        Some(r#"{"title": "Runtime protection"}"#),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.json()["versions"], 1);
+    let in_use = with_token(
+        &app,
+        "DELETE",
+        "/api/v1/guardrail-categories/runtime-security",
+        &editor,
+        None,
+    )
+    .await;
+    assert_eq!(in_use.status, StatusCode::CONFLICT, "{}", in_use.body);
+    let unused = with_token(
+        &app,
+        "DELETE",
+        "/api/v1/guardrail-categories/audit-and-response",
+        &editor,
+        None,
+    )
+    .await;
+    assert_eq!(unused.status, StatusCode::OK, "{}", unused.body);
+    let missing = with_token(
+        &app,
+        "DELETE",
+        "/api/v1/guardrail-categories/audit-and-response",
+        &editor,
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    let slugs: Vec<String> = with_token(&app, "GET", path, &developer, None)
+        .await
+        .json()
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| {
+            format!(
+                "{}={}",
+                c["slug"].as_str().unwrap_or_default(),
+                c["title"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        slugs.last().map(String::as_str),
+        Some("runtime-security=Runtime protection")
+    );
+    assert!(
+        !slugs.iter().any(|s| s.starts_with("audit-and-response")),
+        "{slugs:?}"
+    );
+}

@@ -3,6 +3,7 @@
 //! a decision matrix (guardrails × tiers). Filters are a GET form, so the URL is the
 //! state and everything works before the page is hydrated.
 
+pub mod categories;
 pub mod detail;
 pub mod diff;
 pub mod edit;
@@ -91,6 +92,10 @@ pub fn GuardrailsPage() -> impl IntoView {
         <p class="mt-3 text-sm">
             <a href="/guardrails/threats" class=format!("{LINK} rounded {FOCUS_RING}")>
                 "Threat register"
+            </a>
+            " · "
+            <a href="/guardrails/categories" class=format!("{LINK} rounded {FOCUS_RING}")>
+                "Categories"
             </a>
             " · "
             <a href="/api/v1/guardrails/export" class=format!("{LINK} rounded {FOCUS_RING}")>

@@ -1,5 +1,6 @@
 //! Guardrails, their review, and the threat register.
 
+mod categories;
 mod compare_versions;
 mod edit_guardrail;
 mod guardrail_page;
@@ -9,6 +10,7 @@ mod review_guardrail;
 mod threat_gaps;
 mod threat_page;
 
+pub use categories::*;
 pub use compare_versions::*;
 pub use edit_guardrail::*;
 pub use guardrail_page::*;

@@ -7,9 +7,9 @@ use parkway_types::{
     Action,
     guardrails::{GuardrailId, ReviewStep, ThreatId, VersionState},
     views::guardrails::{
-        Choice, GuardrailChoices, GuardrailContent, GuardrailCoverage, GuardrailDetail, GuardrailDiff,
-        GuardrailDraftStart, GuardrailPreview, GuardrailSummary, GuardrailVersion, MitigationGap,
-        MitigationGaps, Threat, ThreatGap, ThreatLink, TierDecision,
+        Category, Choice, GuardrailChoices, GuardrailContent, GuardrailCoverage, GuardrailDetail,
+        GuardrailDiff, GuardrailDraftStart, GuardrailPreview, GuardrailSummary, GuardrailVersion,
+        MitigationGap, MitigationGaps, Threat, ThreatGap, ThreatLink, TierDecision,
     },
 };
 
@@ -625,4 +625,62 @@ pub async fn mitigation_gaps(ctx: &Ctx) -> Result<MitigationGaps> {
         })
         .collect();
     Ok(MitigationGaps { threats, unreadable })
+}
+
+/// The category list: slugs and titles in order, and how many versions name each.
+pub async fn categories(ctx: &Ctx) -> Result<Vec<Category>> {
+    ctx.authorize(Action::ViewPortal, Resource::Guardrails)?;
+    store::categories_in_use(ctx.pool()).await
+}
+
+/// A category's slug as documents write it, or why not.
+fn category_slug(slug: &str) -> Result<&str> {
+    let ok = slug.len() <= 60
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(slug)
+    } else {
+        Err(Error::Field {
+            field: "slug",
+            reason: format!(
+                "`{slug}` is not a category slug: lower-case letters, digits and `-`, starting with a letter, at most 60"
+            ),
+        })
+    }
+}
+
+/// A category's title, trimmed, or why not.
+fn category_title(title: &str) -> Result<&str> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 80 {
+        return Err(Error::Field {
+            field: "title",
+            reason: "required, at most 80 characters".into(),
+        });
+    }
+    Ok(title)
+}
+
+/// Adds a category at the end of the list (coe-editors).
+pub async fn add_category(ctx: &Ctx, slug: &str, title: &str) -> Result<Category> {
+    ctx.authorize(Action::EditGuardrails, Resource::Guardrails)?;
+    let slug = category_slug(slug.trim())?;
+    let title = category_title(title)?;
+    store::add_category(ctx.pool(), slug, title, &ctx.actor(), ctx.request_id()).await
+}
+
+/// Renames a category; its slug, which documents use, stays.
+pub async fn rename_category(ctx: &Ctx, slug: &str, title: &str) -> Result<Category> {
+    ctx.authorize(Action::EditGuardrails, Resource::Guardrails)?;
+    let title = category_title(title)?;
+    store::rename_category(ctx.pool(), slug, title, &ctx.actor(), ctx.request_id()).await
+}
+
+/// Removes a category no guardrail version names.
+pub async fn remove_category(ctx: &Ctx, slug: &str) -> Result<Category> {
+    ctx.authorize(Action::EditGuardrails, Resource::Guardrails)?;
+    store::remove_category(ctx.pool(), slug, &ctx.actor(), ctx.request_id()).await
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use parkway_types::{
     guardrails::{Decision, GuardrailId, Intent, ThreatId, ThreatStatus, VersionState},
     views::guardrails::{
-        GuardrailContent, GuardrailLink, GuardrailVersion, Implementation, Threat, ThreatContent,
+        Category, GuardrailContent, GuardrailLink, GuardrailVersion, Implementation, Threat, ThreatContent,
         TierDecision, VersionReview,
     },
 };
@@ -88,6 +88,156 @@ pub async fn categories(pool: &PgPool) -> Result<Vec<(String, String)>> {
             .map(|r| (r.slug, r.title))
             .collect(),
     )
+}
+
+/// The categories, in order, with how many guardrail versions name each.
+pub async fn categories_in_use(pool: &PgPool) -> Result<Vec<Category>> {
+    Ok(sqlx::query!(
+        r#"select c.slug, c.title,
+                  (select count(*) from guardrail_versions v where v.category = c.slug) as "versions!"
+           from guardrail_categories c order by c.position"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Category {
+        slug: r.slug,
+        title: r.title,
+        versions: u32::try_from(r.versions).unwrap_or(u32::MAX),
+    })
+    .collect())
+}
+
+/// Adds a category at the end of the list; a slug taken is a conflict.
+pub async fn add_category(
+    pool: &PgPool,
+    slug: &str,
+    title: &str,
+    actor: &str,
+    request_id: Option<&str>,
+) -> Result<Category> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", GUARDRAILS_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let inserted = sqlx::query!(
+        "insert into guardrail_categories (slug, position, title)
+         select $1, coalesce(max(position), 0) + 1, $2 from guardrail_categories
+         on conflict (slug) do nothing",
+        slug,
+        title
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(Error::Conflict(format!("the category `{slug}` exists already")));
+    }
+    let mut event = NewAuditEvent::new(
+        actor.to_owned(),
+        "guardrail-category.add",
+        format!("guardrail-category:{slug}"),
+    )
+    .with_payload(serde_json::json!({ "slug": slug, "title": title }));
+    event.request_id = request_id.map(str::to_owned);
+    audit::append(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(Category {
+        slug: slug.to_owned(),
+        title: title.to_owned(),
+        versions: 0,
+    })
+}
+
+/// Gives a category a new title (documents keep its slug).
+pub async fn rename_category(
+    pool: &PgPool,
+    slug: &str,
+    title: &str,
+    actor: &str,
+    request_id: Option<&str>,
+) -> Result<Category> {
+    let mut tx = pool.begin().await?;
+    let before = sqlx::query_scalar!(
+        "select title from guardrail_categories where slug = $1 for update",
+        slug
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("category {slug}")))?;
+    sqlx::query!(
+        "update guardrail_categories set title = $2 where slug = $1",
+        slug,
+        title
+    )
+    .execute(&mut *tx)
+    .await?;
+    let versions = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from guardrail_versions where category = $1"#,
+        slug
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut event = NewAuditEvent::new(
+        actor.to_owned(),
+        "guardrail-category.rename",
+        format!("guardrail-category:{slug}"),
+    )
+    .with_payload(serde_json::json!({ "slug": slug, "before": before, "after": title }));
+    event.request_id = request_id.map(str::to_owned);
+    audit::append(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(Category {
+        slug: slug.to_owned(),
+        title: title.to_owned(),
+        versions: u32::try_from(versions).unwrap_or(u32::MAX),
+    })
+}
+
+/// Removes a category no guardrail version names (versions never change, so one that
+/// is named stays for good).
+pub async fn remove_category(
+    pool: &PgPool,
+    slug: &str,
+    actor: &str,
+    request_id: Option<&str>,
+) -> Result<Category> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", GUARDRAILS_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let title = sqlx::query_scalar!("select title from guardrail_categories where slug = $1", slug)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("category {slug}")))?;
+    let versions = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from guardrail_versions where category = $1"#,
+        slug
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if versions > 0 {
+        return Err(Error::Conflict(format!(
+            "{versions} guardrail version{} name `{slug}`, and versions never change: rename it instead",
+            if versions == 1 { "" } else { "s" }
+        )));
+    }
+    sqlx::query!("delete from guardrail_categories where slug = $1", slug)
+        .execute(&mut *tx)
+        .await?;
+    let mut event = NewAuditEvent::new(
+        actor.to_owned(),
+        "guardrail-category.remove",
+        format!("guardrail-category:{slug}"),
+    )
+    .with_payload(serde_json::json!({ "slug": slug, "title": title }));
+    event.request_id = request_id.map(str::to_owned);
+    audit::append(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(Category {
+        slug: slug.to_owned(),
+        title,
+        versions: 0,
+    })
 }
 
 /// What an import did.

@@ -10,7 +10,7 @@ use parkway_core::{
     types::{
         guardrails::{Decision, GuardrailId, Guidance, ReviewStep, Severity, ThreatId},
         views::guardrails::{
-            GuardrailCoverage, GuardrailDetail, GuardrailDiff, GuardrailSummary, GuardrailVersion,
+            Category, GuardrailCoverage, GuardrailDetail, GuardrailDiff, GuardrailSummary, GuardrailVersion,
             MitigationGaps, Threat,
         },
     },
@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::{
     Op,
-    answer::{Saved, YamlDocuments},
+    answer::{Created, Saved, YamlDocuments},
     catalog::YAML,
     text_body,
 };
@@ -202,4 +202,44 @@ pub async fn threat(Op(ctx): Op, ApiPath(id): ApiPath<ThreatId>) -> ApiResult<Js
 /// audit-only in a production cluster.
 pub async fn not_really_mitigated(Op(ctx): Op) -> ApiResult<Json<MitigationGaps>> {
     Ok(Json(ops::mitigation_gaps(&ctx).await?))
+}
+
+/// `GET /api/v1/guardrail-categories`
+pub async fn categories(Op(ctx): Op) -> ApiResult<Json<Vec<Category>>> {
+    Ok(Json(ops::categories(&ctx).await?))
+}
+
+/// A new category.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCategory {
+    /// Kebab-case, as documents will write it: `runtime-security`.
+    slug: String,
+    title: String,
+}
+
+/// `POST /api/v1/guardrail-categories`
+pub async fn add_category(Op(ctx): Op, ApiJson(body): ApiJson<NewCategory>) -> ApiResult<Created<Category>> {
+    Ok(Created(ops::add_category(&ctx, &body.slug, &body.title).await?))
+}
+
+/// A category's new title.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryTitle {
+    title: String,
+}
+
+/// `PUT /api/v1/guardrail-categories/{slug}`
+pub async fn rename_category(
+    Op(ctx): Op,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<CategoryTitle>,
+) -> ApiResult<Json<Category>> {
+    Ok(Json(ops::rename_category(&ctx, &slug, &body.title).await?))
+}
+
+/// `DELETE /api/v1/guardrail-categories/{slug}`
+pub async fn remove_category(Op(ctx): Op, ApiPath(slug): ApiPath<String>) -> ApiResult<Json<Category>> {
+    Ok(Json(ops::remove_category(&ctx, &slug).await?))
 }

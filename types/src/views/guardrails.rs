@@ -376,3 +376,21 @@ pub struct MitigationGaps {
     pub threats: Vec<ThreatGap>,
     pub unreadable: Vec<String>,
 }
+
+/// A guardrail category as the CoE keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Category {
+    /// Kebab-case, as documents write it: `secure-defaults`.
+    pub slug: String,
+    pub title: String,
+    /// Guardrail versions (any state) that name it: a category in use cannot be removed.
+    pub versions: u32,
+}
+
+/// The categories page: the list and whether the caller may change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryList {
+    pub categories: Vec<Category>,
+    pub may_edit: bool,
+}

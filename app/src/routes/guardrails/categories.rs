@@ -1,0 +1,177 @@
+//! `/guardrails/categories`: the CoE-managed list guardrails are filed under. Everyone
+//! reads it; coe-editors add categories, rename them (documents keep the slug) and
+//! remove those no guardrail version names. Plain forms before hydration.
+
+use leptos::prelude::*;
+
+use crate::components::form::FormError;
+use crate::components::page::{Crumb, PageHeader};
+use crate::components::style::{CARD, CARD_TITLE, INPUT, LABEL, PRIMARY, SECONDARY, TD};
+use crate::components::table::{Column, DataTable};
+use crate::serverfns::AppError;
+use crate::serverfns::guardrails::{
+    AddCategory, Category, CategoryList, RemoveCategory, RenameCategory, list_categories,
+};
+
+#[component]
+pub fn CategoriesPage() -> impl IntoView {
+    let add = ServerAction::<AddCategory>::new();
+    let rename = ServerAction::<RenameCategory>::new();
+    let remove = ServerAction::<RemoveCategory>::new();
+    let list = Resource::new(
+        move || {
+            (
+                add.version().get(),
+                rename.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| list_categories(),
+    );
+    let error = Signal::derive(move || {
+        [
+            add.value().get().and_then(Result::err),
+            rename.value().get().and_then(Result::err),
+            remove.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| e.to_string())
+    });
+    view! {
+        <PageHeader
+            title="Guardrail categories"
+            description="The list every guardrail is filed under. Documents name a category by its slug; renaming changes only its title."
+            trail=vec![Crumb::to("Guardrails", "/guardrails")]
+        />
+        <FormError message=error />
+        <Suspense fallback=|| {
+            view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                let data = list.await?;
+                Ok::<_, AppError>(view! { <Categories data add rename remove /> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Categories(
+    data: CategoryList,
+    add: ServerAction<AddCategory>,
+    rename: ServerAction<RenameCategory>,
+    remove: ServerAction<RemoveCategory>,
+) -> impl IntoView {
+    let CategoryList { categories, may_edit } = data;
+    let mut headers = vec!["Title", "Slug", "Guardrail versions"];
+    if may_edit {
+        headers.extend(["Rename", "Remove"]);
+    }
+    let row = move |c: Category| {
+        let manage = may_edit.then(|| {
+            let field = format!("rename-{}", c.slug);
+            view! {
+                <td class=TD>
+                    <ActionForm action=rename attr:class="flex items-center gap-2">
+                        <input type="hidden" name="slug" value=c.slug.clone() />
+                        <label for=field.clone() class="sr-only">
+                            {format!("New title for {}", c.slug)}
+                        </label>
+                        <input
+                            id=field
+                            name="title"
+                            required
+                            maxlength="80"
+                            value=c.title.clone()
+                            class=format!("{INPUT} mt-0 w-56")
+                        />
+                        <button type="submit" class=SECONDARY>
+                            "Rename"
+                        </button>
+                    </ActionForm>
+                </td>
+                <td class=TD>
+                    {if c.versions == 0 {
+                        view! {
+                            <ActionForm action=remove>
+                                <input type="hidden" name="slug" value=c.slug.clone() />
+                                <button type="submit" class=SECONDARY aria-label=format!("Remove {}", c.slug)>
+                                    "Remove"
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    } else {
+                        view! { <span class="text-sm text-slate-600 dark:text-slate-300">"In use"</span> }
+                            .into_any()
+                    }}
+                </td>
+            }
+        });
+        view! {
+            <tr>
+                <td class=format!("{TD} font-medium")>{c.title.clone()}</td>
+                <td class=format!("{TD} font-mono text-xs")>{c.slug.clone()}</td>
+                <td class=TD>{c.versions}</td>
+                {manage}
+            </tr>
+        }
+    };
+    view! {
+        <div class=format!("{CARD} mt-6")>
+            <DataTable
+                caption="Categories, in the order pages list them"
+                columns=Column::new_all(&headers)
+                rows=categories
+                row=row
+                empty="No categories: a coe-editor adds the first below."
+                testid="categories"
+            />
+        </div>
+        {may_edit
+            .then(|| {
+                view! {
+                    <section class=format!("{CARD} mt-6") aria-labelledby="add-category-title">
+                        <h2 id="add-category-title" class=CARD_TITLE>
+                            "Add a category"
+                        </h2>
+                        <ActionForm action=add attr:class="mt-3 grid gap-3 sm:grid-cols-3 sm:items-end">
+                            <div>
+                                <label for="category-slug" class=LABEL>
+                                    "Slug (as documents write it)"
+                                </label>
+                                <input
+                                    id="category-slug"
+                                    name="slug"
+                                    required
+                                    pattern="[a-z][a-z0-9\\-]{0,59}"
+                                    placeholder="runtime-security"
+                                    class=INPUT
+                                />
+                            </div>
+                            <div>
+                                <label for="category-title" class=LABEL>
+                                    "Title"
+                                </label>
+                                <input
+                                    id="category-title"
+                                    name="title"
+                                    required
+                                    maxlength="80"
+                                    placeholder="Runtime security"
+                                    class=INPUT
+                                />
+                            </div>
+                            <div>
+                                <button type="submit" class=PRIMARY>
+                                    "Add category"
+                                </button>
+                            </div>
+                        </ActionForm>
+                    </section>
+                }
+            })}
+    }
+}
