@@ -127,18 +127,29 @@ describe('guardrails', () => {
     await developer.close();
   });
 
-  test('the editor and its preview pass axe, light and dark', async () => {
+  test('a coe-editor adds a category; the editor, its preview and the categories pass axe, light and dark', async () => {
+    const editor = await chrome.newContext({ bypassCSP: true, as: 'cora' });
+    const categories = await editor.newPage();
+    await categories.goto('/guardrails/categories');
+    await hydrated(categories);
+    await categories.getByLabel(/^Slug/).fill('runtime-security');
+    await categories.getByLabel('Title', { exact: true }).fill('Runtime security');
+    await categories.getByRole('button', { name: 'Add category' }).click();
+    await categories.getByTestId('categories').filter({ hasText: 'runtime-security' }).waitFor();
+    assert.match(await categories.getByTestId('categories').innerText(), /Runtime security\s+runtime-security\s+0/);
+    await editor.close();
     for (const colorScheme of ['light', 'dark']) {
       const context = await chrome.newContext({ bypassCSP: true, as: 'cora', colorScheme });
       const page = await context.newPage();
       for (const [url, name] of [
         ['/guardrails/new', 'new'],
         ['/guardrails/GR-001/edit', 'edit'],
+        ['/guardrails/categories', 'categories'],
       ]) {
         const response = await page.goto(url);
         assert.equal(response.status(), 200, url);
         await hydrated(page);
-        await page.getByTestId('preview').waitFor();
+        if (name !== 'categories') await page.getByTestId('preview').waitFor();
         await page.screenshot({ path: path.join(ARTIFACTS, `guardrails-editor-${name}-${colorScheme}.png`), fullPage: true });
         assert.deepEqual(await accessibilityViolations(page), [], `${url} (${colorScheme})`);
       }

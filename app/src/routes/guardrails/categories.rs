@@ -70,51 +70,17 @@ fn Categories(
         headers.extend(["Rename", "Remove"]);
     }
     let row = move |c: Category| {
-        let manage = may_edit.then(|| {
-            let field = format!("rename-{}", c.slug);
-            view! {
-                <td class=TD>
-                    <ActionForm action=rename attr:class="flex items-center gap-2">
-                        <input type="hidden" name="slug" value=c.slug.clone() />
-                        <label for=field.clone() class="sr-only">
-                            {format!("New title for {}", c.slug)}
-                        </label>
-                        <input
-                            id=field
-                            name="title"
-                            required
-                            maxlength="80"
-                            value=c.title.clone()
-                            class=format!("{INPUT} mt-0 w-56")
-                        />
-                        <button type="submit" class=SECONDARY>
-                            "Rename"
-                        </button>
-                    </ActionForm>
-                </td>
-                <td class=TD>
-                    {if c.versions == 0 {
-                        view! {
-                            <ActionForm action=remove>
-                                <input type="hidden" name="slug" value=c.slug.clone() />
-                                <button type="submit" class=SECONDARY aria-label=format!("Remove {}", c.slug)>
-                                    "Remove"
-                                </button>
-                            </ActionForm>
-                        }
-                            .into_any()
-                    } else {
-                        view! { <span class="text-sm text-slate-600 dark:text-slate-300">"In use"</span> }
-                            .into_any()
-                    }}
-                </td>
-            }
-        });
+        let Category {
+            slug,
+            title,
+            versions,
+        } = c;
+        let manage = may_edit.then(|| manage(slug.clone(), title.clone(), versions, rename, remove));
         view! {
             <tr>
-                <td class=format!("{TD} font-medium")>{c.title.clone()}</td>
-                <td class=format!("{TD} font-mono text-xs")>{c.slug.clone()}</td>
-                <td class=TD>{c.versions}</td>
+                <td class=format!("{TD} font-medium")>{title}</td>
+                <td class=format!("{TD} font-mono text-xs")>{slug}</td>
+                <td class=TD>{versions}</td>
                 {manage}
             </tr>
         }
@@ -173,5 +139,55 @@ fn Categories(
                     </section>
                 }
             })}
+    }
+}
+
+/// A category row's editing cells: rename, and remove while no version names it.
+fn manage(
+    slug: String,
+    title: String,
+    versions: u32,
+    rename: ServerAction<RenameCategory>,
+    remove: ServerAction<RemoveCategory>,
+) -> impl IntoView {
+    let field = format!("rename-{slug}");
+    let label = format!("New title for {slug}");
+    let rename_slug = slug.clone();
+    let remove_cell = if versions == 0 {
+        let remove_label = format!("Remove {slug}");
+        let remove_slug = slug.clone();
+        view! {
+            <ActionForm action=remove>
+                <input type="hidden" name="slug" value=remove_slug.clone() />
+                <button type="submit" class=SECONDARY aria-label=remove_label.clone()>
+                    "Remove"
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <span class="text-sm text-slate-600 dark:text-slate-300">"In use"</span> }.into_any()
+    };
+    view! {
+        <td class=TD>
+            <ActionForm action=rename attr:class="flex items-center gap-2">
+                <input type="hidden" name="slug" value=rename_slug.clone() />
+                <label for=field.clone() class="sr-only">
+                    {label.clone()}
+                </label>
+                <input
+                    id=field.clone()
+                    name="title"
+                    required
+                    maxlength="80"
+                    value=title.clone()
+                    class=format!("{INPUT} mt-0 w-56")
+                />
+                <button type="submit" class=SECONDARY>
+                    "Rename"
+                </button>
+            </ActionForm>
+        </td>
+        <td class=TD>{remove_cell}</td>
     }
 }
