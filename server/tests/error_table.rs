@@ -235,6 +235,7 @@ fn guardrails_variant(e: &guardrails::Error) -> (&'static str, StatusCode) {
         Denied(_) => ("guardrails::Error::Denied", StatusCode::FORBIDDEN),
         Audit(_) => ("guardrails::Error::Audit", StatusCode::INTERNAL_SERVER_ERROR),
         Database(_) => ("guardrails::Error::Database", StatusCode::INTERNAL_SERVER_ERROR),
+        Internal(_) => ("guardrails::Error::Internal", StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
 
@@ -268,6 +269,7 @@ fn guardrails_errors() -> Vec<guardrails::Error> {
         }),
         Audit(audit::Error::AppendOnly),
         Database(database()),
+        Internal("computing coverage failed: task panicked".into()),
     ]
 }
 
@@ -357,7 +359,7 @@ async fn every_error_answers_alike_through_both_doors() {
     walk(audit_errors, audit_variant, 6).await;
     walk(cluster_errors, cluster_variant, 11).await;
     walk(catalog_errors, catalog_variant, 10).await;
-    walk(guardrails_errors, guardrails_variant, 9).await;
+    walk(guardrails_errors, guardrails_variant, 10).await;
     walk(ref_errors, ref_variant, 4).await;
     check("UnknownSort", StatusCode::BAD_REQUEST, || UnknownSort {
         given: "newest".into(),

@@ -275,6 +275,24 @@ impl Seen {
     }
 }
 
+/// A cluster's policy reports, read once: what every guardrail's coverage in that
+/// cluster looks results up in.
+#[derive(Debug, Default)]
+pub struct Reports {
+    results: HashMap<ResultKey, Outcome>,
+    newest_by_policy: HashMap<String, i64>,
+}
+
+impl Reports {
+    pub fn read(reports: &[std::sync::Arc<DynamicObject>]) -> Self {
+        let (results, newest_by_policy) = report_results(reports);
+        Self {
+            results,
+            newest_by_policy,
+        }
+    }
+}
+
 /// One guardrail's coverage in one cluster.
 pub fn coverage(
     id: GuardrailId,
@@ -282,7 +300,24 @@ pub fn coverage(
     workloads: &[Workload],
     policies: &Policies<'_>,
 ) -> Coverage {
-    let (results, newest_by_policy) = report_results(policies.reports);
+    coverage_with(
+        id,
+        implementations,
+        workloads,
+        policies,
+        &Reports::read(policies.reports),
+    )
+}
+
+/// [`coverage`] with the cluster's reports already read.
+pub fn coverage_with(
+    id: GuardrailId,
+    implementations: &[Implementation],
+    workloads: &[Workload],
+    policies: &Policies<'_>,
+    reports: &Reports,
+) -> Coverage {
+    let (results, newest_by_policy) = (&reports.results, &reports.newest_by_policy);
     let mut seen: BTreeMap<usize, Seen> = BTreeMap::new();
     let mut present = false;
     let mut any_enforcing = false;

@@ -31,6 +31,9 @@ pub enum Error {
     Audit(#[from] audit::Error),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Parkway's own failure (a computation that did not finish).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<Error> for Failure {
@@ -50,7 +53,7 @@ impl From<Error> for Failure {
             Error::Conflict(_) => Failure::new(ErrorKind::Conflict, err.to_string()),
             Error::Refused(_) => Failure::new(ErrorKind::Forbidden, err.to_string()),
             Error::Denied(denied) => denied.into(),
-            Error::Audit(_) | Error::Database(_) => crate::internal(&err),
+            Error::Audit(_) | Error::Database(_) | Error::Internal(_) => crate::internal(&err),
         }
     }
 }

@@ -14,8 +14,11 @@ use parkway_types::{
     views::guardrails::{CoverageRow, GuardrailCoverage, Implementation},
 };
 
-use super::coverage::{Coverage, Policies, Workload, coverage};
-use crate::cluster::{ClusterCache, model::WorkloadKind};
+use super::coverage::{Coverage, Policies, Reports, Workload, coverage_with};
+use crate::cluster::{
+    ClusterCache,
+    model::{Inputs, WorkloadKind},
+};
 
 /// Report data older than this is called out.
 const STALE_REPORT_MINUTES: i64 = 60;
@@ -36,9 +39,20 @@ struct Remembered {
 /// Remembered results by cluster name and guardrail.
 type Entries = HashMap<(String, GuardrailId), Arc<Remembered>>;
 
+/// A cluster's inputs as coverage reads them, prepared once per cluster generation:
+/// the workload list and the policy reports' results (reading those is most of the
+/// work, and the same for every guardrail).
+struct Prepared {
+    generation: u64,
+    inputs: Inputs,
+    workloads: Vec<Workload>,
+    reports: Reports,
+}
+
 #[derive(Clone, Default)]
 pub struct CoverageMemo {
     entries: Arc<Mutex<Entries>>,
+    prepared: Arc<Mutex<HashMap<String, Arc<Prepared>>>>,
 }
 
 impl std::fmt::Debug for CoverageMemo {
@@ -70,6 +84,17 @@ impl CoverageMemo {
         entries.insert((cluster.to_owned(), id), Arc::new(remembered));
     }
 
+    /// The cluster's prepared inputs for `generation`, read now if they are older.
+    fn prepared(&self, cache: &ClusterCache, generation: u64) -> Arc<Prepared> {
+        let mut prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = prepared.get(cache.name()).filter(|p| p.generation == generation) {
+            return p.clone();
+        }
+        let fresh = Arc::new(prepare(cache, generation));
+        prepared.insert(cache.name().to_owned(), fresh.clone());
+        fresh
+    }
+
     /// One guardrail's coverage in one cluster: remembered, or computed from the cache.
     fn coverage(
         &self,
@@ -82,7 +107,13 @@ impl CoverageMemo {
         if let Some(hit) = self.lookup(cache.name(), id, generation, implementations) {
             return hit;
         }
-        let computed = compute(cache, id, implementations);
+        let p = self.prepared(cache, generation);
+        let policies = Policies {
+            kyverno: &p.inputs.kyverno_policies,
+            reports: &p.inputs.policy_reports,
+            constraints: &p.inputs.constraints,
+        };
+        let computed = coverage_with(id, implementations, &p.workloads, &policies, &p.reports);
         self.remember(
             cache.name(),
             id,
@@ -96,7 +127,7 @@ impl CoverageMemo {
     }
 }
 
-fn compute(cache: &ClusterCache, id: GuardrailId, implementations: &[Implementation]) -> Coverage {
+fn prepare(cache: &ClusterCache, generation: u64) -> Prepared {
     let inputs = cache.inputs();
     let ns = |n: Option<String>| n.unwrap_or_default();
     let mut workloads: Vec<Workload> =
@@ -119,12 +150,19 @@ fn compute(cache: &ClusterCache, id: GuardrailId, implementations: &[Implementat
             .iter()
             .map(|d| (ns(d.namespace()), WorkloadKind::DaemonSet, d.name_any())),
     );
-    let policies = Policies {
-        kyverno: &inputs.kyverno_policies,
-        reports: &inputs.policy_reports,
-        constraints: &inputs.constraints,
-    };
-    coverage(id, implementations, &workloads, &policies)
+    let reports = Reports::read(&inputs.policy_reports);
+    Prepared {
+        generation,
+        // Only what coverage reads: the pods and events need not stay alive here.
+        inputs: Inputs {
+            kyverno_policies: inputs.kyverno_policies,
+            policy_reports: inputs.policy_reports,
+            constraints: inputs.constraints,
+            ..Inputs::default()
+        },
+        workloads,
+        reports,
+    }
 }
 
 /// A guardrail's live coverage in every cluster this replica can read now; `now` is

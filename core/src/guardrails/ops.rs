@@ -541,16 +541,19 @@ pub async fn diff(ctx: &Ctx, id: GuardrailId, from: Option<u32>, to: Option<u32>
     })
 }
 
-/// Threats whose mitigating published guardrails are missing or audit-only in some
-/// production cluster: "mitigated" on paper, not in the clusters. Highest residual
-/// risk first; threats whose every mitigation is enforced everywhere are left out, and
-/// so are guardrails no policy implements anywhere (followed by review alone).
-pub async fn mitigation_gaps(ctx: &Ctx) -> Result<MitigationGaps> {
+/// Per guardrail, the production clusters where it is missing or audit-only (guardrails
+/// no policy implements anywhere left out), and the production clusters not readable.
+type Holes = (
+    BTreeMap<GuardrailId, Vec<(String, parkway_types::guardrails::Mode)>>,
+    Vec<String>,
+);
+
+fn production_holes(
+    clusters: &[std::sync::Arc<crate::cluster::ClusterCache>],
+    memo: &live::CoverageMemo,
+    wanted: &[(GuardrailId, Vec<parkway_types::views::guardrails::Implementation>)],
+) -> Holes {
     use parkway_types::guardrails::Mode;
-    ctx.authorize(Action::ViewPortal, Resource::Threats)?;
-    let register = store::threats(ctx.pool()).await?;
-    let published = store::published(ctx.pool()).await?;
-    let clusters = ctx.services.clusters.all();
     let production: BTreeMap<&str, bool> = clusters
         .iter()
         .map(|c| {
@@ -562,23 +565,16 @@ pub async fn mitigation_gaps(ctx: &Ctx) -> Result<MitigationGaps> {
         .collect();
     let now = chrono::Utc::now().timestamp();
     let mut unreadable = Vec::new();
-    let mut holes: BTreeMap<GuardrailId, Vec<(String, Mode)>> = BTreeMap::new();
-    for listed in &published {
-        let g = &listed.version;
-        let live = live::coverage_of(
-            clusters,
-            &ctx.services.guardrail_coverage,
-            g.id,
-            &g.content.implementations,
-            now,
-        );
+    let mut holes = BTreeMap::new();
+    for (id, implementations) in wanted {
+        let live = live::coverage_of(clusters, memo, *id, implementations, now);
         for name in live.unreadable {
             if production.get(name.as_str()).copied().unwrap_or_default() && !unreadable.contains(&name) {
                 unreadable.push(name);
             }
         }
         let enforced_by_policy =
-            !g.content.implementations.is_empty() || live.clusters.iter().any(|r| r.mode != Mode::Missing);
+            !implementations.is_empty() || live.clusters.iter().any(|r| r.mode != Mode::Missing);
         if !enforced_by_policy {
             continue;
         }
@@ -590,8 +586,33 @@ pub async fn mitigation_gaps(ctx: &Ctx) -> Result<MitigationGaps> {
             })
             .map(|r| (r.cluster, r.mode))
             .collect();
-        holes.insert(g.id, open);
+        holes.insert(*id, open);
     }
+    (holes, unreadable)
+}
+
+/// Threats whose mitigating published guardrails are missing or audit-only in some
+/// production cluster: "mitigated" on paper, not in the clusters. Highest residual
+/// risk first; threats whose every mitigation is enforced everywhere are left out, and
+/// so are guardrails no policy implements anywhere (followed by review alone).
+pub async fn mitigation_gaps(ctx: &Ctx) -> Result<MitigationGaps> {
+    ctx.authorize(Action::ViewPortal, Resource::Threats)?;
+    let register = store::threats(ctx.pool()).await?;
+    let published = store::published(ctx.pool()).await?;
+    let clusters = ctx.services.clusters.all().to_vec();
+    let memo = ctx.services.guardrail_coverage.clone();
+    let wanted: Vec<(GuardrailId, Vec<parkway_types::views::guardrails::Implementation>)> = published
+        .iter()
+        .map(|l| (l.version.id, l.version.content.implementations.clone()))
+        .collect();
+    // Every guardrail in every cluster: CPU work, off the request threads.
+    let (holes, unreadable) =
+        tokio::task::spawn_blocking(move || production_holes(&clusters, &memo, &wanted))
+            .await
+            .map_err(|e| Error::Field {
+                field: "coverage",
+                reason: format!("computing coverage failed: {e}"),
+            })?;
     let titles: BTreeMap<GuardrailId, &str> = published
         .iter()
         .map(|l| (l.version.id, l.version.content.title.as_str()))
