@@ -78,6 +78,17 @@ pub async fn tiers(pool: &PgPool) -> Result<Vec<(String, String)>> {
     )
 }
 
+async fn category_titles(conn: &mut PgConnection) -> Result<BTreeMap<String, String>> {
+    Ok(
+        sqlx::query!("select slug, title from guardrail_categories order by position")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.slug, r.title))
+            .collect(),
+    )
+}
+
 /// The categories, in order: slug and title.
 pub async fn categories(pool: &PgPool) -> Result<Vec<(String, String)>> {
     Ok(
@@ -1067,7 +1078,9 @@ pub async fn published(pool: &PgPool) -> Result<Vec<Listed>> {
     )
     .fetch_all(&mut *conn)
     .await?;
-    let titles: BTreeMap<String, String> = categories(pool).await?.into_iter().collect();
+    // On the same connection: taking a second one while holding the first deadlocks
+    // the pool when every connection is held by a request waiting for another.
+    let titles: BTreeMap<String, String> = category_titles(&mut conn).await?;
     Ok(rows
         .into_iter()
         .map(|r| {

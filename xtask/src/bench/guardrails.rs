@@ -129,7 +129,8 @@ pub fn guardrails(args: &[&str]) -> Result<()> {
     )?;
     let base = format!("http://127.0.0.1:{port}");
     let token = format!("Authorization: Bearer {}", mint(&binary, &url, "developer")?);
-    wait_for_clusters(&base, &token)?;
+    let admin = format!("Authorization: Bearer {}", mint(&binary, &url, "platform-admin")?);
+    wait_for_clusters(&base, &token, &admin)?;
     let cookie = format!("Cookie: {}", dev_session(port)?);
     println!("\nserver RSS with the caches loaded: {} KiB", rss_kib(pid));
     println!(
@@ -191,7 +192,7 @@ pub fn guardrails(args: &[&str]) -> Result<()> {
 
 /// Waits until every demo cluster serves live coverage (the caches hold 20,000
 /// workloads each), so the runs measure reads, not the initial listing.
-fn wait_for_clusters(base: &str, token: &str) -> Result<()> {
+fn wait_for_clusters(base: &str, token: &str, admin: &str) -> Result<()> {
     cmd::step("waiting for the three demo clusters' caches and their first snapshot");
     let deadline = std::time::Instant::now() + Duration::from_secs(600);
     while std::time::Instant::now() < deadline {
@@ -205,7 +206,7 @@ fn wait_for_clusters(base: &str, token: &str) -> Result<()> {
         // The first snapshot write of 60,000 workloads is a one-off load on Postgres:
         // measure after it, as a replica runs most of its life.
         let clusters =
-            cmd::output(Command::new("curl").args(["-sf", "-H", token, &format!("{base}/api/v1/clusters")]))
+            cmd::output(Command::new("curl").args(["-sf", "-H", admin, &format!("{base}/api/v1/clusters")]))
                 .unwrap_or_default();
         // Three clusters read live, each with workloads in scope, each written once.
         if answer.matches("\"cluster\":").count() == 3
