@@ -53,6 +53,9 @@ struct Prepared {
 pub struct CoverageMemo {
     entries: Arc<Mutex<Entries>>,
     prepared: Arc<Mutex<HashMap<String, Arc<Prepared>>>>,
+    /// One computation over every guardrail at a time: concurrent callers wait, then
+    /// find the results remembered instead of each computing them all again.
+    every_guardrail: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for CoverageMemo {
@@ -62,6 +65,11 @@ impl std::fmt::Debug for CoverageMemo {
 }
 
 impl CoverageMemo {
+    /// Held while computing every guardrail's coverage (the not-really-mitigated view).
+    pub async fn one_at_a_time(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.every_guardrail.clone().lock_owned().await
+    }
+
     fn lookup(
         &self,
         cluster: &str,

@@ -605,14 +605,15 @@ pub async fn mitigation_gaps(ctx: &Ctx) -> Result<MitigationGaps> {
         .iter()
         .map(|l| (l.version.id, l.version.content.implementations.clone()))
         .collect();
-    // Every guardrail in every cluster: CPU work, off the request threads.
-    let (holes, unreadable) =
-        tokio::task::spawn_blocking(move || production_holes(&clusters, &memo, &wanted))
-            .await
-            .map_err(|e| Error::Field {
-                field: "coverage",
-                reason: format!("computing coverage failed: {e}"),
-            })?;
+    // Every guardrail in every cluster: CPU work, off the request threads, and one
+    // such computation at a time (the others then read what it remembered).
+    let turn = memo.one_at_a_time().await;
+    let (holes, unreadable) = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        production_holes(&clusters, &memo, &wanted)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("computing coverage failed: {e}")))?;
     let titles: BTreeMap<GuardrailId, &str> = published
         .iter()
         .map(|l| (l.version.id, l.version.content.title.as_str()))
