@@ -166,6 +166,30 @@ pub(super) fn wrk(url: &str, header: &str, connections: u32, seconds: u32) -> Re
     ))
 }
 
+/// One table row: `wrk` at 16 and 64 connections against `url`, printed as req/s,
+/// p50 and p99 for each after `label` (padded to `width`), then `extra` (further
+/// columns), flagged when any answer was not 2xx.
+pub(super) fn print_row(
+    label: &str,
+    width: usize,
+    url: &str,
+    header: &str,
+    seconds: u32,
+    extra: &str,
+) -> Result<()> {
+    let (rps16, p50_16, p99_16, bad16) = wrk(url, header, 16, seconds)?;
+    let (rps64, p50_64, p99_64, bad64) = wrk(url, header, 64, seconds)?;
+    println!(
+        "{label:<width$} {rps16:>9.0} {p50_16:>9.2} {p99_16:>9.2} {rps64:>9.0} {p50_64:>9.2} {p99_64:>9.2}{extra}{}",
+        if bad16 || bad64 {
+            "   (non-2xx answers!)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
 /// An API token of `role`, as `parkway token create` prints it.
 pub(super) fn mint(binary: &std::path::Path, url: &str, role: &str) -> Result<String> {
     Ok(cmd::output(

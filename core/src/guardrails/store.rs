@@ -119,6 +119,30 @@ pub async fn categories_in_use(pool: &PgPool) -> Result<Vec<Category>> {
     .collect())
 }
 
+/// Records a category change in the audit trail, in the change's transaction.
+async fn audit_category(
+    tx: &mut PgConnection,
+    (actor, action, slug): (&str, &str, &str),
+    payload: serde_json::Value,
+    request_id: Option<&str>,
+) -> Result<()> {
+    let mut event = NewAuditEvent::new(actor.to_owned(), action, format!("guardrail-category:{slug}"))
+        .with_payload(payload);
+    event.request_id = request_id.map(str::to_owned);
+    audit::append(&mut *tx, &event).await?;
+    Ok(())
+}
+
+/// How many guardrail versions name the category.
+async fn versions_naming(tx: &mut PgConnection, slug: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "n!" from guardrail_versions where category = $1"#,
+        slug
+    )
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
 /// Adds a category at the end of the list; a slug taken is a conflict.
 pub async fn add_category(
     pool: &PgPool,
@@ -143,14 +167,13 @@ pub async fn add_category(
     if inserted.rows_affected() == 0 {
         return Err(Error::Conflict(format!("the category `{slug}` exists already")));
     }
-    let mut event = NewAuditEvent::new(
-        actor.to_owned(),
-        "guardrail-category.add",
-        format!("guardrail-category:{slug}"),
+    audit_category(
+        &mut tx,
+        (actor, "guardrail-category.add", slug),
+        serde_json::json!({ "slug": slug, "title": title }),
+        request_id,
     )
-    .with_payload(serde_json::json!({ "slug": slug, "title": title }));
-    event.request_id = request_id.map(str::to_owned);
-    audit::append(&mut *tx, &event).await?;
+    .await?;
     tx.commit().await?;
     Ok(Category {
         slug: slug.to_owned(),
@@ -182,20 +205,14 @@ pub async fn rename_category(
     )
     .execute(&mut *tx)
     .await?;
-    let versions = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from guardrail_versions where category = $1"#,
-        slug
+    let versions = versions_naming(&mut tx, slug).await?;
+    audit_category(
+        &mut tx,
+        (actor, "guardrail-category.rename", slug),
+        serde_json::json!({ "slug": slug, "before": before, "after": title }),
+        request_id,
     )
-    .fetch_one(&mut *tx)
     .await?;
-    let mut event = NewAuditEvent::new(
-        actor.to_owned(),
-        "guardrail-category.rename",
-        format!("guardrail-category:{slug}"),
-    )
-    .with_payload(serde_json::json!({ "slug": slug, "before": before, "after": title }));
-    event.request_id = request_id.map(str::to_owned);
-    audit::append(&mut *tx, &event).await?;
     tx.commit().await?;
     Ok(Category {
         slug: slug.to_owned(),
@@ -220,12 +237,7 @@ pub async fn remove_category(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| Error::NotFound(format!("category {slug}")))?;
-    let versions = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from guardrail_versions where category = $1"#,
-        slug
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let versions = versions_naming(&mut tx, slug).await?;
     if versions > 0 {
         return Err(Error::Conflict(format!(
             "{versions} guardrail version{} name `{slug}`, and versions never change: rename it instead",
@@ -235,14 +247,13 @@ pub async fn remove_category(
     sqlx::query!("delete from guardrail_categories where slug = $1", slug)
         .execute(&mut *tx)
         .await?;
-    let mut event = NewAuditEvent::new(
-        actor.to_owned(),
-        "guardrail-category.remove",
-        format!("guardrail-category:{slug}"),
+    audit_category(
+        &mut tx,
+        (actor, "guardrail-category.remove", slug),
+        serde_json::json!({ "slug": slug, "title": title }),
+        request_id,
     )
-    .with_payload(serde_json::json!({ "slug": slug, "title": title }));
-    event.request_id = request_id.map(str::to_owned);
-    audit::append(&mut *tx, &event).await?;
+    .await?;
     tx.commit().await?;
     Ok(Category {
         slug: slug.to_owned(),

@@ -1,6 +1,6 @@
 //! `cargo xtask bench auth`: what authentication costs per request.
 
-use super::{dev_session, ensure_wrk, mint, rss_kib, start_server, wrk};
+use super::{dev_session, ensure_wrk, mint, print_row, rss_kib, start_server};
 use crate::{
     cmd::{self, Result},
     postgres, tools,
@@ -45,16 +45,7 @@ pub fn auth() -> Result<()> {
         ),
     ];
     for (label, path, header) in rows {
-        let (rps16, p50_16, p99_16, bad16) = wrk(&format!("{base}{path}"), header, 16, 10)?;
-        let (rps64, p50_64, p99_64, bad64) = wrk(&format!("{base}{path}"), header, 64, 10)?;
-        println!(
-            "{label:<46} {rps16:>9.0} {p50_16:>9.2} {p99_16:>9.2} {rps64:>9.0} {p50_64:>9.2} {p99_64:>9.2}{}",
-            if bad16 || bad64 {
-                "   (non-2xx answers!)"
-            } else {
-                ""
-            }
-        );
+        print_row(label, 46, &format!("{base}{path}"), header, 10, "")?;
     }
     println!("server RSS after the runs: {} KiB", rss_kib(pid));
     let _ = server.stop();

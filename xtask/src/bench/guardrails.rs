@@ -6,7 +6,7 @@
 
 use std::{fmt::Write as _, process::Command, time::Duration};
 
-use super::{dev_session, ensure_wrk, mint, rss_kib, start_server, wrk};
+use super::{dev_session, ensure_wrk, mint, print_row, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
     postgres, tools,
@@ -134,7 +134,7 @@ pub fn guardrails(args: &[&str]) -> Result<()> {
     let cookie = format!("Cookie: {}", dev_session(port)?);
     println!("\nserver RSS with the caches loaded: {} KiB", rss_kib(pid));
     println!(
-        "{:<52} {:>9} {:>8} {:>8} {:>9} {:>8} {:>8} {:>10}",
+        "{:<52} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "request", "req/s c16", "p50 ms", "p99 ms", "req/s c64", "p50 ms", "p99 ms", "p50 ms c1"
     );
     let rows: [(&str, &str, &str); 8] = [
@@ -174,17 +174,9 @@ pub fn guardrails(args: &[&str]) -> Result<()> {
     ];
     for (label, path, header) in rows {
         let target = format!("{base}{path}");
+        // One connection at a time: the server-side latency.
         let (_, p50_1, _, _) = wrk(&target, header, 1, seconds.min(5))?;
-        let (rps16, p50_16, p99_16, bad16) = wrk(&target, header, 16, seconds)?;
-        let (rps64, p50_64, p99_64, bad64) = wrk(&target, header, 64, seconds)?;
-        println!(
-            "{label:<52} {rps16:>9.0} {p50_16:>8.2} {p99_16:>8.2} {rps64:>9.0} {p50_64:>8.2} {p99_64:>8.2} {p50_1:>10.2}{}",
-            if bad16 || bad64 {
-                "   (non-2xx answers!)"
-            } else {
-                ""
-            }
-        );
+        print_row(label, 52, &target, header, seconds, &format!(" {p50_1:>10.2}"))?;
     }
     println!("server RSS after the runs: {} KiB", rss_kib(pid));
     let _ = server.stop();
