@@ -11,6 +11,7 @@ pub mod clusters;
 mod error;
 pub mod guardrails;
 pub mod identity;
+pub mod onboarding;
 
 pub use error::AppError;
 #[cfg(feature = "ssr")]
@@ -216,5 +217,65 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         action: Action::ViewPortal,
         role: Role::Developer,
         sample: "id=TH-901",
+    },
+    ServerFnAccess {
+        path: "/fn/list_tenants",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "view=all&state=",
+    },
+    ServerFnAccess {
+        path: "/fn/tenant_queue_count",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/team_tenants",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "team=group:default/matrix-team",
+    },
+    ServerFnAccess {
+        path: "/fn/tenant_choices",
+        action: Action::RequestTenants,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/preview_tenant",
+        action: Action::RequestTenants,
+        role: Role::Developer,
+        sample: "form[name]=matrix-preview&form[team]=group:default/matrix-team&form[environments][0]=dev&form[tier]=internal&form[quotas][cpu]=1&form[quotas][memory]=1Gi&form[quotas][pods]=10&form[quotas][storage]=1Gi",
+    },
+    ServerFnAccess {
+        path: "/fn/request_tenant",
+        action: Action::RequestTenants,
+        role: Role::Developer,
+        sample: "form[name]=matrix-fn&form[team]=group:default/matrix-team&form[environments][0]=dev&form[tier]=internal&form[quotas][cpu]=1&form[quotas][memory]=1Gi&form[quotas][pods]=10&form[quotas][storage]=1Gi",
+    },
+    ServerFnAccess {
+        path: "/fn/tenant_page",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "name=matrix-seen",
+    },
+    ServerFnAccess {
+        path: "/fn/decide_tenant",
+        action: Action::ApproveTenants,
+        role: Role::SecurityApprover,
+        sample: "name=matrix-waiting&action=approve&comment=fine",
+    },
+    ServerFnAccess {
+        path: "/fn/list_tier_rules",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/save_tier_rule",
+        action: Action::EditTierRules,
+        role: Role::CoeEditor,
+        sample: "tier=public&rule[maxCpu]=32&rule[maxMemory]=64Gi&rule[maxPods]=300&rule[maxStorage]=1Ti&rule[approver]=auto&rule[defaultRequestCpu]=100m&rule[defaultRequestMemory]=128Mi&rule[defaultLimitCpu]=1&rule[defaultLimitMemory]=1Gi&rule[podExec]=true&note=matrix",
     },
 ];

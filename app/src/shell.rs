@@ -147,7 +147,26 @@ pub fn App() -> impl IntoView {
                         view=routes::guardrails::diff::GuardrailDiffPage
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("onboarding") view=routes::onboarding::OnboardingPage />
+                    <Route
+                        path=path!("onboarding")
+                        view=routes::onboarding::OnboardingPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("onboarding/new")
+                        view=routes::onboarding::new::NewTenantPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("onboarding/tiers")
+                        view=routes::onboarding::tiers::TierRulesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("onboarding/:tenant")
+                        view=routes::onboarding::detail::TenantPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />
                     <Route path=path!("admin") view=routes::admin::AdminPage />
                     <Route

@@ -36,6 +36,8 @@ pub struct Services {
     pub import_limit: ImportLimit,
     /// Guardrail coverage per cluster, remembered until the cluster's caches change.
     pub guardrail_coverage: crate::guardrails::live::CoverageMemo,
+    /// What onboarding takes from the configuration.
+    pub onboarding: crate::onboarding::Settings,
 }
 
 impl Services {
@@ -52,6 +54,7 @@ impl Services {
             generations,
             import_limit: ImportLimit::default(),
             guardrail_coverage: crate::guardrails::live::CoverageMemo::default(),
+            onboarding: crate::onboarding::Settings::default(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod db;
 pub mod generations;
 pub mod guardrails;
 pub mod identity;
+pub mod onboarding;
 pub mod view;
 
 pub use context::{Ctx, Services};

@@ -34,6 +34,8 @@ struct DocumentedRule {
     api_groups: Vec<String>,
     resources: Vec<String>,
     verbs: Vec<String>,
+    #[serde(default)]
+    resource_names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,7 +53,7 @@ fn documented_rules(block: &str) -> Vec<DocumentedRule> {
         })
         .next()
         .expect("a ClusterRole document");
-    // `deny_unknown_fields` refuses `resourceNames`, `nonResourceURLs` and the like.
+    // `deny_unknown_fields` refuses `nonResourceURLs` and the like.
     let role: Document = serde_yaml::from_value(role).expect("rules are apiGroups, resources and verbs only");
     assert_eq!(role.kind, "ClusterRole");
     role.rules
@@ -91,6 +93,7 @@ fn the_readme_cluster_role_is_the_one_in_code() {
         assert_eq!(doc.api_groups, [rule.api_group], "{doc:?} vs {rule:?}");
         assert_eq!(doc.resources, rule.resources, "{doc:?} vs {rule:?}");
         assert_eq!(doc.verbs, rule.verbs, "{doc:?} vs {rule:?}");
+        assert_eq!(doc.resource_names, rule.resource_names, "{doc:?} vs {rule:?}");
         assert_eq!(
             reason.as_deref(),
             Some(rule.reason),
@@ -100,11 +103,46 @@ fn the_readme_cluster_role_is_the_one_in_code() {
 }
 
 #[test]
-fn parkway_asks_only_to_read_clusters() {
+fn writes_are_only_onboardings() {
+    // What a tenant is made of; nothing else is ever written.
+    let tenant_kinds = [
+        "namespaces",
+        "serviceaccounts",
+        "resourcequotas",
+        "limitranges",
+        "networkpolicies",
+        "rolebindings",
+        "clusterroles",
+    ];
     for rule in documented_rules(&cluster_role_block(&readme())) {
-        assert_eq!(
-            rule.verbs, READ,
-            "{rule:?}: a write verb arrives with the capability that writes"
+        if rule.verbs == READ {
+            continue;
+        }
+        for resource in &rule.resources {
+            assert!(
+                tenant_kinds.contains(&resource.as_str()),
+                "{rule:?} writes {resource}"
+            );
+        }
+        for verb in &rule.verbs {
+            assert!(
+                ["create", "patch", "delete", "bind"].contains(&verb.as_str()),
+                "{rule:?}"
+            );
+        }
+        if rule.verbs.iter().any(|v| v == "bind") {
+            assert_eq!(rule.resources, ["clusterroles"]);
+            assert!(
+                !rule.resource_names.is_empty(),
+                "bind only on named ClusterRoles: {rule:?}"
+            );
+        }
+        if rule.verbs.iter().any(|v| v == "delete") {
+            assert_eq!(rule.resources, ["namespaces"], "only namespaces are deleted");
+        }
+        assert!(
+            !rule.verbs.iter().any(|v| v == "escalate" || v == "update"),
+            "{rule:?}"
         );
     }
 }

@@ -13,6 +13,7 @@ mod clusters;
 mod guardrails;
 mod me;
 mod role_mappings;
+mod tenants;
 mod tokens;
 mod users;
 
@@ -331,6 +332,83 @@ pub const ENDPOINTS: &[Endpoint] = &[
         role: Role::Developer,
         summary: "One threat.",
     },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/tenants",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Tenants, newest first, with their state and provisioning progress (filters: `state`, `mine=true` for the caller's teams, `queue=true` for requests waiting on the caller, `team`).",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/tenants",
+        action: Action::RequestTenants,
+        role: Role::Developer,
+        summary: "Request a tenant for one of the caller's teams: 201 with the tenant (approved and provisioning at once when nothing needs approval), 422 with every problem (name, quotas above the tier's ceilings, a blocked option naming its guardrail, a missing justification), 409 when the name is taken, 403 for a team the caller is not in. Audited.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/tenants/preview",
+        action: Action::RequestTenants,
+        role: Role::Developer,
+        summary: "Check a request without filing it: who must approve it and why, and the manifests per cluster exactly as they would be applied.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/tenants/{name}",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "A tenant: its state, timeline, per-cluster steps (attempts, last error, next attempt), manifests, drift against the live objects, and the actions the caller may take.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/tenants/{name}/approve",
+        action: Action::ApproveTenants,
+        role: Role::SecurityApprover,
+        summary: "Approve a waiting request or decommission (`comment` optional). The approver the request waits for (an owner of the team, or a security approver), never the person who asked (403). 409 when nothing waits. Audited.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/tenants/{name}/reject",
+        action: Action::ApproveTenants,
+        role: Role::SecurityApprover,
+        summary: "Reject a waiting request (it ends) or decommission (the tenant stays active); `comment` required. Audited.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/tenants/{name}/decommission",
+        action: Action::OperateTenants,
+        role: Role::TeamOwner,
+        summary: "Ask for an active tenant's decommission (an owner of its team, or a platform admin); approved as its tier's rules say, then its namespaces are deleted. The record and its audit trail stay. Audited.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/tenants/{name}/reapply",
+        action: Action::OperateTenants,
+        role: Role::TeamOwner,
+        summary: "Apply a tenant's objects again (after drift): every step becomes due at once. Audited.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/tier-rules",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Each risk tier's current rules: quota ceilings, who approves a request with nothing beyond defaults, container defaults, whether pods/exec is granted.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/tier-rules/{tier}",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Every version of a tier's rules, newest first.",
+    },
+    Endpoint {
+        method: Method::PUT,
+        path: "/api/v1/tier-rules/{tier}",
+        action: Action::EditTierRules,
+        role: Role::CoeEditor,
+        summary: "A new version of a tier's rules (`rule`, `note`); requests already filed keep the version they were checked against. Audited with before and after.",
+    },
 ];
 
 /// One endpoint's handler, routed, and what its signature says it reads and answers.
@@ -381,6 +459,17 @@ pub fn route_of(e: &Endpoint) -> Route {
         ("PUT", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::put),
         ("DELETE", "/api/v1/catalog/entities/{kind}/{namespace}/{name}") => route(e, catalog::remove),
         ("GET", "/api/v1/clusters/{name}/workloads") => route(e, clusters::workloads),
+        ("GET", "/api/v1/tenants") => route(e, tenants::list),
+        ("POST", "/api/v1/tenants") => route(e, tenants::create),
+        ("POST", "/api/v1/tenants/preview") => route(e, tenants::preview),
+        ("GET", "/api/v1/tenants/{name}") => route(e, tenants::show),
+        ("POST", "/api/v1/tenants/{name}/approve") => route(e, tenants::approve),
+        ("POST", "/api/v1/tenants/{name}/reject") => route(e, tenants::reject),
+        ("POST", "/api/v1/tenants/{name}/decommission") => route(e, tenants::decommission),
+        ("POST", "/api/v1/tenants/{name}/reapply") => route(e, tenants::reapply),
+        ("GET", "/api/v1/tier-rules") => route(e, tenants::tier_rules),
+        ("GET", "/api/v1/tier-rules/{tier}") => route(e, tenants::tier_rule_history),
+        ("PUT", "/api/v1/tier-rules/{tier}") => route(e, tenants::put_tier_rule),
         ("POST", "/api/v1/guardrails/import") => route(e, guardrails::import),
         ("GET", "/api/v1/guardrails/export") => route(e, guardrails::export),
         ("GET", "/api/v1/guardrails") => route(e, guardrails::list),

@@ -305,6 +305,23 @@ pub async fn guardrails_import(
 }
 
 /// `parkway guardrails export`: the published set and the register, to stdout.
+/// `parkway tenants cluster-roles`: the tier ClusterRoles as YAML documents.
+pub async fn tenants_cluster_roles(db: &DbConfig) -> anyhow::Result<ExitCode> {
+    let pool = connect(db).await?;
+    let mut conn = pool.acquire().await?;
+    let tiers = parkway_core::onboarding::store::tier_rules(&mut conn).await?;
+    let documents: Vec<String> = tiers
+        .iter()
+        .map(|(t, _)| {
+            parkway_core::onboarding::manifests::to_yaml(
+                &parkway_core::onboarding::manifests::tier_cluster_role(&t.tier, t.rule.pod_exec),
+            )
+        })
+        .collect();
+    print!("{}", documents.join("---\n"));
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn guardrails_export(db: &DbConfig) -> anyhow::Result<ExitCode> {
     let pool = connect(db).await?;
     print!("{}", parkway_core::guardrails::store::export(&pool).await?);

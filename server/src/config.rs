@@ -52,6 +52,9 @@ pub enum Command {
     /// Work with guardrails and the threat register.
     #[command(subcommand)]
     Guardrails(GuardrailsCommand),
+    /// Tenant onboarding.
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +75,14 @@ pub enum GuardrailsCommand {
     },
     /// Print the published guardrails and the threat register as YAML that imports unchanged.
     Export,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantsCommand {
+    /// Print the tier ClusterRoles tenants' teams are bound to, as YAML for
+    /// `kubectl apply -f -` in every cluster (the platform installs them; Parkway only
+    /// binds them).
+    ClusterRoles,
 }
 
 #[derive(Debug, Subcommand)]
@@ -322,6 +333,18 @@ pub struct ClusterArgs {
     /// raises it). Ignored when real clusters are configured.
     #[arg(long, env = "PARKWAY_DEMO_CLUSTER_SEED", default_value_t = 300)]
     pub demo_cluster_seed: usize,
+    /// Onboarding: provisioning steps each replica claims and applies at once.
+    #[arg(long, env = "PARKWAY_PROVISION_BATCH", default_value_t = 64)]
+    pub provision_batch: i64,
+    /// Onboarding: seconds before a failed step is tried again (doubling per attempt).
+    #[arg(long, env = "PARKWAY_PROVISION_RETRY_SECONDS", default_value_t = 1.0)]
+    pub provision_retry_seconds: f64,
+    /// Onboarding: the longest wait between attempts of a failing step.
+    #[arg(long, env = "PARKWAY_PROVISION_RETRY_MAX_SECONDS", default_value_t = 300.0)]
+    pub provision_retry_max_seconds: f64,
+    /// Onboarding: seconds between drift checks (applied objects against the caches).
+    #[arg(long, env = "PARKWAY_DRIFT_SECONDS", default_value_t = 30.0)]
+    pub drift_seconds: f64,
 }
 
 impl ClusterArgs {
@@ -335,6 +358,19 @@ impl ClusterArgs {
 
     pub fn probe_every(&self) -> Duration {
         Self::seconds(self.cluster_probe_seconds)
+    }
+
+    pub fn provision_pace(&self) -> parkway_core::onboarding::provisioner::Pace {
+        parkway_core::onboarding::provisioner::Pace {
+            batch: self.provision_batch.clamp(1, 1_000),
+            first_backoff: Self::seconds(self.provision_retry_seconds),
+            max_backoff: Self::seconds(self.provision_retry_max_seconds),
+            ..Default::default()
+        }
+    }
+
+    pub fn drift_every(&self) -> Duration {
+        Self::seconds(self.drift_seconds)
     }
 }
 

@@ -90,6 +90,7 @@ through_failure!(
     cluster::ClusterError,
     catalog::Error,
     guardrails::Error,
+    parkway_core::onboarding::Error,
     RefError,
     UnknownSort
 );

@@ -12,6 +12,7 @@ pub mod error;
 pub mod feeds;
 pub mod health;
 pub mod metrics;
+pub mod onboarding;
 pub mod openapi;
 pub mod router;
 pub mod security;

@@ -3,7 +3,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use parkway_server::{
     cli,
-    config::{AuditCommand, CatalogCommand, Cli, Command, GuardrailsCommand, TokenCommand, UserCommand},
+    config::{
+        AuditCommand, CatalogCommand, Cli, Command, GuardrailsCommand, TenantsCommand, TokenCommand,
+        UserCommand,
+    },
     serve, telemetry,
 };
 
@@ -50,6 +53,7 @@ async fn main() -> ExitCode {
             cli::guardrails_import(&cli.db, cli.import.limit(), files, *publish).await
         }
         Some(Command::Guardrails(GuardrailsCommand::Export)) => cli::guardrails_export(&cli.db).await,
+        Some(Command::Tenants(TenantsCommand::ClusterRoles)) => cli::tenants_cluster_roles(&cli.db).await,
         Some(Command::User(UserCommand::Deactivate { handle })) => {
             cli::user_deactivate(&cli.db, handle).await
         }

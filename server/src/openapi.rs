@@ -76,6 +76,18 @@ fn operation_refusals(e: &Endpoint) -> &'static [ErrorKind] {
         ("POST", "/api/v1/guardrail-categories") => &[Invalid, Conflict],
         ("PUT", "/api/v1/guardrail-categories/{slug}") => &[Invalid, NotFound],
         ("DELETE", "/api/v1/guardrail-categories/{slug}") => &[NotFound, Conflict],
+        ("GET", "/api/v1/tenants") => &[BadRequest],
+        ("POST", "/api/v1/tenants") => &[Invalid, Conflict],
+        ("POST", "/api/v1/tenants/preview") => &[Invalid],
+        ("GET", "/api/v1/tenants/{name}" | "/api/v1/tier-rules/{tier}") => &[NotFound],
+        (
+            "POST",
+            "/api/v1/tenants/{name}/approve"
+            | "/api/v1/tenants/{name}/reject"
+            | "/api/v1/tenants/{name}/decommission"
+            | "/api/v1/tenants/{name}/reapply",
+        ) => &[Invalid, NotFound, Conflict],
+        ("PUT", "/api/v1/tier-rules/{tier}") => &[Invalid, NotFound],
         (
             "POST",
             "/api/v1/guardrails/{id}/submit"

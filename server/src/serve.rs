@@ -62,6 +62,9 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         leptos_options,
         services: parkway_core::Services {
             import_limit: cli.import.limit(),
+            onboarding: parkway_core::onboarding::Settings {
+                team_group_prefix: cli.auth.team_group_prefix.clone(),
+            },
             ..parkway_core::Services::new(pool.clone(), running.clusters.clone())
         },
         metrics: Arc::new(Metrics::default()),
@@ -79,6 +82,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             tracing::warn!(error = %err, "could not load the catalog index yet");
         }
     });
+    let onboarding = crate::onboarding::start(&state, &cli.clusters).await;
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     tokio::spawn(publish_audit_head(pool.clone(), audit_key));
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -108,6 +112,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             Err(err) => tracing::warn!(error = %err, "the metrics server did not stop cleanly"),
         }
     }
+    drop(onboarding);
     drop(running);
     pool.close().await;
     tracing::info!("Parkway stopped");

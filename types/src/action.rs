@@ -57,10 +57,24 @@ pub enum Action {
     /// Accept a threat's risk until a date: a security decision.
     #[serde(rename = "threat.accept")]
     AcceptThreats,
+    /// Ask for a tenant for one of one's teams (platform admins: for any team).
+    #[serde(rename = "tenant.request")]
+    RequestTenants,
+    /// Decide a waiting tenant request; which approver a request waits for is decided
+    /// by the operation (team owner of the team, or security approver).
+    #[serde(rename = "tenant.approve")]
+    ApproveTenants,
+    /// Ask for a tenant's decommission, or re-apply its objects after drift (team
+    /// owners of the team, platform admins).
+    #[serde(rename = "tenant.operate")]
+    OperateTenants,
+    /// Change the tier rules (quota ceilings, default approver).
+    #[serde(rename = "tier-rule.edit")]
+    EditTierRules,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -78,6 +92,10 @@ impl Action {
         Action::ReviewGuardrails,
         Action::EditThreats,
         Action::AcceptThreats,
+        Action::RequestTenants,
+        Action::ApproveTenants,
+        Action::OperateTenants,
+        Action::EditTierRules,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -100,6 +118,10 @@ impl Action {
             Action::ReviewGuardrails => "guardrail.review",
             Action::EditThreats => "threat.edit",
             Action::AcceptThreats => "threat.accept",
+            Action::RequestTenants => "tenant.request",
+            Action::ApproveTenants => "tenant.approve",
+            Action::OperateTenants => "tenant.operate",
+            Action::EditTierRules => "tier-rule.edit",
         }
     }
 }

@@ -76,6 +76,8 @@ macro_rules! closed_set {
     };
 }
 
+pub(crate) use closed_set;
+
 closed_set! {
     /// How bad a breach of the guardrail is.
     Severity {

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod entity;
 pub mod error;
 pub mod guardrails;
+pub mod onboarding;
 pub mod role;
 pub mod url;
 pub mod views;

@@ -6,4 +6,5 @@ pub mod catalog;
 pub mod clusters;
 pub mod guardrails;
 pub mod identity;
+pub mod onboarding;
 pub mod session;

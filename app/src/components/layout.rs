@@ -9,7 +9,9 @@ use super::style::FOCUS_RING;
 use super::theme_toggle::ThemeToggle;
 use crate::auth::{SignInMode, Viewer};
 use crate::routes::SECTIONS;
+use crate::serverfns::onboarding::tenant_queue_count;
 use crate::use_session;
+use parkway_types::Role;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -40,6 +42,22 @@ fn Header() -> impl IntoView {
     let viewer = use_session().viewer;
     let signed_in = viewer.is_some();
     let is_admin = viewer.as_ref().is_some_and(Viewer::is_admin);
+    // Approvers see how many tenant requests wait for them beside "Onboarding".
+    let approver = viewer.as_ref().is_some_and(|v| {
+        [Role::TeamOwner, Role::SecurityApprover, Role::PlatformAdmin]
+            .into_iter()
+            .any(|r| v.has_role(r))
+    });
+    let waiting = Resource::new(
+        || (),
+        move |()| async move {
+            if approver {
+                tenant_queue_count().await.unwrap_or(0)
+            } else {
+                0
+            }
+        },
+    );
     let link = format!(
         "flex shrink-0 items-center gap-2 rounded-md px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 \
          aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800 \
@@ -91,6 +109,29 @@ fn Header() -> impl IntoView {
                                         <A href=section.href attr:class=link.clone()>
                                             <Svg icon=section.icon class="h-4 w-4" />
                                             {section.label}
+                                            {(section.href == "/onboarding")
+                                                .then(|| {
+                                                    view! {
+                                                        <Suspense>
+                                                            {move || Suspend::new(async move {
+                                                                let n = waiting.await;
+                                                                (n > 0)
+                                                                    .then(|| {
+                                                                        view! {
+                                                                            <span
+                                                                                class="rounded-full bg-amber-500 px-1.5 text-xs font-semibold text-white"
+                                                                                data-testid="queue-count"
+                                                                                title=format!("{n} tenant requests wait for you")
+                                                                            >
+                                                                                {n}
+                                                                                <span class="sr-only">" waiting for you"</span>
+                                                                            </span>
+                                                                        }
+                                                                    })
+                                                            })}
+                                                        </Suspense>
+                                                    }
+                                                })}
                                         </A>
                                     </li>
                                 }

@@ -88,7 +88,8 @@ where
         .map_err(|err| classify(&kind, name, err))
 }
 
-fn classify(kind: &str, name: &str, err: kube::Error) -> ApplyError {
+/// What a failed write to the cluster was: a conflict, a refusal or no answer.
+pub fn classify(kind: &str, name: &str, err: kube::Error) -> ApplyError {
     let (kind, name) = (kind.to_owned(), name.to_owned());
     match err {
         kube::Error::Api(status) if status.code == 409 && status.reason == "Conflict" => {

@@ -17,7 +17,7 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Event, Namespace};
 use kube::{
     Api, Client, Resource, ResourceExt,
-    api::DynamicObject,
+    api::{ApiResource, DynamicObject, GroupVersionKind},
     discovery::{Discovery, verbs},
     runtime::{
         WatchStreamExt,
@@ -123,6 +123,17 @@ const CORE_WATCHES: [(&str, &str); 6] = [
     ("", "events"),
 ];
 
+/// The kinds tenants are made of besides their Namespace, as `(kind, API group,
+/// version, plural)`: watched with the `parkway.io/tenant` label selector only, so
+/// drift is seen without caching every such object of a cluster.
+pub const TENANT_WATCHES: [(&str, &str, &str, &str); 5] = [
+    ("ServiceAccount", "", "v1", "serviceaccounts"),
+    ("ResourceQuota", "", "v1", "resourcequotas"),
+    ("LimitRange", "", "v1", "limitranges"),
+    ("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies"),
+    ("RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings"),
+];
+
 /// The API groups discovery looks in for the custom kinds.
 const CUSTOM_GROUPS: [&str; 3] = ["wgpolicyk8s.io", "kyverno.io", "constraints.gatekeeper.sh"];
 
@@ -157,6 +168,8 @@ pub struct ClusterCache {
     pods: Store<CachedPod>,
     events: Store<Event>,
     custom: RwLock<Vec<(Custom, Store<DynamicObject>)>>,
+    /// Tenants' objects (labelled `parkway.io/tenant`), for onboarding's drift check.
+    tenant_objects: RwLock<Vec<(&'static str, ApiResource, Store<DynamicObject>)>>,
     health: Mutex<Health>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Bumped by every watch event except pods' and events': what is computed from
@@ -213,6 +226,7 @@ impl ClusterCache {
             pods,
             events,
             custom: RwLock::new(Vec::new()),
+            tenant_objects: RwLock::new(Vec::new()),
             health: Mutex::new(Health::default()),
             tasks: Mutex::new(Vec::new()),
             generation: AtomicU64::new(0),
@@ -330,12 +344,40 @@ impl ClusterCache {
 
     /// Moves on every change to namespaces, workloads and the custom kinds (policies,
     /// reports, constraints), not to pods or events: a key for what is derived from those.
+    /// Whether a namespace of this name exists (as far as the cache knows).
+    pub fn has_namespace(&self, name: &str) -> bool {
+        self.namespaces.get(&reflector::ObjectRef::new(name)).is_some()
+    }
+
+    /// A tenant's object as the cache holds it (`Namespace` or one of
+    /// [`TENANT_WATCHES`]), as JSON.
+    pub fn tenant_object(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<serde_json::Value> {
+        if kind == "Namespace" {
+            return self
+                .namespaces
+                .get(&reflector::ObjectRef::new(name))
+                .and_then(|ns| serde_json::to_value(&*ns).ok());
+        }
+        let stores = self.tenant_objects.read().unwrap_or_else(|p| p.into_inner());
+        let (_, resource, store) = stores.iter().find(|(k, _, _)| *k == kind)?;
+        let mut key = reflector::ObjectRef::<DynamicObject>::new_with(name, resource.clone());
+        if let Some(ns) = namespace {
+            key = key.within(ns);
+        }
+        store.get(&key).and_then(|o| serde_json::to_value(&*o).ok())
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
     fn watch_event(&self, kind: &str, initialised: bool) {
-        if kind != "pods" && kind != "events" {
+        if kind != "pods" && kind != "events" && !kind.starts_with("tenant ") {
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
         let mut health = lock(&self.health);
@@ -489,6 +531,23 @@ async fn supervise(cache: Weak<ClusterCache>, writers: Writers) {
             ));
         }
     }
+    let mut tenant_stores = Vec::new();
+    for (kind, group, version, plural) in TENANT_WATCHES {
+        let resource =
+            ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+        let writer = Writer::new(resource.clone());
+        tenant_stores.push((kind, resource.clone(), writer.as_reader()));
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+        tasks.push(spawn_watch(
+            &cache,
+            api,
+            watcher::Config::default().labels(crate::onboarding::manifests::TENANT_LABEL),
+            writer,
+            &format!("tenant {plural}"),
+            options,
+        ));
+    }
+    *strong.tenant_objects.write().unwrap_or_else(|p| p.into_inner()) = tenant_stores;
     tracing::info!(cluster = %config.name, custom_kinds = stores.len(), "cluster caches started");
     *strong.custom.write().unwrap_or_else(|p| p.into_inner()) = stores;
     lock(&strong.tasks).extend(tasks);
@@ -618,7 +677,10 @@ mod tests {
         // Every rule is used: its resources are core watches or custom kinds.
         for rule in access::CLUSTER_ROLE {
             for resource in rule.resources {
-                let core_watch = core.iter().any(|(g, p)| g == rule.api_group && p == resource);
+                let core_watch = core.iter().any(|(g, p)| g == rule.api_group && p == resource)
+                    || TENANT_WATCHES.iter().any(|(_, g, _, p)| *g == rule.api_group && p == resource)
+                    // `bind` on the tier ClusterRoles is not a watch.
+                    || (rule.api_group == "rbac.authorization.k8s.io" && *resource == "clusterroles");
                 let custom = CUSTOM_GROUPS.contains(&rule.api_group)
                     && (*resource == "*" || custom_kind(rule.api_group, resource).is_some());
                 assert!(

@@ -82,6 +82,10 @@ pub enum Resource {
     Guardrails,
     /// The threat register.
     Threats,
+    /// Tenants and their requests.
+    Tenants,
+    /// The tier rules onboarding routes by.
+    TierRules,
 }
 
 impl Resource {
@@ -97,6 +101,8 @@ impl Resource {
             Resource::CatalogEntity { .. } => "catalog-entity".to_owned(),
             Resource::Guardrails => "guardrails".to_owned(),
             Resource::Threats => "threats".to_owned(),
+            Resource::Tenants => "tenants".to_owned(),
+            Resource::TierRules => "tier-rules".to_owned(),
         }
     }
 
@@ -154,13 +160,15 @@ pub const fn grants(role: Role) -> &'static [Action] {
     use Action::*;
     const EVERYONE: &[Action] = &[ViewPortal, ManageOwnTokens];
     match role {
-        Role::Developer | Role::Leader => EVERYONE,
+        Role::Leader => EVERYONE,
+        Role::Developer => &[ViewPortal, ManageOwnTokens, RequestTenants],
         Role::CoeEditor => &[
             ViewPortal,
             ManageOwnTokens,
             EditGuardrails,
             ReviewGuardrails,
             EditThreats,
+            EditTierRules,
         ],
         Role::SecurityApprover => &[
             ViewPortal,
@@ -168,8 +176,16 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ReviewGuardrails,
             EditThreats,
             AcceptThreats,
+            ApproveTenants,
         ],
-        Role::TeamOwner => &[ViewPortal, ManageOwnTokens, EditTeamCatalog],
+        Role::TeamOwner => &[
+            ViewPortal,
+            ManageOwnTokens,
+            EditTeamCatalog,
+            RequestTenants,
+            ApproveTenants,
+            OperateTenants,
+        ],
         Role::PlatformAdmin => &[
             ViewPortal,
             ManageOwnTokens,
@@ -188,6 +204,10 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ReviewGuardrails,
             EditThreats,
             AcceptThreats,
+            RequestTenants,
+            ApproveTenants,
+            OperateTenants,
+            EditTierRules,
         ],
     }
 }

@@ -201,10 +201,38 @@ fn Entity(e: EntityView, tab: String) -> impl IntoView {
     }
 }
 
+/// A team's tenants (from onboarding), on its catalog page.
+#[component]
+fn TeamTenants(team: String) -> impl IntoView {
+    let tenants = Resource::new(move || team.clone(), crate::serverfns::onboarding::team_tenants);
+    view! {
+        <section class=format!("{CARD} mt-6") aria-labelledby="tenants-title">
+            <h2 id="tenants-title" class=CARD_TITLE>
+                "Tenants"
+            </h2>
+            <Suspense fallback=|| view! { <p class="mt-2 text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let list = tenants.await?;
+                    Ok::<_, AppError>(
+                        view! {
+                            <crate::routes::onboarding::TenantTable
+                                tenants=list
+                                empty="This team has no tenants yet. Its members can request one under Onboarding."
+                            />
+                        },
+                    )
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
 #[component]
 fn Overview(e: EntityView) -> impl IntoView {
     let relations = e.relations.clone();
+    let team_tenants = (e.entity.kind == parkway_types::EntityKind::Group).then(|| e.entity.to_string());
     view! {
+        {team_tenants.map(|team| view! { <TeamTenants team /> })}
         <div class="grid gap-6 lg:grid-cols-3">
             <section class=format!("{CARD} lg:col-span-2") aria-labelledby="graph-title">
                 <h2 id="graph-title" class=CARD_TITLE>

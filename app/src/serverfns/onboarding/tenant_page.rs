@@ -1,0 +1,12 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use super::TenantDetail;
+use crate::serverfns::AppError;
+
+/// One tenant, as `GET /api/v1/tenants/{name}` answers it.
+#[server(prefix = "/fn", endpoint = "tenant_page", input = GetUrl)]
+pub async fn tenant_page(name: String) -> Result<TenantDetail, AppError> {
+    use crate::serverfns::{ctx, respond};
+    respond(async move { Ok(parkway_core::onboarding::ops::get(&ctx()?, &name).await?) }).await
+}
