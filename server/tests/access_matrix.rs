@@ -40,6 +40,40 @@ async fn seed_catalog(pool: &PgPool, extra: Option<(&str, &str)>) {
     }
 }
 
+/// A tenant of `matrix-team` in `state`, asked for by someone else (so any documented
+/// approver may decide it).
+async fn seed_tenant(pool: &PgPool, name: &str, state: &str, approver: &str) {
+    sqlx::query(
+        "insert into tenants (name, team, tier, environments, quotas, approver, tier_rule_version, state, requested_by)
+         values ($1, 'group:default/matrix-team', 'public', '{dev}',
+                 '{\"cpu\": \"1\", \"memory\": \"1Gi\", \"pods\": 10, \"storage\": \"1Gi\"}', $3, 1, $2, 'user:someone-else')
+         on conflict do nothing",
+    )
+    .bind(name)
+    .bind(state)
+    .bind(approver)
+    .execute(pool)
+    .await
+    .expect("tenant");
+}
+
+/// A request body `POST /api/v1/tenants` accepts from a member of `matrix-team`.
+const TENANT_REQUEST: &str = r#"{"name": "matrix-api", "team": "group:default/matrix-team", "environments": ["dev"], "tier": "internal", "quotas": {"cpu": "1", "memory": "1Gi", "pods": 10, "storage": "1Gi"}}"#;
+
+/// One development cluster (never reached): requests need an environment with a cluster.
+fn matrix_clusters() -> parkway_core::cluster::Clusters {
+    use parkway_core::cluster::{CacheOptions, ClusterConfig, Clusters, Environment, Source};
+    Clusters::start(
+        vec![ClusterConfig {
+            name: "matrix-dev".into(),
+            environment: Environment::Dev,
+            demo: false,
+            source: Source::Url("http://127.0.0.1:9".into()),
+        }],
+        CacheOptions::default(),
+    )
+}
+
 /// A guardrail document numbered `n`, naming threat TH-901.
 fn matrix_guardrail(n: u32) -> String {
     format!(
@@ -223,6 +257,31 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
                 (endpoint.method == Method::PUT).then_some(r#"{"title": "Renamed"}"#),
             )
         }
+        "/api/v1/tenants" if endpoint.method == Method::POST => {
+            seed_catalog(pool, None).await;
+            (endpoint.path.to_owned(), Some(TENANT_REQUEST))
+        }
+        "/api/v1/tenants/preview" => {
+            seed_catalog(pool, None).await;
+            (endpoint.path.to_owned(), Some(TENANT_REQUEST))
+        }
+        path if path.starts_with("/api/v1/tenants/{name}") => {
+            let (name, state, approver, body) = match path.rsplit('/').next() {
+                Some("approve") => ("matrix-approve", "requested", "security-approver", Some(r#"{"comment": "fine"}"#)),
+                Some("reject") => ("matrix-reject", "requested", "security-approver", Some(r#"{"comment": "no"}"#)),
+                Some("decommission") => ("matrix-decom", "active", "auto", Some("{}")),
+                Some("reapply") => ("matrix-reapply", "active", "auto", Some("{}")),
+                _ => ("matrix-seen", "active", "auto", None),
+            };
+            seed_tenant(pool, name, state, approver).await;
+            (path.replace("{name}", name), body)
+        }
+        "/api/v1/tier-rules/{tier}" => (
+            "/api/v1/tier-rules/internal".to_owned(),
+            (endpoint.method == Method::PUT).then_some(
+                r#"{"rule": {"maxCpu": "16", "maxMemory": "32Gi", "maxPods": 200, "maxStorage": "500Gi", "approver": "auto", "defaultRequestCpu": "100m", "defaultRequestMemory": "128Mi", "defaultLimitCpu": "1", "defaultLimitMemory": "1Gi", "podExec": true}, "note": "matrix"}"#,
+            ),
+        ),
         "/api/v1/tokens" if endpoint.method == Method::POST => (
             endpoint.path.to_owned(),
             Some(r#"{"name": "matrix", "expires": "1d"}"#),
@@ -267,7 +326,7 @@ fn roles_without(action: Action) -> Vec<Role> {
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn every_api_endpoint_enforces_its_documented_access(pool: PgPool) {
-    let app = common::app(pool.clone(), Duration::from_secs(10));
+    let app = common::app_with_clusters(pool.clone(), Duration::from_secs(10), &[], matrix_clusters());
     let nobody = common::session_cookie(&pool, &[]).await;
     let openapi = serde_json::to_value(parkway_server::openapi::document()).expect("serializes");
     for endpoint in ENDPOINTS {
@@ -359,7 +418,7 @@ async fn session_of(pool: &PgPool, user: uuid::Uuid) -> String {
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
-    let app = common::app(pool.clone(), Duration::from_secs(10));
+    let app = common::app_with_clusters(pool.clone(), Duration::from_secs(10), &[], matrix_clusters());
     let nobody = common::session_cookie(&pool, &[]).await;
     let form = "application/x-www-form-urlencoded";
     for access in SERVER_FNS {
@@ -421,6 +480,18 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
             }
             "/fn/threat_page" => {
                 seed_guardrail(&pool, 900, "draft").await;
+                access.sample.to_owned()
+            }
+            "/fn/tenant_choices" | "/fn/preview_tenant" | "/fn/request_tenant" | "/fn/team_tenants" => {
+                seed_catalog(&pool, None).await;
+                access.sample.to_owned()
+            }
+            "/fn/tenant_page" => {
+                seed_tenant(&pool, "matrix-seen", "active", "auto").await;
+                access.sample.to_owned()
+            }
+            "/fn/decide_tenant" => {
+                seed_tenant(&pool, "matrix-waiting", "requested", "security-approver").await;
                 access.sample.to_owned()
             }
             "/fn/deactivate_person" => {

@@ -17,6 +17,7 @@ use parkway_core::{
     cluster::ClusterError,
     guardrails,
     identity::{self, Action, Denied, Role},
+    onboarding,
     types::{Problem, RefError, UnknownKind, UnknownSort, error::INTERNAL_MESSAGE},
 };
 use parkway_server::error::ApiError;
@@ -273,6 +274,47 @@ fn guardrails_errors() -> Vec<guardrails::Error> {
     ]
 }
 
+fn onboarding_variant(e: &onboarding::Error) -> (&'static str, StatusCode) {
+    use onboarding::Error::*;
+    match e {
+        Invalid { .. } => ("onboarding::Error::Invalid", StatusCode::UNPROCESSABLE_ENTITY),
+        Field { .. } => ("onboarding::Error::Field", StatusCode::UNPROCESSABLE_ENTITY),
+        NotFound(_) => ("onboarding::Error::NotFound", StatusCode::NOT_FOUND),
+        Conflict(_) => ("onboarding::Error::Conflict", StatusCode::CONFLICT),
+        Refused(_) => ("onboarding::Error::Refused", StatusCode::FORBIDDEN),
+        Denied(_) => ("onboarding::Error::Denied", StatusCode::FORBIDDEN),
+        Audit(_) => ("onboarding::Error::Audit", StatusCode::INTERNAL_SERVER_ERROR),
+        Database(_) => ("onboarding::Error::Database", StatusCode::INTERNAL_SERVER_ERROR),
+        Internal(_) => ("onboarding::Error::Internal", StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+fn onboarding_errors() -> Vec<onboarding::Error> {
+    use onboarding::Error::*;
+    vec![
+        Invalid {
+            problems: vec![(
+                "quotas.cpu".into(),
+                "`9` is above the ceiling of tier `restricted`: at most 8".into(),
+            )],
+        },
+        Field {
+            field: "comment",
+            reason: "say why the request is rejected".into(),
+        },
+        NotFound("tenant `shop`".into()),
+        Conflict("the tenant name `shop` is taken".into()),
+        Refused("this waits for a security approver".into()),
+        Denied(identity::Denied::Forbidden {
+            action: Action::ApproveTenants,
+            roles: vec![Role::TeamOwner, Role::SecurityApprover, Role::PlatformAdmin],
+        }),
+        Audit(audit::Error::AppendOnly),
+        Database(database()),
+        Internal("tenant shop: stored state: `x` is not one of …".into()),
+    ]
+}
+
 fn catalog_errors() -> Vec<catalog::Error> {
     use catalog::Error::*;
     vec![
@@ -360,6 +402,7 @@ async fn every_error_answers_alike_through_both_doors() {
     walk(cluster_errors, cluster_variant, 11).await;
     walk(catalog_errors, catalog_variant, 10).await;
     walk(guardrails_errors, guardrails_variant, 10).await;
+    walk(onboarding_errors, onboarding_variant, 9).await;
     walk(ref_errors, ref_variant, 4).await;
     check("UnknownSort", StatusCode::BAD_REQUEST, || UnknownSort {
         given: "newest".into(),

@@ -46,7 +46,8 @@ impl From<Error> for Failure {
                         reason: reason.clone(),
                     })
                     .collect(),
-                field: problems.first().map(|(f, _)| f.clone()),
+                // One problem names its field; several are each in `problems`.
+                field: (problems.len() == 1).then(|| problems[0].0.clone()),
                 ..Failure::new(ErrorKind::Invalid, err.to_string())
             },
             Error::Field { field, reason } => Failure::at(ErrorKind::Invalid, field, reason),

@@ -677,8 +677,9 @@ pub async fn decommission(ctx: &Ctx, name: &str, decide: &Decide) -> Result<Tena
 /// Applies a tenant's objects again (after drift), as its team decided: the steps
 /// become due at once and take back fields another manager changed (forced, unlike
 /// provisioning).
-pub async fn reapply(ctx: &Ctx, name: &str) -> Result<TenantDetail> {
+pub async fn reapply(ctx: &Ctx, name: &str, decide: &Decide) -> Result<TenantDetail> {
     let who = ctx.authorize(Action::OperateTenants, Resource::Tenants)?.clone();
+    let comment = comment_of(decide)?;
     let actor = ctx.actor();
     let mut tx = ctx.pool().begin().await?;
     let t = store::lock(&mut tx, name)
@@ -698,15 +699,8 @@ pub async fn reapply(ctx: &Ctx, name: &str) -> Result<TenantDetail> {
         )));
     }
     let steps = store::reapply(&mut tx, name).await?;
-    store::transition(
-        &mut tx,
-        name,
-        Some(state),
-        TenantState::Provisioning,
-        &actor,
-        Some("re-apply"),
-    )
-    .await?;
+    let note = comment.map_or_else(|| "re-apply".to_owned(), |c| format!("re-apply: {c}"));
+    store::transition(&mut tx, name, Some(state), TenantState::Provisioning, &actor, Some(&note)).await?;
     let event = ctx
         .audit_event("tenant.reapply", format!("tenant:{name}"))
         .with_payload(json!({ "steps": steps, "drift": t.drift }));
@@ -763,6 +757,7 @@ pub async fn list(ctx: &Ctx, filter: &ListFilter) -> Result<Vec<TenantSummary>> 
 
 /// How many requests wait for this caller (the navigation's count).
 pub async fn queue_count(ctx: &Ctx) -> Result<usize> {
+    ctx.authorize(Action::ViewPortal, Resource::Portal)?;
     if !ctx.allows(Action::ApproveTenants, Resource::Tenants) {
         return Ok(0);
     }

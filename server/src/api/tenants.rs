@@ -92,8 +92,12 @@ pub async fn decommission(
 }
 
 /// `POST /api/v1/tenants/{name}/reapply`
-pub async fn reapply(Op(ctx): Op, ApiPath(name): ApiPath<String>) -> ApiResult<Json<TenantDetail>> {
-    Ok(Json(ops::reapply(&ctx, &name).await?))
+pub async fn reapply(
+    Op(ctx): Op,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(decide): ApiJson<Decide>,
+) -> ApiResult<Json<TenantDetail>> {
+    Ok(Json(ops::reapply(&ctx, &name, &decide).await?))
 }
 
 /// `GET /api/v1/tier-rules`

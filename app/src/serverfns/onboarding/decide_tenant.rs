@@ -20,7 +20,7 @@ pub async fn decide_tenant(
             "approve" => ops::approve(&ctx, &name, &decide).await?,
             "reject" => ops::reject(&ctx, &name, &decide).await?,
             "decommission" => ops::decommission(&ctx, &name, &decide).await?,
-            "reapply" => ops::reapply(&ctx, &name).await?,
+            "reapply" => ops::reapply(&ctx, &name, &decide).await?,
             other => {
                 return Err(Error::Field {
                     field: "action",
