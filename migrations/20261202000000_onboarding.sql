@@ -48,6 +48,9 @@ create table tenants (
     tier_rule_version integer not null,
     state text not null,
     requested_by text not null,
+    -- Who asked for what the tenant waits on now: the request, or its decommission.
+    -- Never the one who decides it.
+    asked_by text not null,
     requested_at timestamptz not null default now(),
     updated_at timestamptz not null default now(),
     last_error text,

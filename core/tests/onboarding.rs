@@ -316,8 +316,13 @@ async fn a_plain_request_is_provisioned_drift_is_seen_and_reapplied_then_decommi
     assert!(ops::list(&dana, &ops::ListFilter::default()).await.expect("list")[0].drifted);
 
     // A developer may not re-apply; the team owner may, and the drift is gone.
-    assert!(matches!(ops::reapply(&dana, "shop", &Decide::default()).await, Err(Error::Denied(_))));
-    ops::reapply(&theo, "shop", &Decide::default()).await.expect("re-applied");
+    assert!(matches!(
+        ops::reapply(&dana, "shop", &Decide::default()).await,
+        Err(Error::Denied(_))
+    ));
+    ops::reapply(&theo, "shop", &Decide::default())
+        .await
+        .expect("re-applied");
     w.until(&worker, &dana, "shop", TenantState::Active).await;
     for _ in 0..200 {
         drift = ops::get(&dana, "shop").await.expect("tenant").drift;
@@ -658,7 +663,15 @@ async fn a_conflict_with_another_field_manager_is_named_and_only_a_reapply_takes
         "never forced"
     );
     // The team owner re-applies: the fields come back.
-    ops::reapply(&theo, "quota", &Decide { comment: Some("take the quota back".into()) }).await.expect("re-apply");
+    ops::reapply(
+        &theo,
+        "quota",
+        &Decide {
+            comment: Some("take the quota back".into()),
+        },
+    )
+    .await
+    .expect("re-apply");
     w.until(&worker, &dana, "quota", TenantState::Active).await;
     assert_eq!(
         pods(quotas.get("tenant-quota").await.expect("quota")),

@@ -44,9 +44,9 @@ async fn seed_catalog(pool: &PgPool, extra: Option<(&str, &str)>) {
 /// approver may decide it).
 async fn seed_tenant(pool: &PgPool, name: &str, state: &str, approver: &str) {
     sqlx::query(
-        "insert into tenants (name, team, tier, environments, quotas, approver, tier_rule_version, state, requested_by)
+        "insert into tenants (name, team, tier, environments, quotas, approver, tier_rule_version, state, requested_by, asked_by)
          values ($1, 'group:default/matrix-team', 'public', '{dev}',
-                 '{\"cpu\": \"1\", \"memory\": \"1Gi\", \"pods\": 10, \"storage\": \"1Gi\"}', $3, 1, $2, 'user:someone-else')
+                 '{\"cpu\": \"1\", \"memory\": \"1Gi\", \"pods\": 10, \"storage\": \"1Gi\"}', $3, 1, $2, 'user:someone-else', 'user:someone-else')
          on conflict do nothing",
     )
     .bind(name)

@@ -105,7 +105,8 @@ async fn the_api_answers_bad_requests_precisely_and_writes_nothing(pool: PgPool)
 
     // Every problem at once, each naming its field; the ceiling is named.
     let answer = post(with(serde_json::json!({"name": "Default", "tier": "restricted",
-        "quotas": {"cpu": "64", "memory": "8Gi", "pods": 50, "storage": "20Gi"}}))).await;
+        "quotas": {"cpu": "64", "memory": "8Gi", "pods": 50, "storage": "20Gi"}})))
+    .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
     let error = &answer.json()["error"];
     assert_eq!(error["code"], "invalid");
@@ -114,10 +115,19 @@ async fn the_api_answers_bad_requests_precisely_and_writes_nothing(pool: PgPool)
         .map(|p| p.iter().filter_map(|x| x["field"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(fields, ["name", "quotas.cpu", "justification"], "{error}");
-    assert!(error["message"].as_str().unwrap_or_default().contains("at most 8"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("at most 8"),
+        "{error}"
+    );
 
     // Wrong types and unknown fields are refused by the body's reader, naming the field.
-    let answer = post(with(serde_json::json!({"quotas": {"cpu": "4", "memory": "8Gi", "pods": "fifty", "storage": "1Gi"}}))).await;
+    let answer = post(with(
+        serde_json::json!({"quotas": {"cpu": "4", "memory": "8Gi", "pods": "fifty", "storage": "1Gi"}}),
+    ))
+    .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
     assert!(answer.body.contains("pods"), "{}", answer.body);
     let answer = post(with(serde_json::json!({"environments": ["qa"]}))).await;
@@ -139,7 +149,12 @@ async fn the_api_answers_bad_requests_precisely_and_writes_nothing(pool: PgPool)
     let created = answer.json();
     assert_eq!(created["state"], "provisioning");
     assert_eq!(created["clusters"][0]["cluster"], "dev-never");
-    assert!(created["clusters"][0]["yaml"].as_str().unwrap_or_default().contains("kind: NetworkPolicy"));
+    assert!(
+        created["clusters"][0]["yaml"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("kind: NetworkPolicy")
+    );
     let answer = post(valid.to_string()).await;
     assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
 
@@ -156,8 +171,13 @@ fn kubeconfig(endpoints: &[(&str, &DemoCluster)]) -> std::path::PathBuf {
     let mut clusters = String::new();
     let mut contexts = String::new();
     for (name, demo) in endpoints {
-        clusters.push_str(&format!("- name: {name}\n  cluster: {{server: \"{}\"}}\n", demo.url()));
-        contexts.push_str(&format!("- name: {name}\n  context: {{cluster: {name}, user: nobody}}\n"));
+        clusters.push_str(&format!(
+            "- name: {name}\n  cluster: {{server: \"{}\"}}\n",
+            demo.url()
+        ));
+        contexts.push_str(&format!(
+            "- name: {name}\n  context: {{cluster: {name}, user: nobody}}\n"
+        ));
     }
     let text = format!(
         "apiVersion: v1\nkind: Config\nclusters:\n{clusters}contexts:\n{contexts}users:\n- name: nobody\n  user: {{}}\ncurrent-context: {}\n",
@@ -175,7 +195,7 @@ fn serve(url: &str, kubeconfig: &std::path::Path) -> Child {
         .env("PARKWAY_LISTEN", "127.0.0.1:0")
         .env("PARKWAY_PROVISION_BATCH", "1")
         .env("PARKWAY_PROVISION_RETRY_SECONDS", "0.1")
-        .env("PARKWAY_LOG", "warn")
+        .env("PARKWAY_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -212,36 +232,55 @@ where
 /// label names the namespace it lives in.
 fn owned(kind: &str, metas: Vec<ObjectMeta>, into: &mut Vec<(String, String, String)>) {
     for m in metas {
-        let tenant = m.labels.as_ref().and_then(|l| l.get("parkway.io/tenant")).cloned();
+        let tenant = m
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("parkway.io/tenant"))
+            .cloned();
         let namespace = m.namespace.clone().unwrap_or_default();
         let Some(tenant) = tenant else { continue };
         let name = m.name.clone().unwrap_or_default();
-        let home = if kind == "Namespace" { name.clone() } else { namespace.clone() };
-        assert_eq!(tenant, home, "{kind} {namespace}/{name} lives where its tenant does");
+        let home = if kind == "Namespace" {
+            name.clone()
+        } else {
+            namespace.clone()
+        };
+        assert_eq!(
+            tenant, home,
+            "{kind} {namespace}/{name} lives where its tenant does"
+        );
         into.push((kind.to_owned(), namespace, name));
     }
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
-async fn a_killed_server_resumes_and_every_object_exists_exactly_once(options: PgPoolOptions, connect: PgConnectOptions) {
+async fn a_killed_server_resumes_and_every_object_exists_exactly_once(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
     let url = connect.to_url_lossy().to_string();
     let pool = options.connect_with(connect).await.expect("pool");
     seed_teams(&pool).await;
     let dev = DemoCluster::start(Arc::new(Store::default())).await.expect("dev");
-    let prod = DemoCluster::start(Arc::new(Store::default())).await.expect("prod");
+    let prod = DemoCluster::start(Arc::new(Store::default()))
+        .await
+        .expect("prod");
     let config = kubeconfig(&[("crash-dev", &dev), ("crash-prod", &prod)]);
 
     // Requests filed and approved as people would, in this process (no worker here).
     let clusters = Clusters::start(
-        [("crash-dev", &dev, Environment::Dev), ("crash-prod", &prod, Environment::Prod)]
-            .into_iter()
-            .map(|(name, demo, environment)| ClusterConfig {
-                name: name.into(),
-                environment,
-                demo: false,
-                source: Source::Url(demo.url()),
-            })
-            .collect(),
+        [
+            ("crash-dev", &dev, Environment::Dev),
+            ("crash-prod", &prod, Environment::Prod),
+        ]
+        .into_iter()
+        .map(|(name, demo, environment)| ClusterConfig {
+            name: name.into(),
+            environment,
+            demo: false,
+            source: Source::Url(demo.url()),
+        })
+        .collect(),
         CacheOptions::default(),
     );
     let services = Services::new(pool.clone(), clusters);
@@ -265,9 +304,14 @@ async fn a_killed_server_resumes_and_every_object_exists_exactly_once(options: P
             system: None,
         };
         ops::request(&dana, &request).await.expect("filed");
-        ops::approve(&theo, name, &Decide::default()).await.expect("approved");
+        ops::approve(&theo, name, &Decide::default())
+            .await
+            .expect("approved");
     }
-    let total: i64 = sqlx::query_scalar("select count(*) from tenant_steps").fetch_one(&pool).await.expect("total");
+    let total: i64 = sqlx::query_scalar("select count(*) from tenant_steps")
+        .fetch_one(&pool)
+        .await
+        .expect("total");
     assert_eq!(total, 12 * 2 * 8);
 
     // The binary provisions one step per round; it is killed after some are applied.
@@ -283,26 +327,41 @@ async fn a_killed_server_resumes_and_every_object_exists_exactly_once(options: P
             first.wait().expect("reaped");
             break applied;
         }
-        assert!(Instant::now() < deadline, "the server applied nothing within 120 s");
-        assert!(first.try_wait().expect("alive?").is_none(), "the server stopped by itself");
+        assert!(
+            Instant::now() < deadline,
+            "the server applied nothing within 120 s"
+        );
+        assert!(
+            first.try_wait().expect("alive?").is_none(),
+            "the server stopped by itself"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
     let after_kill: i64 = sqlx::query_scalar("select count(*) from tenant_steps where state = 'applied'")
         .fetch_one(&pool)
         .await
         .expect("applied");
-    assert!(after_kill < total, "killed part-way ({applied_at_kill} of {total} applied)");
+    assert!(
+        after_kill < total,
+        "killed part-way ({applied_at_kill} of {total} applied)"
+    );
 
     // Started again, it finishes.
     let mut second = serve(&url, &config);
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let states: Vec<String> = sqlx::query_scalar("select state from tenants").fetch_all(&pool).await.expect("states");
+        let states: Vec<String> = sqlx::query_scalar("select state from tenants")
+            .fetch_all(&pool)
+            .await
+            .expect("states");
         if states.iter().all(|s| s == TenantState::Active.as_str()) {
             break;
         }
         assert!(Instant::now() < deadline, "not all active: {states:?}");
-        assert!(second.try_wait().expect("alive?").is_none(), "the server stopped by itself");
+        assert!(
+            second.try_wait().expect("alive?").is_none(),
+            "the server stopped by itself"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     second.kill().expect("stopped");
@@ -318,18 +377,69 @@ async fn a_killed_server_resumes_and_every_object_exists_exactly_once(options: P
             .await
             .expect("steps");
     for (cluster, kind, namespace, name) in rows {
-        planned.entry(cluster).or_default().push((kind, namespace.unwrap_or_default(), name));
+        planned
+            .entry(cluster)
+            .or_default()
+            .push((kind, namespace.unwrap_or_default(), name));
     }
     for (cluster, demo) in [("crash-dev", &dev), ("crash-prod", &prod)] {
         let client = Client::try_from(kube::Config::new(demo.url().parse().expect("url"))).expect("client");
         let mut live = Vec::new();
-        let namespaces = Api::<Namespace>::all(client.clone()).list(&ListParams::default()).await.expect("list").items;
-        owned("Namespace", namespaces.into_iter().map(|n| n.metadata).collect(), &mut live);
-        owned("ServiceAccount", objects::<ServiceAccount>(&client).await.into_iter().map(|o| o.metadata).collect(), &mut live);
-        owned("ResourceQuota", objects::<ResourceQuota>(&client).await.into_iter().map(|o| o.metadata).collect(), &mut live);
-        owned("LimitRange", objects::<LimitRange>(&client).await.into_iter().map(|o| o.metadata).collect(), &mut live);
-        owned("NetworkPolicy", objects::<NetworkPolicy>(&client).await.into_iter().map(|o| o.metadata).collect(), &mut live);
-        owned("RoleBinding", objects::<RoleBinding>(&client).await.into_iter().map(|o| o.metadata).collect(), &mut live);
+        let namespaces = Api::<Namespace>::all(client.clone())
+            .list(&ListParams::default())
+            .await
+            .expect("list")
+            .items;
+        owned(
+            "Namespace",
+            namespaces.into_iter().map(|n| n.metadata).collect(),
+            &mut live,
+        );
+        owned(
+            "ServiceAccount",
+            objects::<ServiceAccount>(&client)
+                .await
+                .into_iter()
+                .map(|o| o.metadata)
+                .collect(),
+            &mut live,
+        );
+        owned(
+            "ResourceQuota",
+            objects::<ResourceQuota>(&client)
+                .await
+                .into_iter()
+                .map(|o| o.metadata)
+                .collect(),
+            &mut live,
+        );
+        owned(
+            "LimitRange",
+            objects::<LimitRange>(&client)
+                .await
+                .into_iter()
+                .map(|o| o.metadata)
+                .collect(),
+            &mut live,
+        );
+        owned(
+            "NetworkPolicy",
+            objects::<NetworkPolicy>(&client)
+                .await
+                .into_iter()
+                .map(|o| o.metadata)
+                .collect(),
+            &mut live,
+        );
+        owned(
+            "RoleBinding",
+            objects::<RoleBinding>(&client)
+                .await
+                .into_iter()
+                .map(|o| o.metadata)
+                .collect(),
+            &mut live,
+        );
         live.sort();
         let mut want = planned.remove(cluster).unwrap_or_default();
         want.sort();
@@ -338,7 +448,14 @@ async fn a_killed_server_resumes_and_every_object_exists_exactly_once(options: P
         assert_eq!(before, live.len(), "{cluster}: no object twice");
         assert_eq!(live, want, "{cluster}: exactly the planned objects");
         // Every object Parkway wrote is owned by its manager, not forced from another.
-        let ns = Api::<Namespace>::all(client.clone()).get("crash-00").await.expect("namespace");
-        assert!(ns.managed_fields().iter().any(|m| m.manager.as_deref() == Some("parkway")));
+        let ns = Api::<Namespace>::all(client.clone())
+            .get("crash-00")
+            .await
+            .expect("namespace");
+        assert!(
+            ns.managed_fields()
+                .iter()
+                .any(|m| m.manager.as_deref() == Some("parkway"))
+        );
     }
 }

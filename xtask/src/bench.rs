@@ -6,6 +6,7 @@ mod auth;
 mod catalog;
 mod cluster;
 mod guardrails;
+mod onboarding;
 mod wasm;
 
 use std::{
@@ -19,6 +20,7 @@ pub use auth::auth;
 pub use catalog::catalog;
 pub use cluster::cluster;
 pub use guardrails::guardrails;
+pub use onboarding::onboarding;
 pub use wasm::wasm;
 
 use crate::{

@@ -70,6 +70,10 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .map_err(|e| Error::io("reading end2end/tests", e))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        // `PARKWAY_E2E_ONLY=onboarding` runs only the files whose name contains it.
+        .filter(|path| {
+            std::env::var("PARKWAY_E2E_ONLY").map_or(true, |only| path.to_string_lossy().contains(&only))
+        })
         .collect();
     tests.sort();
     cmd::step(&format!(

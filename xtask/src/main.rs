@@ -15,6 +15,8 @@
 //!   guardrails and 3 × 20,000 workloads
 //! - `bench catalog [--data FILE]` — import time and memory, API and page throughput at
 //!   50,000 entities, start-up time
+//! - `bench onboarding [--tenants N]` — 1,000 tenants approved at once: time to active,
+//!   exactly-once, RSS, API and page throughput
 //!
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
@@ -36,6 +38,7 @@ commands:
   run          install what is missing, start Postgres, build and serve Parkway on http://127.0.0.1:3000
   test         cargo fmt --check, clippy, all Rust tests against Postgres, then schemathesis and the browser tests
   schemathesis build the server and check the REST API against its OpenAPI document (no 5xx, answers match)
+  e2e          build the server and run the browser tests alone (PARKWAY_E2E_ONLY=name picks files)
   tools        install the build and browser-test tools that are missing
   checks       the architecture checks test runs first (doors call operations, one table, named constraints)
   db-url       print the private Postgres cluster's URL (starting it if needed)
@@ -49,6 +52,9 @@ commands:
   bench guardrails [--seconds N]
                300 guardrails, 3 demo clusters x 20,000 workloads: list, page, coverage and
                not-really-mitigated req/s (c16, c64), p50/p99, p50 at one connection, RSS
+  bench onboarding [--tenants N] [--seconds N]
+               1,000 tenant requests (3 environments) approved at once: approval → active
+               p50/p99, all active, each object applied once, RSS; API and page req/s
 ";
 
 fn main() -> ExitCode {
@@ -59,6 +65,7 @@ fn main() -> ExitCode {
         ["run", rest @ ..] => run(rest),
         ["test", rest @ ..] => test(rest),
         ["schemathesis"] => schemathesis_alone(),
+        ["e2e"] => e2e_alone(),
         ["tools"] => tools::ensure_build_tools()
             .and_then(|()| tools::ensure_leptosfmt())
             .and_then(|()| tools::ensure_chromium()),
@@ -70,6 +77,7 @@ fn main() -> ExitCode {
         ["bench", "cluster"] => bench::cluster(),
         ["bench", "catalog", rest @ ..] => bench::catalog(rest),
         ["bench", "guardrails", rest @ ..] => bench::guardrails(rest),
+        ["bench", "onboarding", rest @ ..] => bench::onboarding(rest),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())
@@ -162,6 +170,16 @@ fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::RoleUrls) -> 
         .env("PARKWAY_LOG", "warn")
         .current_dir(&root);
     cmd::status(&mut guardrails)
+}
+
+/// The browser tests alone (debug build); `PARKWAY_E2E_ONLY` picks files.
+fn e2e_alone() -> Result<()> {
+    tools::ensure_build_tools()?;
+    tools::ensure_chromium()?;
+    let url = postgres::database_url()?;
+    cmd::step("building Parkway for the browser tests");
+    tools::leptos_build(false)?;
+    e2e::run(&url, &tools::server_binary(false)?)
 }
 
 /// README command 2.

@@ -187,7 +187,7 @@ fn free_port() -> Result<u16> {
         .map_err(|e| Error::io("finding a free port", e))
 }
 
-fn psql_program() -> PathBuf {
+pub fn psql_program() -> PathBuf {
     server_bin_dir()
         .map(|dir| dir.join("psql"))
         .filter(|path| path.exists())

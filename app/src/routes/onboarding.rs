@@ -54,7 +54,9 @@ pub fn TenantTable(tenants: Vec<TenantSummary>, #[prop(into)] empty: String) -> 
     view! {
         <DataTable
             caption="Tenants"
-            columns=Column::new_all(&["Tenant", "Team", "Tier", "Environments", "State", "Progress", "Requested"])
+            columns=Column::new_all(
+                &["Tenant", "Team", "Tier", "Environments", "State", "Progress", "Requested"],
+            )
             rows=tenants
             empty=empty
             testid="tenants"
@@ -181,12 +183,14 @@ fn Tenants(l: TenantList, view: String, state: String) -> impl IntoView {
                             "Request a tenant"
                         </a>
                     }
-                })}
-            <a href="/onboarding/tiers" class=SECONDARY>
+                })} <a href="/onboarding/tiers" class=SECONDARY>
                 "Tier rules"
             </a>
         </div>
-        <nav aria-label="Tenant lists" class="mt-6 flex gap-2 border-b border-slate-200 dark:border-slate-800">
+        <nav
+            aria-label="Tenant lists"
+            class="mt-6 flex gap-2 border-b border-slate-200 dark:border-slate-800"
+        >
             {tab("My teams".into(), "/onboarding?view=mine", current == "mine")}
             {l
                 .may_approve

@@ -64,6 +64,7 @@ through_failure!(
     parkway_core::cluster::ClusterError,
     #[cfg(feature = "ssr")]
     parkway_core::guardrails::Error,
+    #[cfg(feature = "ssr")]
     parkway_core::onboarding::Error,
     #[cfg(feature = "ssr")]
     parkway_core::catalog::Error

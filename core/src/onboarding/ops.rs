@@ -300,6 +300,7 @@ fn new_row(ctx: &Ctx, request: &TenantRequest, p: &Prepared) -> Result<TenantRow
         tier_rule_version: p.rule.version,
         state: TenantState::Requested.as_str().to_owned(),
         requested_by: ctx.actor(),
+        asked_by: ctx.actor(),
         requested_at: now,
         updated_at: now,
         last_error: None,
@@ -429,16 +430,6 @@ async fn start_provisioning(
     .await
 }
 
-/// Who asked for what the tenant now waits on (the request, or its decommission).
-async fn waiting_requester(tx: &mut PgConnection, t: &TenantRow, state: TenantState) -> Result<String> {
-    Ok(store::events(tx, &t.name)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|e| e.to_state == state.as_str())
-        .map_or_else(|| t.requested_by.clone(), |e| e.actor))
-}
-
 /// Why `who` may not decide a tenant waiting in `state` for `approver`, if they may not.
 pub fn approval_refusal(
     who: &Principal,
@@ -517,7 +508,7 @@ async fn decide_on(ctx: &Ctx, name: &str, decide: &Decide, approve: bool) -> Res
             if approve { "approve" } else { "reject" }
         )));
     }
-    let requester = waiting_requester(&mut tx, &t, state).await?;
+    let requester = t.asked_by.clone();
     if let Some(reason) = approval_refusal(&who, &actor, &requester, &t.team, parse_approver(&t)?) {
         return Err(Error::Refused(reason));
     }
@@ -645,7 +636,7 @@ pub async fn decommission(ctx: &Ctx, name: &str, decide: &Decide) -> Result<Tena
         .find(|(r, _)| r.tier == t.tier)
         .map(|(r, _)| r.rule.approver)
         .unwrap_or(Approver::SecurityApprover);
-    store::set_approver(&mut tx, name, rule.as_str()).await?;
+    store::set_waiting(&mut tx, name, rule.as_str(), &actor).await?;
     store::transition(
         &mut tx,
         name,
@@ -700,7 +691,15 @@ pub async fn reapply(ctx: &Ctx, name: &str, decide: &Decide) -> Result<TenantDet
     }
     let steps = store::reapply(&mut tx, name).await?;
     let note = comment.map_or_else(|| "re-apply".to_owned(), |c| format!("re-apply: {c}"));
-    store::transition(&mut tx, name, Some(state), TenantState::Provisioning, &actor, Some(&note)).await?;
+    store::transition(
+        &mut tx,
+        name,
+        Some(state),
+        TenantState::Provisioning,
+        &actor,
+        Some(&note),
+    )
+    .await?;
     let event = ctx
         .audit_event("tenant.reapply", format!("tenant:{name}"))
         .with_payload(json!({ "steps": steps, "drift": t.drift }));
@@ -734,7 +733,14 @@ pub async fn list(ctx: &Ctx, filter: &ListFilter) -> Result<Vec<TenantSummary>> 
     } else {
         filter.team.as_ref().map(|t| vec![t.to_ascii_lowercase()])
     };
-    let rows = store::list(ctx.pool(), filter.state, teams.as_deref(), LIST_LIMIT).await?;
+    let rows = store::list(
+        ctx.pool(),
+        filter.state,
+        teams.as_deref(),
+        filter.queue,
+        LIST_LIMIT,
+    )
+    .await?;
     let actor = ctx.actor();
     Ok(rows
         .into_iter()
@@ -742,13 +748,8 @@ pub async fn list(ctx: &Ctx, filter: &ListFilter) -> Result<Vec<TenantSummary>> 
             !filter.queue || {
                 let t = &l.tenant;
                 t.state().is_ok_and(TenantState::awaits_approval)
-                    && parse_approver(t).is_ok_and(|a| {
-                        // The requester of a decommission is only known from the timeline;
-                        // the queue leaves out only one's own requests.
-                        approval_refusal(&who, &actor, &t.requested_by, &t.team, a).is_none()
-                            || (t.requested_by == actor
-                                && t.state().is_ok_and(|s| s == TenantState::DecommissionRequested))
-                    })
+                    && parse_approver(t)
+                        .is_ok_and(|a| approval_refusal(&who, &actor, &t.asked_by, &t.team, a).is_none())
             }
         })
         .map(|l| summary(&l.tenant, l.steps_done, l.steps_total))
@@ -852,6 +853,8 @@ pub async fn get(ctx: &Ctx, name: &str) -> Result<TenantDetail> {
             })
             .collect()
     };
+    let mut clusters = clusters;
+    clusters.sort_by(|a, b| (a.environment, &a.cluster).cmp(&(b.environment, &b.cluster)));
     let drift = if state.is_live() {
         super::provisioner::drift_of(&ctx.services, &steps)
     } else {
@@ -859,11 +862,7 @@ pub async fn get(ctx: &Ctx, name: &str) -> Result<TenantDetail> {
     };
     let actor = ctx.actor();
     let approver = parse_approver(&t)?;
-    let requester = events
-        .iter()
-        .rev()
-        .find(|e| e.to_state == state.as_str())
-        .map_or_else(|| t.requested_by.clone(), |e| e.actor.clone());
+    let requester = t.asked_by.clone();
     let may_decide = ctx.allows(Action::ApproveTenants, Resource::Tenants);
     let refusal = approval_refusal(&who, &actor, &requester, &t.team, approver);
     let operator = ctx.allows(Action::OperateTenants, Resource::Tenants) && operates(&who, &t.team);

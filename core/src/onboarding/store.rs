@@ -28,6 +28,7 @@ pub struct TenantRow {
     pub tier_rule_version: i32,
     pub state: String,
     pub requested_by: String,
+    pub asked_by: String,
     pub requested_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -189,8 +190,8 @@ pub async fn add_tier_rule(
 pub async fn insert_tenant(tx: &mut PgConnection, t: &TenantRow) -> Result<()> {
     let inserted = sqlx::query_scalar!(
         r#"insert into tenants (name, team, business_unit, system, tier, environments, quotas, options, justification,
-                                approver, routing_reasons, tier_rule_version, state, requested_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                approver, routing_reasons, tier_rule_version, state, requested_by, asked_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
            on conflict (name) do nothing returning name"#,
         t.name,
         t.team,
@@ -219,7 +220,7 @@ pub async fn insert_tenant(tx: &mut PgConnection, t: &TenantRow) -> Result<()> {
 pub async fn lock(tx: &mut PgConnection, name: &str) -> Result<Option<TenantRow>> {
     Ok(
         sqlx::query_as!(TenantRow, "select name, team, business_unit, system, tier, environments, quotas, options, justification, approver,
-                      routing_reasons, tier_rule_version, state, requested_by, requested_at, updated_at, last_error,
+                      routing_reasons, tier_rule_version, state, requested_by, asked_by, requested_at, updated_at, last_error,
                       drift, drift_checked_at
                from tenants where name = $1 for update", name)
             .fetch_optional(&mut *tx)
@@ -231,7 +232,7 @@ pub async fn lock(tx: &mut PgConnection, name: &str) -> Result<Option<TenantRow>
 pub async fn get(conn: &mut PgConnection, name: &str) -> Result<Option<TenantRow>> {
     Ok(
         sqlx::query_as!(TenantRow, "select name, team, business_unit, system, tier, environments, quotas, options, justification, approver,
-                      routing_reasons, tier_rule_version, state, requested_by, requested_at, updated_at, last_error,
+                      routing_reasons, tier_rule_version, state, requested_by, asked_by, requested_at, updated_at, last_error,
                       drift, drift_checked_at
                from tenants where name = $1", name)
             .fetch_optional(&mut *conn)
@@ -239,16 +240,18 @@ pub async fn get(conn: &mut PgConnection, name: &str) -> Result<Option<TenantRow
     )
 }
 
-/// Tenants, newest first, optionally of one state and/or some teams, with step counts.
+/// Tenants, newest first, optionally of one state and/or some teams, with step counts;
+/// `waiting`: only tenants that wait for a decision.
 pub async fn list(
     pool: &PgPool,
     state: Option<TenantState>,
     teams: Option<&[String]>,
+    waiting: bool,
     limit: i64,
 ) -> Result<Vec<Listed>> {
     let rows = sqlx::query!(
         r#"select t.name, t.team, t.business_unit, t.system, t.tier, t.environments, t.quotas, t.options, t.justification,
-                  t.approver, t.routing_reasons, t.tier_rule_version, t.state, t.requested_by, t.requested_at, t.updated_at,
+                  t.approver, t.routing_reasons, t.tier_rule_version, t.state, t.requested_by, t.asked_by, t.requested_at, t.updated_at,
                   t.last_error, t.drift, t.drift_checked_at,
                   coalesce(s.done, 0) as "done!", coalesce(s.total, 0) as "total!"
            from tenants t
@@ -257,10 +260,12 @@ pub async fn list(
                from tenant_steps where tenant = t.name
            ) s on true
            where ($1::text is null or t.state = $1) and ($2::text[] is null or t.team = any($2))
+             and (not $3 or t.state in ('requested', 'decommission-requested'))
            order by t.requested_at desc, t.name
-           limit $3"#,
+           limit $4"#,
         state.map(TenantState::as_str),
         teams as Option<&[String]>,
+        waiting,
         limit
     )
     .fetch_all(pool)
@@ -283,6 +288,7 @@ pub async fn list(
                 tier_rule_version: r.tier_rule_version,
                 state: r.state,
                 requested_by: r.requested_by,
+                asked_by: r.asked_by,
                 requested_at: r.requested_at,
                 updated_at: r.updated_at,
                 last_error: r.last_error,
@@ -338,11 +344,16 @@ pub async fn transition(
     Ok(())
 }
 
-/// Sets who must approve (a decommission waits for its own approver).
-pub async fn set_approver(tx: &mut PgConnection, name: &str, approver: &str) -> Result<()> {
-    sqlx::query!("update tenants set approver = $2 where name = $1", name, approver)
-        .execute(&mut *tx)
-        .await?;
+/// Sets who must approve and who asked (a decommission waits for its own approver).
+pub async fn set_waiting(tx: &mut PgConnection, name: &str, approver: &str, asked_by: &str) -> Result<()> {
+    sqlx::query!(
+        "update tenants set approver = $2, asked_by = $3 where name = $1",
+        name,
+        approver,
+        asked_by
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

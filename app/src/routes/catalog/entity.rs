@@ -210,10 +210,15 @@ fn TeamTenants(team: String) -> impl IntoView {
             <h2 id="tenants-title" class=CARD_TITLE>
                 "Tenants"
             </h2>
-            <Suspense fallback=|| view! { <p class="mt-2 text-sm text-slate-500">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="mt-2 text-sm text-slate-500">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     let list = tenants.await?;
-                    Ok::<_, AppError>(
+                    Ok::<
+                        _,
+                        AppError,
+                    >(
                         view! {
                             <crate::routes::onboarding::TenantTable
                                 tenants=list

@@ -141,7 +141,9 @@ fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView 
                     <div class="mt-4 max-w-xl">
                         <div class="flex justify-between text-xs text-slate-600 dark:text-slate-300">
                             <span>"Progress"</span>
-                            <span class="tabular-nums">{format!("{} of {} steps", s.steps_done, s.steps_total)}</span>
+                            <span class="tabular-nums">
+                                {format!("{} of {} steps", s.steps_done, s.steps_total)}
+                            </span>
                         </div>
                         <div
                             class="mt-1 h-2 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800"
@@ -151,7 +153,7 @@ fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView 
                             aria-valuemax="100"
                             aria-valuenow=percent.to_string()
                         >
-                            <div class="h-2 bg-emerald-600" style=format!("width: {percent}%")></div>
+                            <div class=format!("h-2 bg-emerald-600 {}", width_class(percent))></div>
                         </div>
                     </div>
                 }
@@ -161,7 +163,10 @@ fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView 
             .clone()
             .map(|e| {
                 view! {
-                    <p role="alert" class="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-200">
+                    <p
+                        role="alert"
+                        class="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-200"
+                    >
                         {format!("Last error (retrying with backoff): {e}")}
                     </p>
                 }
@@ -179,7 +184,10 @@ fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView 
                 <Timeline t=t.clone() />
             </div>
         </div>
-        <Drift drift=t.drift.clone() checked=t.drift_checked_at.clone() />
+        {s
+            .state
+            .is_live()
+            .then(|| view! { <Drift drift=t.drift.clone() checked=t.drift_checked_at.clone() /> })}
     }
 }
 
@@ -210,7 +218,11 @@ fn Actions(name: String, t: TenantDetail, decide: ServerAction<DecideTenant>) ->
                             <input type="hidden" name="name" value=name.clone() />
                             <div>
                                 <label for="comment" class=LABEL>
-                                    "Comment (required to reject)"
+                                    {if a.reject {
+                                        "Comment (required to reject)"
+                                    } else {
+                                        "Comment (optional)"
+                                    }}
                                 </label>
                                 <textarea id="comment" name="comment" rows="2" class=INPUT></textarea>
                             </div>
@@ -228,7 +240,12 @@ fn Actions(name: String, t: TenantDetail, decide: ServerAction<DecideTenant>) ->
                                     .reject
                                     .then(|| {
                                         view! {
-                                            <button type="submit" name="action" value="reject" class=SECONDARY>
+                                            <button
+                                                type="submit"
+                                                name="action"
+                                                value="reject"
+                                                class=SECONDARY
+                                            >
                                                 "Reject"
                                             </button>
                                         }
@@ -237,7 +254,12 @@ fn Actions(name: String, t: TenantDetail, decide: ServerAction<DecideTenant>) ->
                                     .reapply
                                     .then(|| {
                                         view! {
-                                            <button type="submit" name="action" value="reapply" class=SECONDARY>
+                                            <button
+                                                type="submit"
+                                                name="action"
+                                                value="reapply"
+                                                class=SECONDARY
+                                            >
                                                 "Re-apply"
                                             </button>
                                         }
@@ -246,7 +268,12 @@ fn Actions(name: String, t: TenantDetail, decide: ServerAction<DecideTenant>) ->
                                     .decommission
                                     .then(|| {
                                         view! {
-                                            <button type="submit" name="action" value="decommission" class=DANGER_SOLID>
+                                            <button
+                                                type="submit"
+                                                name="action"
+                                                value="decommission"
+                                                class=DANGER_SOLID
+                                            >
                                                 "Request decommission"
                                             </button>
                                         }
@@ -258,6 +285,17 @@ fn Actions(name: String, t: TenantDetail, decide: ServerAction<DecideTenant>) ->
                 }
             })}
     }
+}
+
+/// A Tailwind width for a percentage, in twelfths (inline styles are refused by the
+/// Content-Security-Policy).
+fn width_class(percent: i64) -> &'static str {
+    const WIDTHS: [&str; 13] = [
+        "w-0", "w-1/12", "w-2/12", "w-3/12", "w-4/12", "w-5/12", "w-6/12", "w-7/12", "w-8/12", "w-9/12",
+        "w-10/12", "w-11/12", "w-full",
+    ];
+    let twelfths = usize::try_from((percent.clamp(0, 100) * 12 + 50) / 100).unwrap_or(0);
+    WIDTHS[twelfths.min(12)]
 }
 
 fn step_class(s: StepState) -> &'static str {
@@ -289,7 +327,10 @@ fn Cluster(c: ClusterPlan) -> impl IntoView {
                         <tr>
                             <td class=TD>{format!("{} {}", s.kind, s.name)}</td>
                             <td class=TD>{s.op.label()}</td>
-                            <td class=format!("{TD} {}", step_class(s.state))>
+                            <td class=format!(
+                                "{TD} {}",
+                                step_class(s.state),
+                            )>
                                 {s.state.label()}
                                 {s
                                     .next_attempt_at
@@ -302,7 +343,9 @@ fn Cluster(c: ClusterPlan) -> impl IntoView {
                                     })}
                             </td>
                             <td class=format!("{TD} tabular-nums")>{s.attempts}</td>
-                            <td class=format!("{TD} max-w-md break-words text-xs")>{s.last_error.unwrap_or_default()}</td>
+                            <td class=format!(
+                                "{TD} max-w-md break-words text-xs",
+                            )>{s.last_error.unwrap_or_default()}</td>
                         </tr>
                     }
                 }
@@ -347,7 +390,10 @@ fn Routing(t: TenantDetail) -> impl IntoView {
                                     view! {
                                         <li class="flex flex-wrap items-center gap-2">
                                             {o.label}
-                                            <a href=format!("/guardrails/{gr}") class=format!("{LINK} text-xs")>
+                                            <a
+                                                href=format!("/guardrails/{gr}")
+                                                class=format!("{LINK} text-xs")
+                                            >
                                                 {gr.clone()}
                                             </a>
                                             <span class=decision_class(o.decision)>{o.decision.label()}</span>
@@ -377,7 +423,10 @@ fn Timeline(t: TenantDetail) -> impl IntoView {
             <h2 id="timeline-title" class=CARD_TITLE>
                 "Timeline"
             </h2>
-            <ol class="mt-3 space-y-3 border-l border-slate-200 pl-4 text-sm dark:border-slate-700" data-testid="timeline">
+            <ol
+                class="mt-3 space-y-3 border-l border-slate-200 pl-4 text-sm dark:border-slate-700"
+                data-testid="timeline"
+            >
                 {t
                     .timeline
                     .into_iter()
@@ -391,7 +440,11 @@ fn Timeline(t: TenantDetail) -> impl IntoView {
                                 <span class="block text-slate-700 dark:text-slate-200">{e.actor}</span>
                                 {e
                                     .comment
-                                    .map(|c| view! { <span class="block text-slate-600 dark:text-slate-300">{c}</span> })}
+                                    .map(|c| {
+                                        view! {
+                                            <span class="block text-slate-600 dark:text-slate-300">{c}</span>
+                                        }
+                                    })}
                             </li>
                         }
                     })
@@ -427,13 +480,15 @@ fn Drift(drift: Vec<FieldDrift>, checked: Option<String>) -> impl IntoView {
                         <tr>
                             <td class=TD>{d.cluster}</td>
                             <td class=TD>{format!("{} {}", d.kind, d.name)}</td>
-                            <td class=format!("{TD} font-mono text-xs")>
+                            <td class=format!(
+                                "{TD} font-mono text-xs",
+                            )>
                                 {if d.field.is_empty() { "(the whole object)".to_owned() } else { d.field }}
                             </td>
                             <td class=format!("{TD} font-mono text-xs")>{d.expected}</td>
-                            <td class=format!("{TD} font-mono text-xs text-red-800 dark:text-red-300")>
-                                {d.actual.unwrap_or_else(|| "missing".to_owned())}
-                            </td>
+                            <td class=format!(
+                                "{TD} font-mono text-xs text-red-800 dark:text-red-300",
+                            )>{d.actual.unwrap_or_else(|| "missing".to_owned())}</td>
                         </tr>
                     }
                 }

@@ -128,7 +128,9 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                                         .as_deref()
                                         .map(|b| format!(" · {}", b.rsplit('/').next().unwrap_or(b)))
                                         .unwrap_or_default();
-                                    view! { <option value=t.team.clone()>{format!("{}{unit}", t.title)}</option> }
+                                    view! {
+                                        <option value=t.team.clone()>{format!("{}{unit}", t.title)}</option>
+                                    }
                                 })
                                 .collect_view()}
                         </select>
@@ -158,10 +160,15 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                                                 value=env.as_str()
                                                 checked=i == 0
                                                 disabled=disabled
-                                                on:change=toggle(|f| &mut f.environments, env.as_str().to_owned())
+                                                on:change=toggle(
+                                                    |f| &mut f.environments,
+                                                    env.as_str().to_owned(),
+                                                )
                                             />
                                             <span>{env.label()}</span>
-                                            <span class="text-xs text-slate-500 dark:text-slate-400">{hint}</span>
+                                            <span class="text-xs text-slate-500 dark:text-slate-400">
+                                                {hint}
+                                            </span>
                                         </label>
                                     }
                                 })
@@ -210,7 +217,12 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                         <legend class=LABEL>"Quotas"</legend>
                         <div class="mt-1 grid grid-cols-2 gap-3 sm:grid-cols-4">
                             <Quota id="cpu" label="CPU" value="2" on_input=set(|f, v| f.quotas.cpu = v) />
-                            <Quota id="memory" label="Memory" value="4Gi" on_input=set(|f, v| f.quotas.memory = v) />
+                            <Quota
+                                id="memory"
+                                label="Memory"
+                                value="4Gi"
+                                on_input=set(|f, v| f.quotas.memory = v)
+                            />
                             <Quota id="pods" label="Pods" value="20" on_input=set(|f, v| f.quotas.pods = v) />
                             <Quota
                                 id="storage"
@@ -251,7 +263,10 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                                                 on:change=toggle(|f| &mut f.options, gr.clone())
                                             />
                                             <label for=id>{o.label.clone()}</label>
-                                            <a href=format!("/guardrails/{gr}") class=format!("{LINK} text-xs")>
+                                            <a
+                                                href=format!("/guardrails/{gr}")
+                                                class=format!("{LINK} text-xs")
+                                            >
                                                 {gr.clone()}
                                             </a>
                                             {move || {
@@ -261,9 +276,9 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                                                     .find(|(tier, _)| *tier == t)
                                                     .map(|(_, d)| {
                                                         view! {
-                                                            <span class=decision_class(*d)>
-                                                                {format!("{} for {t}", d.label())}
-                                                            </span>
+                                                            <span class=decision_class(
+                                                                *d,
+                                                            )>{format!("{} for {t}", d.label())}</span>
                                                         }
                                                     })
                                             }}
@@ -289,7 +304,12 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                         <label for="system" class=LABEL>
                             "System it serves (optional)"
                         </label>
-                        <select id="system" name="form[system]" class=INPUT on:change=set(|f, v| f.system = v)>
+                        <select
+                            id="system"
+                            name="form[system]"
+                            class=INPUT
+                            on:change=set(|f, v| f.system = v)
+                        >
                             <option value="">"None"</option>
                             {c
                                 .systems
@@ -303,22 +323,30 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                     </button>
                     <FormError message=error />
                 </ActionForm>
-                <TierTable tiers=table_tiers />
             </section>
-            <section class=CARD aria-labelledby="preview-title" aria-live="polite">
+            <section
+                class=format!("{CARD} self-start lg:sticky lg:top-24")
+                aria-labelledby="preview-title"
+                aria-live="polite"
+            >
                 <h2 id="preview-title" class=CARD_TITLE>
                     "Preview"
                 </h2>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
                     "Exactly what Parkway will apply, per cluster, with server-side apply as field manager parkway."
                 </p>
-                <Suspense fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Checking…"</p> }>
+                <Suspense fallback=|| {
+                    view! { <p class="mt-3 text-sm text-slate-500">"Checking…"</p> }
+                }>
                     {move || Suspend::new(async move {
                         match preview.await {
                             Ok(p) => view! { <Preview p /> }.into_any(),
                             Err(e) => {
                                 view! {
-                                    <p class="mt-3 text-sm text-amber-800 dark:text-amber-300" data-testid="preview-problems">
+                                    <p
+                                        class="mt-3 text-sm text-amber-800 dark:text-amber-300"
+                                        data-testid="preview-problems"
+                                    >
                                         {e.to_string()}
                                     </p>
                                 }
@@ -329,6 +357,12 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                 </Suspense>
             </section>
         </div>
+        <section class=format!("{CARD} mt-6") aria-labelledby="limits-title">
+            <h2 id="limits-title" class=CARD_TITLE>
+                "Tier limits"
+            </h2>
+            <TierTable tiers=table_tiers />
+        </section>
     }
 }
 
@@ -359,7 +393,6 @@ fn Quota(
 #[component]
 fn TierTable(tiers: Vec<TierRule>) -> impl IntoView {
     view! {
-        <h3 class="mt-6 text-sm font-semibold text-slate-900 dark:text-white">"Tier limits"</h3>
         <DataTable
             caption="Quota ceilings and approver per risk tier"
             columns=Column::new_all(&["Tier", "CPU", "Memory", "Pods", "Storage", "Approver"])
@@ -403,9 +436,9 @@ fn Preview(p: TenantPreview) -> impl IntoView {
                 .map(|o| {
                     view! {
                         <li>
-                            <span class=decision_class(o.decision)>
-                                {format!("{}: {}", o.label, o.decision.label())}
-                            </span>
+                            <span class=decision_class(
+                                o.decision,
+                            )>{format!("{}: {}", o.label, o.decision.label())}</span>
                         </li>
                     }
                 })
@@ -418,7 +451,12 @@ fn Preview(p: TenantPreview) -> impl IntoView {
                 view! {
                     <details class="mt-4 rounded-md border border-slate-200 dark:border-slate-700">
                         <summary class="cursor-pointer px-3 py-2 text-sm font-medium">
-                            {format!("{} ({}) · {} objects", c.cluster, c.environment.as_str(), c.manifests.len())}
+                            {format!(
+                                "{} ({}) · {} objects",
+                                c.cluster,
+                                c.environment.as_str(),
+                                c.manifests.len(),
+                            )}
                         </summary>
                         <pre class="max-h-96 overflow-auto bg-slate-50 p-3 text-xs leading-5 text-slate-800 dark:bg-slate-950 dark:text-slate-200">
                             {c.yaml}
@@ -427,7 +465,9 @@ fn Preview(p: TenantPreview) -> impl IntoView {
                 }
             })
             .collect_view()}
-        <p class=format!("mt-3 text-xs {TERM}")>
+        <p class=format!(
+            "mt-3 text-xs {TERM}",
+        )>
             {format!(
                 "Decisions come from the published guardrails; {} means a security approver must agree.",
                 Decision::NeedsApproval.label().to_lowercase(),

@@ -40,7 +40,20 @@ fn Rules(v: TierRulesView, save: ServerAction<SaveTierRule>) -> impl IntoView {
         <section class=format!("{CARD} mt-6")>
             <DataTable
                 caption="Tier rules"
-                columns=Column::new_all(&["Tier", "Version", "CPU", "Memory", "Pods", "Storage", "Approver", "Defaults", "pods/exec", "Changed"])
+                columns=Column::new_all(
+                    &[
+                        "Tier",
+                        "Version",
+                        "CPU",
+                        "Memory",
+                        "Pods",
+                        "Storage",
+                        "Approver",
+                        "Defaults",
+                        "pods/exec",
+                        "Changed",
+                    ],
+                )
                 rows=v.tiers
                 empty="No tiers."
                 testid="tier-rules"
@@ -54,7 +67,9 @@ fn Rules(v: TierRulesView, save: ServerAction<SaveTierRule>) -> impl IntoView {
                             <td class=TD>{t.rule.max_pods}</td>
                             <td class=TD>{t.rule.max_storage}</td>
                             <td class=TD>{t.rule.approver.label()}</td>
-                            <td class=format!("{TD} text-xs")>
+                            <td class=format!(
+                                "{TD} text-xs",
+                            )>
                                 {format!(
                                     "requests {} / {}, limits {} / {}",
                                     t.rule.default_request_cpu,
@@ -64,7 +79,15 @@ fn Rules(v: TierRulesView, save: ServerAction<SaveTierRule>) -> impl IntoView {
                                 )}
                             </td>
                             <td class=TD>{if t.rule.pod_exec { "yes" } else { "no" }}</td>
-                            <td class=format!("{TD} text-xs")>{format!("{} · {}", t.changed_by, t.changed_at.get(..10).unwrap_or_default())}</td>
+                            <td class=format!(
+                                "{TD} text-xs",
+                            )>
+                                {format!(
+                                    "{} · {}",
+                                    t.changed_by,
+                                    t.changed_at.get(..10).unwrap_or_default(),
+                                )}
+                            </td>
                         </tr>
                     }
                 }

@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const ctx = await browser.newContext({ baseURL: 'http://127.0.0.1:3000' });
+const page = await ctx.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)));
+page.on('response', (r) => { if (r.url().includes('/fn/')) console.log('resp', r.status(), r.url()); });
+await page.goto('/sign-in');
+await page.locator(`button[value="dana"], form:has(input[value="dana"]) button`).first().click();
+await page.waitForLoadState('networkidle');
+await page.goto('/onboarding/new');
+await page.waitForTimeout(3000); console.log('hydrated?', await page.evaluate(() => document.documentElement.dataset.hydrated));
+await page.getByLabel('Tenant name').fill('abc');
+await page.waitForTimeout(2000);
+console.log(await page.locator('section[aria-labelledby=preview-title]').innerText());
+await browser.close();
