@@ -132,7 +132,7 @@ pub fn OnboardingPage() -> impl IntoView {
             description="Request a tenant for your team: namespaces in each environment with quotas, default-deny network policy, Pod Security restricted and least-privilege access, applied for you. What a request may contain and who approves it follow the published guardrails for its risk tier."
         />
         <Suspense fallback=|| {
-            view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
+            view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
                 let l = list.await?;

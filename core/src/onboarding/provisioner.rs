@@ -158,8 +158,14 @@ impl Provisioner {
                 }
             }
         }
+        // Tenants are locked in name order, and the audit trail's head only after all of
+        // them (as an approval locks its tenant, then the head): no lock-order deadlock.
+        let mut events = Vec::new();
         for (tenant, op) in tenants {
-            advance(&mut tx, &tenant, op).await?;
+            events.extend(advance(&mut tx, &tenant, op).await?);
+        }
+        for event in events {
+            audit::append(&mut *tx, &event).await.map_err(Error::from)?;
         }
         tx.commit().await?;
         Ok(steps.len())
@@ -223,10 +229,15 @@ fn describe(err: ApplyError) -> String {
 }
 
 /// Moves a tenant along after its steps changed: all applied → active; all deleted →
-/// decommissioned; an error while provisioning → failed (still retrying).
-async fn advance(tx: &mut sqlx::PgConnection, tenant: &str, op: StepOp) -> Result<()> {
+/// decommissioned; an error while provisioning → failed (still retrying). Returns the
+/// audit event to append, if the tenant reached an end.
+async fn advance(
+    tx: &mut sqlx::PgConnection,
+    tenant: &str,
+    op: StepOp,
+) -> Result<Option<audit::NewAuditEvent>> {
     let Some(t) = store::lock(tx, tenant).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let state = t.state()?;
     let (left, error) = store::remaining(tx, tenant, op).await?;
@@ -234,8 +245,11 @@ async fn advance(tx: &mut sqlx::PgConnection, tenant: &str, op: StepOp) -> Resul
     match (op, state) {
         (StepOp::Apply, TenantState::Provisioning | TenantState::Failed) if left == 0 => {
             store::transition(tx, tenant, Some(state), TenantState::Active, actor, None).await?;
-            let event = audit::NewAuditEvent::new(actor, "tenant.active", format!("tenant:{tenant}"));
-            audit::append(&mut *tx, &event).await.map_err(Error::from)?;
+            return Ok(Some(audit::NewAuditEvent::new(
+                actor,
+                "tenant.active",
+                format!("tenant:{tenant}"),
+            )));
         }
         (StepOp::Apply, TenantState::Provisioning) if error.is_some() => {
             store::transition(
@@ -251,8 +265,11 @@ async fn advance(tx: &mut sqlx::PgConnection, tenant: &str, op: StepOp) -> Resul
         }
         (StepOp::Delete, TenantState::Decommissioning) if left == 0 => {
             store::transition(tx, tenant, Some(state), TenantState::Decommissioned, actor, None).await?;
-            let event = audit::NewAuditEvent::new(actor, "tenant.decommissioned", format!("tenant:{tenant}"));
-            audit::append(&mut *tx, &event).await.map_err(Error::from)?;
+            return Ok(Some(audit::NewAuditEvent::new(
+                actor,
+                "tenant.decommissioned",
+                format!("tenant:{tenant}"),
+            )));
         }
         _ => {
             if t.last_error != error {
@@ -260,7 +277,7 @@ async fn advance(tx: &mut sqlx::PgConnection, tenant: &str, op: StepOp) -> Resul
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Where the live objects differ from the applied steps, from the caches. Clusters whose

@@ -45,7 +45,7 @@ pub fn TenantPage() -> impl IntoView {
     });
     view! {
         <Suspense fallback=|| {
-            view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
+            view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
                 let t = page.await?;
@@ -315,7 +315,9 @@ fn Cluster(c: ClusterPlan) -> impl IntoView {
                 <a href=href class=format!("{LINK} rounded {FOCUS_RING}")>
                     {c.cluster.clone()}
                 </a>
-                <span class="text-xs font-normal text-slate-500">{c.environment.label()}</span>
+                <span class="text-xs font-normal text-slate-600 dark:text-slate-300">
+                    {c.environment.label()}
+                </span>
             </h3>
             <DataTable
                 caption=format!("Steps in {}", c.cluster)
@@ -336,7 +338,7 @@ fn Cluster(c: ClusterPlan) -> impl IntoView {
                                     .next_attempt_at
                                     .map(|n| {
                                         view! {
-                                            <span class="block text-xs text-slate-500">
+                                            <span class="block text-xs text-slate-600 dark:text-slate-300">
                                                 {format!("next try {}", n.get(11..19).unwrap_or_default())}
                                             </span>
                                         }
@@ -434,7 +436,7 @@ fn Timeline(t: TenantDetail) -> impl IntoView {
                         view! {
                             <li>
                                 <span class=state_class(e.to)>{e.to.label()}</span>
-                                <span class="ml-2 text-xs text-slate-500">
+                                <span class="ml-2 text-xs text-slate-600 dark:text-slate-300">
                                     {e.at.get(..19).unwrap_or_default().replace('T', " ")}
                                 </span>
                                 <span class="block text-slate-700 dark:text-slate-200">{e.actor}</span>
@@ -468,7 +470,7 @@ fn Drift(drift: Vec<FieldDrift>, checked: Option<String>) -> impl IntoView {
             <h2 id="drift-title" class=CARD_TITLE>
                 "Drift"
             </h2>
-            <p class="mt-1 text-xs text-slate-500">{note}</p>
+            <p class="mt-1 text-xs text-slate-600 dark:text-slate-300">{note}</p>
             <DataTable
                 caption="Where the live objects differ from what was applied"
                 columns=Column::new_all(&["Cluster", "Object", "Field", "Applied", "Live"])

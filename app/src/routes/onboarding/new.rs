@@ -12,8 +12,8 @@ use crate::components::table::{Column, DataTable};
 use crate::routes::guardrails::decision_class;
 use crate::serverfns::AppError;
 use crate::serverfns::onboarding::{
-    QuotaForm, RequestChoices, RequestTenant, TenantForm, TenantPreview, TierRule, preview_tenant,
-    tenant_choices,
+    PreviewOutcome, QuotaForm, RequestChoices, RequestTenant, TenantForm, TenantPreview, TierRule,
+    preview_tenant, tenant_choices,
 };
 
 #[component]
@@ -26,7 +26,7 @@ pub fn NewTenantPage() -> impl IntoView {
             trail=vec![Crumb::to("Onboarding", "/onboarding")]
         />
         <Suspense fallback=|| {
-            view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
+            view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
                 let c = choices.await?;
@@ -58,7 +58,26 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
         ..TenantForm::default()
     });
     let tier = Signal::derive(move || form.with(|f| f.tier.clone()));
-    let preview = LocalResource::new(move || preview_tenant(form.get()));
+    // The live preview, asked from the browser only (effects do not run on the server):
+    // once the tenant has a name, again after every change; an answer to an older
+    // version of the form is dropped.
+    let preview = RwSignal::new(None::<Option<Result<PreviewOutcome, AppError>>>);
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        let f = form.get();
+        asked.update_value(|n| *n += 1);
+        let ticket = asked.get_value();
+        if f.name.trim().is_empty() {
+            preview.set(Some(None));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let answer = preview_tenant(f).await;
+            if asked.get_value() == ticket {
+                preview.set(Some(Some(answer)));
+            }
+        });
+    });
     let tiers = StoredValue::new(c.tiers.clone());
     let set = move |apply: fn(&mut TenantForm, String)| {
         move |ev: leptos::ev::Event| {
@@ -105,7 +124,7 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                             name="form[name]"
                             required
                             maxlength="40"
-                            pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+                            pattern="[a-z0-9]([a-z0-9\\-]*[a-z0-9])?"
                             class=INPUT
                             aria-describedby="name-help"
                             on:input=set(|f, v| f.name = v)
@@ -239,7 +258,7 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                             .is_empty()
                             .then(|| {
                                 view! {
-                                    <p class="mt-1 text-sm text-slate-500">
+                                    <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
                                         "No published guardrail is requestable."
                                     </p>
                                 }
@@ -335,26 +354,53 @@ fn RequestForm(c: RequestChoices) -> impl IntoView {
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
                     "Exactly what Parkway will apply, per cluster, with server-side apply as field manager parkway."
                 </p>
-                <Suspense fallback=|| {
-                    view! { <p class="mt-3 text-sm text-slate-500">"Checking…"</p> }
-                }>
-                    {move || Suspend::new(async move {
-                        match preview.await {
-                            Ok(p) => view! { <Preview p /> }.into_any(),
-                            Err(e) => {
-                                view! {
-                                    <p
-                                        class="mt-3 text-sm text-amber-800 dark:text-amber-300"
-                                        data-testid="preview-problems"
-                                    >
-                                        {e.to_string()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+                // The server renders "Checking…", and so does the first hydrated frame.
+                {move || match preview.get() {
+                    None => {
+                        view! { <p class="mt-3 text-sm text-slate-600 dark:text-slate-300">"Checking…"</p> }
+                            .into_any()
+                    }
+                    Some(None) => {
+                        view! {
+                            <p class="mt-3 text-sm text-slate-600 dark:text-slate-300">
+                                "Name the tenant to see where the request goes and what will be applied."
+                            </p>
                         }
-                    })}
-                </Suspense>
+                            .into_any()
+                    }
+                    Some(Some(Ok(outcome))) => {
+                        let problems = outcome.problems;
+                        view! {
+                            {(!problems.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul
+                                            class="mt-3 list-disc space-y-1 pl-5 text-sm text-amber-800 dark:text-amber-300"
+                                            data-testid="preview-problems"
+                                        >
+                                            {problems
+                                                .into_iter()
+                                                .map(|p| view! { <li>{p}</li> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                            {outcome.preview.map(|p| view! { <Preview p /> })}
+                        }
+                            .into_any()
+                    }
+                    Some(Some(Err(e))) => {
+                        view! {
+                            <p
+                                class="mt-3 text-sm text-red-800 dark:text-red-300"
+                                data-testid="preview-problems"
+                            >
+                                {e.to_string()}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }}
             </section>
         </div>
         <section class=format!("{CARD} mt-6") aria-labelledby="limits-title">

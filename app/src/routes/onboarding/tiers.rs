@@ -22,7 +22,7 @@ pub fn TierRulesPage() -> impl IntoView {
             trail=vec![Crumb::to("Onboarding", "/onboarding")]
         />
         <Suspense fallback=|| {
-            view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
+            view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
                 let v = rules.await?;

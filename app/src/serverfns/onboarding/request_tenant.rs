@@ -109,11 +109,58 @@ impl TenantForm {
     }
 }
 
-/// Where the request would go and exactly what would be applied; files nothing.
+/// The form's live preview: where the request would go and what would be applied, or
+/// what is wrong with it so far. A form being filled in is not an error, so problems
+/// come back as data (the REST preview answers 422).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewOutcome {
+    pub preview: Option<TenantPreview>,
+    /// `field: reason`, each.
+    pub problems: Vec<String>,
+}
+
+/// Where the request would go and exactly what would be applied; files nothing. A
+/// missing justification does not hide the routing: it is previewed as if given, and
+/// named as a problem when the request needs one.
 #[server(prefix = "/fn", endpoint = "preview_tenant")]
-pub async fn preview_tenant(form: TenantForm) -> Result<TenantPreview, AppError> {
+pub async fn preview_tenant(form: TenantForm) -> Result<PreviewOutcome, AppError> {
     use crate::serverfns::{ctx, respond};
-    respond(async move { Ok(parkway_core::onboarding::ops::preview(&ctx()?, &form.request()?).await?) }).await
+    use parkway_core::onboarding::{Error, ops};
+    respond(async move {
+        let ctx = ctx()?;
+        let mut request = match form.request() {
+            Ok(request) => request,
+            Err(Error::Invalid { problems }) => {
+                return Ok(PreviewOutcome {
+                    preview: None,
+                    problems: problems.into_iter().map(|(f, r)| format!("{f}: {r}")).collect(),
+                });
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let unjustified = request.justification.is_none();
+        if unjustified {
+            request.justification = Some("(previewed without a justification)".into());
+        }
+        match ops::preview(&ctx, &request).await {
+            Ok(preview) => {
+                let problems = (unjustified && !preview.routing.reasons.is_empty())
+                    .then(|| "justification: required, since this request needs approval".to_owned())
+                    .into_iter()
+                    .collect();
+                Ok(PreviewOutcome {
+                    preview: Some(preview),
+                    problems,
+                })
+            }
+            Err(Error::Invalid { problems }) => Ok(PreviewOutcome {
+                preview: None,
+                problems: problems.into_iter().map(|(f, r)| format!("{f}: {r}")).collect(),
+            }),
+            Err(other) => Err(other.into()),
+        }
+    })
+    .await
 }
 
 /// Files the request, then shows the tenant.
