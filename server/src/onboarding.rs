@@ -51,6 +51,18 @@ pub async fn start(state: &AppState, args: &ClusterArgs) -> Running {
                 tracing::warn!(cluster = %config.name, error = %err, "could not install the tier ClusterRoles");
             }
         }
+        // The demo's conflicting tenant stays in conflict across restarts.
+        if let Ok(Some(state)) = demo::state_of(&services, CONFLICTED).await
+            && state == TenantState::Failed.as_str()
+            && let Some(prod) = services
+                .clusters
+                .configs()
+                .into_iter()
+                .find(|c| c.demo && c.name == "demo-prod")
+            && let Err(err) = demo::occupy(&prod, CONFLICTED).await
+        {
+            tracing::warn!(error = %err, "could not set up the demo's conflict");
+        }
         match demo::requeue(&services, &demo_clusters).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
@@ -74,6 +86,9 @@ pub async fn start(state: &AppState, args: &ClusterArgs) -> Running {
     )));
     Running { tasks }
 }
+
+/// The demo tenant whose quota another field manager already holds in demo-prod.
+const CONFLICTED: &str = "checkout-batch";
 
 fn persona(handle: &str, role: Role, teams: &[&str]) -> Principal {
     Principal {
@@ -124,9 +139,10 @@ async fn until_active(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
 }
 
 /// The demo company's tenants, made through the operations as the demo users would:
-/// active, waiting for a team owner, waiting for a security approver, rejected,
-/// decommission requested and decommissioned. Only into an empty list, and only when
-/// the catalog has the checkout team.
+/// active, failed (a conflict with another field manager), waiting for a team owner,
+/// waiting for a security approver, rejected, decommission requested and
+/// decommissioned. Only into an empty list, and only when the catalog has the checkout
+/// team.
 async fn seed(services: &Services) -> anyhow::Result<()> {
     if demo::any_tenant(services).await? {
         return Ok(());
@@ -206,6 +222,29 @@ async fn seed(services: &Services) -> anyhow::Result<()> {
         &comment("use the shared sandbox instead"),
     )
     .await?;
+    // Another tool already holds the quota in prod: provisioning fails there, naming it.
+    ops::request(
+        &dana,
+        &request(
+            CONFLICTED,
+            "confidential",
+            &[Dev, Prod],
+            &[],
+            Some("nightly batch jobs"),
+        ),
+    )
+    .await?;
+    if let Some(prod) = services
+        .clusters
+        .configs()
+        .into_iter()
+        .find(|c| c.name == "demo-prod")
+    {
+        demo::occupy(&prod, CONFLICTED)
+            .await
+            .map_err(anyhow::Error::msg)?;
+    }
+    ops::approve(&theo, CONFLICTED, &comment("batch window agreed")).await?;
     until_active(&dana, "checkout-legacy").await?;
     ops::decommission(&theo, "checkout-legacy", &comment("replaced by checkout-web")).await?;
     until_active(&dana, "checkout-ledger").await?;

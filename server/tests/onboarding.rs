@@ -135,6 +135,19 @@ async fn the_api_answers_bad_requests_precisely_and_writes_nothing(pool: PgPool)
     let answer = post(with(serde_json::json!({"color": "blue"}))).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
 
+    // What Postgres cannot store, and quantities too large to compare, are refused too.
+    let answer = post(with(
+        serde_json::json!({"tier": "restricted", "justification": "nul \u{0} inside"}),
+    ))
+    .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+    assert_eq!(answer.json()["error"]["field"], "justification");
+    let answer = post(with(serde_json::json!({"quotas": {"cpu": "999999999999999999.999999999P", "memory": "8Gi", "pods": 50, "storage": "20Gi"}}))).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+    assert!(answer.body.contains("too large"), "{}", answer.body);
+    let answer = common::get(&app, "/api/v1/tenants/a%00b", Some(&dana)).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+
     // A team one is not in, or no team: 403 with the reason.
     let answer = post(with(serde_json::json!({"team": "group:default/search"}))).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);

@@ -60,3 +60,43 @@ pub async fn any_tenant(services: &Services) -> Result<bool> {
             .await?,
     )
 }
+
+/// What another team's tool left behind in a cluster: the namespace `name` and its
+/// `tenant-quota` applied by field manager `kubectl` with a different pods ceiling, so
+/// the demo shows what a conflict looks like (the tenant waits, naming the manager and
+/// the field).
+pub async fn occupy(cluster: &ClusterConfig, name: &str) -> std::result::Result<(), String> {
+    let client = cluster.client().await.map_err(|e| e.to_string())?;
+    let gvk = |kind: &str| GroupVersionKind::gvk("", "v1", kind);
+    let namespaces: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(&gvk("Namespace"), "namespaces"),
+    );
+    let quotas: Api<DynamicObject> = Api::namespaced_with(
+        client,
+        name,
+        &ApiResource::from_gvk_with_plural(&gvk("ResourceQuota"), "resourcequotas"),
+    );
+    let params = PatchParams::apply("kubectl");
+    let namespace = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+    namespaces
+        .patch(name, &params, &Patch::Apply(&namespace))
+        .await
+        .map_err(|e| e.to_string())?;
+    let quota = serde_json::json!({"apiVersion": "v1", "kind": "ResourceQuota",
+        "metadata": {"name": "tenant-quota", "namespace": name}, "spec": {"hard": {"pods": "500"}}});
+    quotas
+        .patch("tenant-quota", &params, &Patch::Apply(&quota))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// A tenant's state, if it exists.
+pub async fn state_of(services: &Services, name: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar!("select state from tenants where name = $1", name)
+            .fetch_optional(&services.pool)
+            .await?,
+    )
+}

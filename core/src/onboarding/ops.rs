@@ -33,6 +33,25 @@ pub const LIST_LIMIT: i64 = 500;
 
 const GROUP_PREFIX: &str = "group:default/";
 
+/// Refuses text Postgres cannot store (a NUL character), naming the field.
+fn storable(field: &'static str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(Error::Field {
+            field,
+            reason: "contains a NUL character".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A name from a path: one with a NUL names nothing (and could not be looked up).
+fn named(what: &str, name: &str) -> Result<()> {
+    if name.contains('\0') {
+        return Err(Error::NotFound(format!("{what} `{}`", name.replace('\0', "\\0"))));
+    }
+    Ok(())
+}
+
 /// The team's catalog name from its reference (`group:default/payments` → `payments`).
 fn team_name(team: &str) -> &str {
     team.strip_prefix(GROUP_PREFIX).unwrap_or(team)
@@ -183,6 +202,13 @@ struct Prepared {
 /// authorize → load → validate, shared by the preview and the request.
 async fn prepare(ctx: &Ctx, request: &TenantRequest) -> Result<Prepared> {
     let who = ctx.authorize(Action::RequestTenants, Resource::Tenants)?.clone();
+    storable("team", &request.team)?;
+    storable("tier", &request.tier)?;
+    storable(
+        "justification",
+        request.justification.as_deref().unwrap_or_default(),
+    )?;
+    storable("system", request.system.as_deref().unwrap_or_default())?;
     let mut conn = ctx.pool().acquire().await?;
     let Some(team) = team(&mut conn, &request.team).await? else {
         return Err(Error::Refused(format!(
@@ -471,6 +497,7 @@ pub async fn reject(ctx: &Ctx, name: &str, decide: &Decide) -> Result<TenantDeta
 }
 
 fn comment_of(decide: &Decide) -> Result<Option<String>> {
+    storable("comment", decide.comment.as_deref().unwrap_or_default())?;
     let comment = decide
         .comment
         .as_deref()
@@ -488,6 +515,7 @@ fn comment_of(decide: &Decide) -> Result<Option<String>> {
 
 async fn decide_on(ctx: &Ctx, name: &str, decide: &Decide, approve: bool) -> Result<TenantDetail> {
     let who = ctx.authorize(Action::ApproveTenants, Resource::Tenants)?.clone();
+    named("tenant", name)?;
     let comment = comment_of(decide)?;
     if !approve && comment.is_none() {
         return Err(Error::Field {
@@ -611,6 +639,7 @@ async fn start_decommission(
 /// Asks for a tenant's decommission; routed like a request of its tier.
 pub async fn decommission(ctx: &Ctx, name: &str, decide: &Decide) -> Result<TenantDetail> {
     let who = ctx.authorize(Action::OperateTenants, Resource::Tenants)?.clone();
+    named("tenant", name)?;
     let comment = comment_of(decide)?;
     let actor = ctx.actor();
     let mut tx = ctx.pool().begin().await?;
@@ -670,6 +699,7 @@ pub async fn decommission(ctx: &Ctx, name: &str, decide: &Decide) -> Result<Tena
 /// provisioning).
 pub async fn reapply(ctx: &Ctx, name: &str, decide: &Decide) -> Result<TenantDetail> {
     let who = ctx.authorize(Action::OperateTenants, Resource::Tenants)?.clone();
+    named("tenant", name)?;
     let comment = comment_of(decide)?;
     let actor = ctx.actor();
     let mut tx = ctx.pool().begin().await?;
@@ -723,6 +753,9 @@ pub struct ListFilter {
 /// Tenants, newest first.
 pub async fn list(ctx: &Ctx, filter: &ListFilter) -> Result<Vec<TenantSummary>> {
     let who = ctx.authorize(Action::ViewPortal, Resource::Portal)?.clone();
+    if filter.team.as_deref().is_some_and(|t| t.contains('\0')) {
+        return Ok(Vec::new());
+    }
     let teams: Option<Vec<String>> = if filter.mine {
         Some(
             who.teams
@@ -810,6 +843,7 @@ fn step_view(s: &StepRow) -> StepView {
 /// actions the caller may take.
 pub async fn get(ctx: &Ctx, name: &str) -> Result<TenantDetail> {
     let who = ctx.authorize(Action::ViewPortal, Resource::Portal)?.clone();
+    named("tenant", name)?;
     let mut conn = ctx.pool().acquire().await?;
     let t = store::get(&mut conn, name)
         .await?
@@ -935,6 +969,7 @@ pub async fn tier_rules(ctx: &Ctx) -> Result<Vec<TierRule>> {
 /// Every version of a tier's rules, newest first.
 pub async fn tier_rule_history(ctx: &Ctx, tier: &str) -> Result<Vec<TierRule>> {
     ctx.authorize(Action::ViewPortal, Resource::Portal)?;
+    named("tier", tier)?;
     let history = store::tier_rule_history(ctx.pool(), tier).await?;
     if history.is_empty() {
         return Err(Error::NotFound(format!("tier `{tier}`")));
@@ -951,6 +986,8 @@ pub async fn put_tier_rule(
     note: Option<&str>,
 ) -> Result<TierRule> {
     ctx.authorize(Action::EditTierRules, Resource::TierRules)?;
+    named("tier", tier)?;
+    storable("note", note.unwrap_or_default())?;
     let mut tx = ctx.pool().begin().await?;
     let current = store::tier_rules(&mut tx)
         .await?

@@ -51,7 +51,12 @@ pub fn parse(text: &str) -> Result<Milli, String> {
     } else {
         fraction.parse().map_err(|_| bad())?
     };
-    let total = (whole * scale + fraction) * multiplier / divisor;
+    let total = whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(fraction))
+        .and_then(|v| v.checked_mul(multiplier))
+        .map(|v| v / divisor)
+        .ok_or_else(|| format!("`{text}` is too large a quantity"))?;
     if total % scale != 0 {
         return Err(format!("`{text}` is finer than a thousandth of a unit"));
     }
@@ -82,5 +87,9 @@ mod tests {
             assert!(err.contains(&format!("`{bad}`")), "{err}");
         }
         assert!(parse("0.0001").is_err(), "finer than milli");
+        assert!(
+            parse("999999999999999999.999999999P").is_err(),
+            "too large, not an overflow"
+        );
     }
 }
