@@ -558,7 +558,7 @@ async fn decide_on(ctx: &Ctx, name: &str, decide: &Decide, approve: bool) -> Res
             )
             .await?;
         }
-        (_, true) => start_decommission(&mut tx, ctx, &t, state, &actor, comment.as_deref()).await?,
+        (_, true) => start_decommission(&mut tx, &t, state, &actor, comment.as_deref()).await?,
         (_, false) => {
             store::transition(
                 &mut tx,
@@ -598,7 +598,6 @@ async fn rule_version(tx: &mut PgConnection, t: &TenantRow) -> Result<TierRuleSp
 
 async fn start_decommission(
     tx: &mut PgConnection,
-    ctx: &Ctx,
     t: &TenantRow,
     from: TenantState,
     actor: &str,
@@ -623,7 +622,7 @@ async fn start_decommission(
             manifest: None,
         })
         .collect();
-    let _ = ctx;
+    store::retire_pending_applies(tx, &t.name).await?;
     store::put_steps(tx, &t.name, &steps).await?;
     store::transition(
         tx,
@@ -678,7 +677,6 @@ pub async fn decommission(ctx: &Ctx, name: &str, decide: &Decide) -> Result<Tena
     if rule == Approver::Auto {
         start_decommission(
             &mut tx,
-            ctx,
             &t,
             TenantState::DecommissionRequested,
             "system:auto-approve",

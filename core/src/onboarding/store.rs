@@ -405,6 +405,19 @@ pub async fn put_steps(tx: &mut PgConnection, tenant: &str, steps: &[NewStep]) -
     Ok(())
 }
 
+/// Retires apply steps not done yet (a decommission starts): they must not recreate what
+/// the delete steps remove.
+pub async fn retire_pending_applies(tx: &mut PgConnection, tenant: &str) -> Result<u64> {
+    Ok(sqlx::query!(
+        "update tenant_steps set state = 'deleted', last_error = null
+         where tenant = $1 and op = 'apply' and state in ('pending', 'retrying')",
+        tenant
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected())
+}
+
 /// Makes every apply step of a tenant due again, forcing (the re-apply after drift a
 /// person asked for).
 pub async fn reapply(tx: &mut PgConnection, tenant: &str) -> Result<u64> {

@@ -5,7 +5,13 @@
 //! exactly once and no error, the server's RSS before and after, then req/s rows for
 //! the onboarding API and pages.
 
-use std::{fmt::Write as _, process::Command, time::Duration};
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    process::Command,
+    sync::atomic::{AtomicU16, AtomicUsize, Ordering},
+    time::Duration,
+};
 
 use super::{dev_session, ensure_wrk, print_row, rss_kib, start_server};
 use crate::{
@@ -55,25 +61,46 @@ fn token(binary: &std::path::Path, url: &str, name: &str, role: &str) -> Result<
     .to_owned())
 }
 
-/// Runs `requests` (url, JSON body) as POSTs with curl, 32 at a time; returns the
-/// status codes.
-fn post_all(requests: &[(String, String)], token: &str) -> Result<Vec<String>> {
-    let mut config = String::new();
-    for (url, body) in requests {
-        let _ = writeln!(
-            config,
-            "url = \"{url}\"\nrequest = \"POST\"\nheader = \"Authorization: Bearer {token}\"\nheader = \"Content-Type: application/json\"\nheader = \"Origin: http://127.0.0.1\"\ndata = \"{}\"\noutput = \"/dev/null\"\nwrite-out = \"%{{http_code}}\\n\"\nnext",
-            body.replace('\\', "\\\\").replace('"', "\\\"")
-        );
+/// One `POST path` with a JSON body over a new connection; the status code (0 when
+/// the connection failed).
+fn post(port: u16, path: &str, body: &str, token: &str) -> u16 {
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    let mut answer = String::new();
+    if stream.write_all(request.as_bytes()).is_err() || stream.read_to_string(&mut answer).is_err() {
+        return 0;
     }
-    let file = std::env::temp_dir().join("parkway-bench-onboarding.curl");
-    std::fs::write(&file, config).map_err(|e| Error::io("writing the curl config", e))?;
-    let out = cmd::output(
-        Command::new("curl")
-            .args(["-sS", "--parallel", "--parallel-max", "32", "-K"])
-            .arg(&file),
-    )?;
-    Ok(out.lines().map(str::to_owned).collect())
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Sends `requests` (path, JSON body) as POSTs, 32 at a time; returns the status codes.
+fn post_all(port: u16, requests: &[(String, String)], token: &str) -> Vec<u16> {
+    let next = AtomicUsize::new(0);
+    let codes: Vec<AtomicU16> = requests.iter().map(|_| AtomicU16::new(0)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..32 {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((path, body)) = requests.get(i) else {
+                        break;
+                    };
+                    codes[i].store(post(port, path, body, token), Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    codes.into_iter().map(AtomicU16::into_inner).collect()
 }
 
 fn psql(url: &str, sql: &str) -> Result<String> {
@@ -126,15 +153,15 @@ pub fn onboarding(args: &[&str]) -> Result<()> {
     let requests: Vec<(String, String)> = (0..tenants)
         .map(|i| {
             (
-                format!("{base}/api/v1/tenants"),
+                "/api/v1/tenants".to_owned(),
                 format!(
                     r#"{{"name": "bench-{i:05}", "team": "group:default/bench", "environments": ["dev", "stage", "prod"], "tier": "confidential", "quotas": {{"cpu": "2", "memory": "2Gi", "pods": 20, "storage": "5Gi"}}, "justification": "benchmark"}}"#
                 ),
             )
         })
         .collect();
-    let filed = post_all(&requests, &requester)?;
-    let created = filed.iter().filter(|c| *c == "201").count();
+    let filed = post_all(port, &requests, &requester);
+    let created = filed.iter().filter(|c| **c == 201).count();
     if created != tenants as usize {
         return Err(Error::Failed(format!(
             "{created} of {tenants} requests were filed: {:?}",
@@ -152,8 +179,8 @@ pub fn onboarding(args: &[&str]) -> Result<()> {
         })
         .collect();
     let started = std::time::Instant::now();
-    let answered = post_all(&approvals, &approver)?;
-    let approved = answered.iter().filter(|c| *c == "200").count();
+    let answered = post_all(port, &approvals, &approver);
+    let approved = answered.iter().filter(|c| **c == 200).count();
     let approve_seconds = started.elapsed().as_secs_f64();
     let deadline = std::time::Instant::now() + Duration::from_secs(1_800);
     let active = loop {
