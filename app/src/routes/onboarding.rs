@@ -172,7 +172,13 @@ fn Tenants(l: TenantList, view: String, state: String) -> impl IntoView {
             "Your teams have no tenants yet: request one to get namespaces with the platform's secure defaults."
         }
     };
-    let nothing_at_all = l.tenants.is_empty() && current == "all" && state.is_empty();
+    // An empty list (no filter) says what a tenant is and how to get one.
+    let nothing_at_all = l.tenants.is_empty() && current != "queue" && state.is_empty();
+    let empty_title = if current == "all" {
+        "No tenant requests yet"
+    } else {
+        "Your teams have no tenants yet"
+    };
     view! {
         <div class="mt-6 flex flex-wrap items-center gap-3">
             {l
@@ -229,7 +235,7 @@ fn Tenants(l: TenantList, view: String, state: String) -> impl IntoView {
             view! {
                 <EmptyState
                     icon=Icon::Onboarding
-                    title="No tenant requests yet"
+                    title=empty_title
                     action=("Request a tenant", "/onboarding/new")
                 >
                     <p>

@@ -250,19 +250,30 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Listed>> {
     let rows = sqlx::query!(
-        r#"select t.name, t.team, t.business_unit, t.system, t.tier, t.environments, t.quotas, t.options, t.justification,
-                  t.approver, t.routing_reasons, t.tier_rule_version, t.state, t.requested_by, t.asked_by, t.requested_at, t.updated_at,
-                  t.last_error, t.drift, t.drift_checked_at,
+        // The page of tenants first, then their steps counted in one pass over the index
+        // (a per-row subquery made a 500-row page cost a second under load).
+        r#"with t as (
+               select name, team, business_unit, system, tier, environments, quotas, options, justification,
+                      approver, routing_reasons, tier_rule_version, state, requested_by, asked_by, requested_at,
+                      updated_at, last_error, drift, drift_checked_at
+               from tenants
+               where ($1::text is null or state = $1) and ($2::text[] is null or team = any($2))
+                 and (not $3 or state in ('requested', 'decommission-requested'))
+               order by requested_at desc, name
+               limit $4
+           ), s as (
+               select tenant, count(*) filter (where state in ('applied', 'deleted')) as done, count(*) as total
+               from tenant_steps where tenant in (select name from t) group by tenant
+           )
+           select t.name as "name!", t.team as "team!", t.business_unit, t.system, t.tier as "tier!",
+                  t.environments as "environments!", t.quotas as "quotas!", t.options as "options!", t.justification,
+                  t.approver as "approver!", t.routing_reasons as "routing_reasons!",
+                  t.tier_rule_version as "tier_rule_version!", t.state as "state!", t.requested_by as "requested_by!",
+                  t.asked_by as "asked_by!", t.requested_at as "requested_at!", t.updated_at as "updated_at!",
+                  t.last_error, t.drift as "drift!", t.drift_checked_at,
                   coalesce(s.done, 0) as "done!", coalesce(s.total, 0) as "total!"
-           from tenants t
-           left join lateral (
-               select count(*) filter (where state in ('applied', 'deleted')) as done, count(*) as total
-               from tenant_steps where tenant = t.name
-           ) s on true
-           where ($1::text is null or t.state = $1) and ($2::text[] is null or t.team = any($2))
-             and (not $3 or t.state in ('requested', 'decommission-requested'))
-           order by t.requested_at desc, t.name
-           limit $4"#,
+           from t left join s on s.tenant = t.name
+           order by t.requested_at desc, t.name"#,
         state.map(TenantState::as_str),
         teams as Option<&[String]>,
         waiting,
