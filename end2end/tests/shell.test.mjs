@@ -122,6 +122,8 @@ describe('navigation', () => {
       } else if (area === 'Guardrails') {
         await page.getByTestId('guardrails').waitFor();
       } else if (area !== 'Admin') {
+        // Onboarding's list loads after the navigation: wait for it, then for the state.
+        await page.locator('#empty-title').waitFor({ state: 'visible' });
         assert.ok(await page.locator('#empty-title').isVisible(), `${area} shows its empty state`);
       }
       await page.screenshot({ path: path.join(ARTIFACTS, `area-${area.toLowerCase()}.png`) });
