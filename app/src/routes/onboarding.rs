@@ -181,8 +181,7 @@ fn Tenants(l: TenantList, view: String, state: String) -> impl IntoView {
     };
     view! {
         <div class="mt-6 flex flex-wrap items-center gap-3">
-            {l
-                .may_request
+            {(l.may_request && !nothing_at_all)
                 .then(|| {
                     view! {
                         <a href="/onboarding/new" class=PRIMARY>

@@ -15,8 +15,8 @@ pub struct TenantList {
     pub may_approve: bool,
 }
 
-/// Tenants for the `/onboarding` tabs: `view` is `mine`, `queue` or `all`; `state`
-/// optional.
+/// Tenants for the `/onboarding` tabs: `view` is `mine` (the default), `queue` or
+/// `all`; `state` optional.
 #[server(prefix = "/fn", endpoint = "list_tenants", input = GetUrl)]
 pub async fn list_tenants(view: String, state: String) -> Result<TenantList, AppError> {
     use crate::serverfns::{ctx, respond};
@@ -36,9 +36,10 @@ pub async fn list_tenants(view: String, state: String) -> Result<TenantList, App
                     })?,
             ),
         };
+        // The page's default tab is "my teams": anything but `queue` and `all` means it.
         let filter = ops::ListFilter {
             state,
-            mine: view == "mine",
+            mine: !matches!(view.as_str(), "queue" | "all"),
             queue: view == "queue",
             team: None,
         };
