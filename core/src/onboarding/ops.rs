@@ -635,6 +635,35 @@ async fn start_decommission(
     .await
 }
 
+/// Locks a tenant its team operates (decommission, re-apply): the caller must own the
+/// team (or be a platform admin) and the tenant be active or failing; `verb` and
+/// `past` word the refusals.
+async fn lock_operated(
+    tx: &mut PgConnection,
+    who: &Principal,
+    name: &str,
+    verb: &str,
+    past: &str,
+) -> Result<(TenantRow, TenantState)> {
+    let t = store::lock(tx, name)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("tenant `{name}`")))?;
+    if !operates(who, &t.team) {
+        return Err(Error::Refused(format!(
+            "only an owner of {} (a team-owner in that team) or a platform admin may {verb} this tenant",
+            t.team
+        )));
+    }
+    let state = t.state()?;
+    if !matches!(state, TenantState::Active | TenantState::Failed) {
+        return Err(Error::Conflict(format!(
+            "tenant `{name}` is {}: only an active (or failing) tenant can be {past}",
+            state.as_str()
+        )));
+    }
+    Ok((t, state))
+}
+
 /// Asks for a tenant's decommission; routed like a request of its tier.
 pub async fn decommission(ctx: &Ctx, name: &str, decide: &Decide) -> Result<TenantDetail> {
     let who = ctx.authorize(Action::OperateTenants, Resource::Tenants)?.clone();
@@ -642,22 +671,7 @@ pub async fn decommission(ctx: &Ctx, name: &str, decide: &Decide) -> Result<Tena
     let comment = comment_of(decide)?;
     let actor = ctx.actor();
     let mut tx = ctx.pool().begin().await?;
-    let t = store::lock(&mut tx, name)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("tenant `{name}`")))?;
-    if !operates(&who, &t.team) {
-        return Err(Error::Refused(format!(
-            "only an owner of {} (a team-owner in that team) or a platform admin may decommission this tenant",
-            t.team
-        )));
-    }
-    let state = t.state()?;
-    if !matches!(state, TenantState::Active | TenantState::Failed) {
-        return Err(Error::Conflict(format!(
-            "tenant `{name}` is {}: only an active (or failing) tenant can be decommissioned",
-            state.as_str()
-        )));
-    }
+    let (t, state) = lock_operated(&mut tx, &who, name, "decommission", "decommissioned").await?;
     let rule = store::tier_rules(&mut tx)
         .await?
         .into_iter()
@@ -701,22 +715,7 @@ pub async fn reapply(ctx: &Ctx, name: &str, decide: &Decide) -> Result<TenantDet
     let comment = comment_of(decide)?;
     let actor = ctx.actor();
     let mut tx = ctx.pool().begin().await?;
-    let t = store::lock(&mut tx, name)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("tenant `{name}`")))?;
-    if !operates(&who, &t.team) {
-        return Err(Error::Refused(format!(
-            "only an owner of {} (a team-owner in that team) or a platform admin may re-apply this tenant",
-            t.team
-        )));
-    }
-    let state = t.state()?;
-    if !matches!(state, TenantState::Active | TenantState::Failed) {
-        return Err(Error::Conflict(format!(
-            "tenant `{name}` is {}: only an active (or failing) tenant can be re-applied",
-            state.as_str()
-        )));
-    }
+    let (t, state) = lock_operated(&mut tx, &who, name, "re-apply", "re-applied").await?;
     let steps = store::reapply(&mut tx, name).await?;
     let note = comment.map_or_else(|| "re-apply".to_owned(), |c| format!("re-apply: {c}"));
     store::transition(
