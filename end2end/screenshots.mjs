@@ -7,7 +7,8 @@
 // It signs in through the development sign-in as the first platform admin offered, so
 // the server must run with PARKWAY_DEV_SIGN_IN=1 (`cargo xtask run` without an OpenID
 // issuer does). Each page is saved as OUT_DIR/<path>-<light|dark>.png at 1280x900,
-// half a second after it loaded. Chromium: PARKWAY_CHROMIUM or /usr/bin/chromium.
+// half a second after it loaded (the whole page with FULL_PAGE=1). Chromium:
+// PARKWAY_CHROMIUM or /usr/bin/chromium.
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -33,7 +34,7 @@ try {
       await page.waitForTimeout(500);
       const name = p.replace(/[^a-z0-9]+/gi, '_');
       const file = `${out}/${name}-${scheme}.png`;
-      await page.screenshot({ path: file, fullPage: false });
+      await page.screenshot({ path: file, fullPage: process.env.FULL_PAGE === "1" });
       console.log(file);
     }
     await context.close();

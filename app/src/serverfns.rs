@@ -12,6 +12,7 @@ mod error;
 pub mod guardrails;
 pub mod identity;
 pub mod onboarding;
+pub mod scorecards;
 
 pub use error::AppError;
 #[cfg(feature = "ssr")]
@@ -277,5 +278,65 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         action: Action::EditTierRules,
         role: Role::CoeEditor,
         sample: "tier=public&rule[maxCpu]=32&rule[maxMemory]=64Gi&rule[maxPods]=300&rule[maxStorage]=1Ti&rule[approver]=auto&rule[defaultRequestCpu]=100m&rule[defaultRequestMemory]=128Mi&rule[defaultLimitCpu]=1&rule[defaultLimitMemory]=1Gi&rule[podExec]=true&note=matrix",
+    },
+    ServerFnAccess {
+        path: "/fn/scorecard_page",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "level=enterprise&entity=&window=90&year=2023",
+    },
+    ServerFnAccess {
+        path: "/fn/maturity_index",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/maturity_page",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "id=matrix-card",
+    },
+    ServerFnAccess {
+        path: "/fn/save_maturity",
+        action: Action::EditScorecards,
+        role: Role::CoeEditor,
+        sample: "id=matrix-saved&definition=title%3A%20Matrix%0Arules%3A%0A%20%20-%20%7Bid%3A%20owner%2C%20title%3A%20Owner%2C%20level%3A%20Bronze%2C%20fact%3A%20catalog.owner%2C%20check%3A%20present%2C%20rationale%3A%20r%2C%20remediation%3A%20%22https%3A%2F%2Fwiki.example.com%2Fowner%22%7D%0A",
+    },
+    ServerFnAccess {
+        path: "/fn/evaluate_maturity",
+        action: Action::EditScorecards,
+        role: Role::CoeEditor,
+        sample: "id=matrix-card",
+    },
+    ServerFnAccess {
+        path: "/fn/grant_maturity_exemption",
+        action: Action::ExemptScorecards,
+        role: Role::SecurityApprover,
+        sample: "scorecard=matrix-card&rule=owner&entity=matrix-rated&reason=matrix&expires_on=",
+    },
+    ServerFnAccess {
+        path: "/fn/revoke_maturity_exemption",
+        action: Action::ExemptScorecards,
+        role: Role::SecurityApprover,
+        sample: "scorecard=matrix-card&id=",
+    },
+    ServerFnAccess {
+        path: "/fn/delivery_admin",
+        action: Action::ManageEvents,
+        role: Role::PlatformAdmin,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/add_webhook_source",
+        action: Action::ManageEvents,
+        role: Role::PlatformAdmin,
+        sample: "name=matrix-hook&kind=github&secret=a-matrix-secret-of-some-length",
+    },
+    ServerFnAccess {
+        path: "/fn/remove_webhook_source",
+        action: Action::ManageEvents,
+        role: Role::PlatformAdmin,
+        sample: "name=matrix-doomed",
     },
 ];

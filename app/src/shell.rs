@@ -167,11 +167,55 @@ pub fn App() -> impl IntoView {
                         view=routes::onboarding::detail::TenantPage
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("scorecards") view=routes::scorecards::ScorecardsPage />
+                    <Route
+                        path=path!("scorecards")
+                        view=routes::scorecards::ScorecardsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("scorecards/maturity")
+                        view=routes::scorecards::maturity::MaturityListPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("scorecards/maturity/new")
+                        view=routes::scorecards::maturity::MaturityEditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("scorecards/maturity/:id")
+                        view=routes::scorecards::maturity::MaturityDetailPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("scorecards/maturity/:id/edit")
+                        view=routes::scorecards::maturity::MaturityEditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("scorecards/units/:entity")
+                        view=routes::scorecards::UnitScorecardPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("scorecards/teams/:entity")
+                        view=routes::scorecards::TeamScorecardPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("scorecards/services/:entity")
+                        view=routes::scorecards::ServiceScorecardPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("admin") view=routes::admin::AdminPage />
                     <Route
                         path=path!("admin/roles")
                         view=routes::admin::roles::RoleMappingsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("admin/events")
+                        view=routes::admin::events::DeliveryEventsPage
                         ssr=SsrMode::Async
                     />
                     <Route

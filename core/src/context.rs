@@ -38,6 +38,8 @@ pub struct Services {
     pub guardrail_coverage: crate::guardrails::live::CoverageMemo,
     /// What onboarding takes from the configuration.
     pub onboarding: crate::onboarding::Settings,
+    /// What scorecards take from the configuration.
+    pub scorecards: crate::scorecards::Settings,
 }
 
 impl Services {
@@ -55,6 +57,7 @@ impl Services {
             import_limit: ImportLimit::default(),
             guardrail_coverage: crate::guardrails::live::CoverageMemo::default(),
             onboarding: crate::onboarding::Settings::default(),
+            scorecards: crate::scorecards::Settings::default(),
         }
     }
 

@@ -11,11 +11,13 @@ pub mod audit;
 pub mod catalog;
 pub mod cluster;
 pub mod context;
+pub mod csv;
 pub mod db;
 pub mod generations;
 pub mod guardrails;
 pub mod identity;
 pub mod onboarding;
+pub mod scorecards;
 pub mod view;
 
 pub use context::{Ctx, Services};

@@ -60,6 +60,30 @@ fn description(service: &Service) -> String {
     }
 }
 
+/// How ready to respond a service is, by business unit, so the scorecards' response
+/// readiness differs: Payments names an on-call and alerting everywhere, Data an on-call
+/// only, Platform, Identity and Commerce on their tier-1 services, Logistics nowhere.
+fn readiness(out: &mut String, service: &Service, tier_one: bool) {
+    let unit = service.team.business_unit;
+    let on_call = unit == "payments"
+        || unit == "data"
+        || (tier_one && matches!(unit, "platform" | "identity" | "commerce"));
+    let alerting = unit == "payments" || (tier_one && matches!(unit, "platform" | "identity" | "commerce"));
+    if on_call {
+        let id: String = service
+            .name
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .take(7)
+            .collect::<String>()
+            .to_uppercase();
+        let _ = writeln!(out, "    pagerduty.com/service-id: P{id}");
+    }
+    if alerting {
+        let _ = writeln!(out, "    prometheus.io/alert: \"{}-slo\"", service.name);
+    }
+}
+
 const LANGUAGES: [&str; 5] = ["rust", "java", "go", "python", "typescript"];
 
 fn component(out: &mut String, service: &Service, all: &[Service]) {
@@ -101,6 +125,9 @@ fn component(out: &mut String, service: &Service, all: &[Service]) {
         "  annotations:\n    backstage.io/kubernetes-id: {}",
         service.name
     );
+    if !kind_is_resource {
+        readiness(out, service, h.is_multiple_of(3));
+    }
     let _ = writeln!(
         out,
         "  links:\n    - url: https://runbooks.example.com/{team}/{}\n      title: Runbook",

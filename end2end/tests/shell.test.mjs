@@ -121,6 +121,8 @@ describe('navigation', () => {
         await page.getByTestId('catalog-table').waitFor();
       } else if (area === 'Guardrails') {
         await page.getByTestId('guardrails').waitFor();
+      } else if (area === 'Scorecards') {
+        await page.getByTestId('report-year').waitFor();
       } else if (area !== 'Admin') {
         // Onboarding's list loads after the navigation: wait for it, then for the state.
         await page.locator('#empty-title').waitFor({ state: 'visible' });

@@ -11,8 +11,10 @@ mod audit;
 mod catalog;
 mod clusters;
 mod guardrails;
+mod maturity;
 mod me;
 mod role_mappings;
+pub mod scorecards;
 mod tenants;
 mod tokens;
 mod users;
@@ -409,6 +411,139 @@ pub const ENDPOINTS: &[Endpoint] = &[
         role: Role::CoeEditor,
         summary: "A new version of a tier's rules (`rule`, `note`); requests already filed keep the version they were checked against. Audited with before and after.",
     },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/events/deployments",
+        action: Action::WriteEvents,
+        role: Role::PlatformAdmin,
+        summary: "Deployments from CI/CD, `{\"events\": [...]}`, at most 1,000 a call (413 above); a token with scope `events.write`. An `id` already stored is accepted and changes nothing. 400 names the field a body fails to parse at; 422 lists every problem (timestamps before 2000 or in the future, empty ids); nothing of a refused batch is stored. A `service` that matches no catalog entity is kept in the unmatched list. Audited per call.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/events/incidents",
+        action: Action::WriteEvents,
+        role: Role::PlatformAdmin,
+        summary: "Incidents, `{\"events\": [...]}`, at most 1,000 a call; linked to the deployment they name, else the one that carries the commit they name, else the service's latest successful production deployment within `PARKWAY_INCIDENT_LINK_WINDOW` before they opened. Idempotent by `id`, refused whole like deployments. Audited per call.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/events/unmatched",
+        action: Action::ManageEvents,
+        role: Role::PlatformAdmin,
+        summary: "Deployments and incidents whose `service` matched no catalog entity (the latest 500 of each): kept, never dropped.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/webhook-sources",
+        action: Action::ManageEvents,
+        role: Role::PlatformAdmin,
+        summary: "The GitHub and GitLab webhook sources (name, kind, who added it, where the sender posts); never their secrets.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/webhook-sources",
+        action: Action::ManageEvents,
+        role: Role::PlatformAdmin,
+        summary: "Add a webhook source: `name`, `kind` (`github` or `gitlab`) and the `secret` configured at the sender (16–512 characters), stored sealed under a key derived from `PARKWAY_AUDIT_KEY` and never shown again. 409 when the name is taken. Audited without the secret.",
+    },
+    Endpoint {
+        method: Method::DELETE,
+        path: "/api/v1/webhook-sources/{name}",
+        action: Action::ManageEvents,
+        role: Role::PlatformAdmin,
+        summary: "Remove a webhook source: deliveries signed with its secret are refused from then on. Audited.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/webhooks/github",
+        action: Action::WriteEvents,
+        role: Role::PlatformAdmin,
+        summary: "GitHub `deployment_status` deliveries, authenticated by their `X-Hub-Signature-256` (HMAC-SHA256 of the raw body under a GitHub source's secret, compared in constant time) instead of a Parkway credential: 401 and audited (`webhook.refused`) when it matches no source, nothing stored. Deduplicated by `X-GitHub-Delivery`. A final status (`success`; `failure`/`error`) becomes a deployment of the catalog entity whose `github.com/project-slug` annotation is the repository (unmatched: kept for admins); other events and statuses are accepted and ignored.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/webhooks/gitlab",
+        action: Action::WriteEvents,
+        role: Role::PlatformAdmin,
+        summary: "GitLab deployment events, authenticated by `X-Gitlab-Token` or the Standard Webhooks headers (`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature` `v1,<base64 HMAC-SHA256>`) against a GitLab source's secret: 401 and audited otherwise. Deduplicated by `webhook-id` or `X-Gitlab-Event-UUID`. `success`/`failed` become deployments of the entity annotated `gitlab.com/project-slug`.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/scorecards/dora",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "The four keys of a service, a team or business unit (`group:` ref) or the enterprise (no `entity`) between `from` and `to` (inclusive days, UTC; at most 366): `deployments`, `deploy_days_per_week_median`, `lead_time_median_seconds`, `change_failure_rate` with `failed_deployments`, `recovery_time_median_seconds` (and `open_failures`), `rework_rate`, `bands` under `report_year`, and above a service `band_shares`: teams and units are medians of their children's values, never means of raw events.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/scorecards/export",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "One table of a scorecard page as CSV (`Content-Disposition: attachment`): the page is `level` (`enterprise`, `units`, `teams`, `services`) with `entity`, `window` and `year` as on the page; `table` is `children` and `trend` above a service, `trend`, `deployments` and `incidents` on a service (404 for a table the page does not have). Values as numbers (seconds, ratios) and band words; cells a spreadsheet would run as formulas are defused.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/maturity/scorecards",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "The maturity scorecards: levels (lowest first), rule count, which components each rates, and how many components held each level at its latest evaluation.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/maturity/scorecards/{id}",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "One scorecard: its rules (fact, check, level, applies-to, rationale, remediation link, how many components pass, fail, are exempt), every rated component's level, score and failing rules, its exemptions, and the definition as YAML.",
+    },
+    Endpoint {
+        method: Method::PUT,
+        path: "/api/v1/maturity/scorecards/{id}",
+        action: Action::EditScorecards,
+        role: Role::CoeEditor,
+        summary: "Save a new version of a scorecard from YAML or JSON (`title`, optional `description`, `levels` lowest first (default Bronze, Silver, Gold), `score`, `applies_to`, `rules` each with `id`, `title`, `level`, `fact`, `check`, optional `applies_to`, `rationale`, `remediation`): 422 listing every problem by field, nothing saved. Audited, then evaluated over every component.",
+    },
+    Endpoint {
+        method: Method::DELETE,
+        path: "/api/v1/maturity/scorecards/{id}",
+        action: Action::EditScorecards,
+        role: Role::CoeEditor,
+        summary: "Retire a scorecard: no longer listed or evaluated; its versions and evaluations stay as history. Audited.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/maturity/scorecards/{id}/export",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "One table of a maturity scorecard's page as CSV: `rules` (with how many components pass, fail, are exempt), `ratings` (every rated component's level, score and failing rules) or `exemptions`.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/maturity/scorecards/{id}/evaluate",
+        action: Action::EditScorecards,
+        role: Role::CoeEditor,
+        summary: "Evaluate a scorecard now (it is also evaluated when saved, when an exemption changes, and daily): every rule's verdict for every component is stored. Audited.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/maturity/evaluations",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        summary: "Stored evaluations, newest first (`scorecard`, `entity`, `limit` up to 5,000): entity, rule, the value read, passed, exempt, and when: history and audit evidence.",
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/api/v1/maturity/exemptions",
+        action: Action::ExemptScorecards,
+        role: Role::SecurityApprover,
+        summary: "Exempt a component from one rule until `expires_at` (at most 366 days): the caller is recorded as its approver, `reason` required. A failing rule under an exemption in force does not hold the level back. 422 listing every problem. Audited, then the scorecard is evaluated again.",
+    },
+    Endpoint {
+        method: Method::DELETE,
+        path: "/api/v1/maturity/exemptions/{id}",
+        action: Action::ExemptScorecards,
+        role: Role::SecurityApprover,
+        summary: "Revoke an exemption in force (404 otherwise). Audited, then the scorecard is evaluated again.",
+    },
 ];
 
 /// One endpoint's handler, routed, and what its signature says it reads and answers.
@@ -489,6 +624,25 @@ pub fn route_of(e: &Endpoint) -> Route {
         ("GET", "/api/v1/threats") => route(e, guardrails::threats),
         ("GET", "/api/v1/threats/not-really-mitigated") => route(e, guardrails::not_really_mitigated),
         ("GET", "/api/v1/threats/{id}") => route(e, guardrails::threat),
+        ("POST", "/api/v1/events/deployments") => route(e, scorecards::deployments),
+        ("POST", "/api/v1/events/incidents") => route(e, scorecards::incidents),
+        ("GET", "/api/v1/events/unmatched") => route(e, scorecards::unmatched),
+        ("GET", "/api/v1/scorecards/dora") => route(e, scorecards::dora),
+        ("GET", "/api/v1/scorecards/export") => route(e, scorecards::export),
+        ("GET", "/api/v1/webhook-sources") => route(e, scorecards::sources),
+        ("POST", "/api/v1/webhook-sources") => route(e, scorecards::add_source),
+        ("DELETE", "/api/v1/webhook-sources/{name}") => route(e, scorecards::remove_source),
+        ("POST", "/api/v1/webhooks/github") => route(e, scorecards::github),
+        ("POST", "/api/v1/webhooks/gitlab") => route(e, scorecards::gitlab),
+        ("GET", "/api/v1/maturity/scorecards") => route(e, maturity::list),
+        ("GET", "/api/v1/maturity/scorecards/{id}") => route(e, maturity::show),
+        ("PUT", "/api/v1/maturity/scorecards/{id}") => route(e, maturity::save),
+        ("DELETE", "/api/v1/maturity/scorecards/{id}") => route(e, maturity::retire),
+        ("GET", "/api/v1/maturity/scorecards/{id}/export") => route(e, maturity::export),
+        ("POST", "/api/v1/maturity/scorecards/{id}/evaluate") => route(e, maturity::evaluate),
+        ("GET", "/api/v1/maturity/evaluations") => route(e, maturity::evaluations),
+        ("POST", "/api/v1/maturity/exemptions") => route(e, maturity::exempt),
+        ("DELETE", "/api/v1/maturity/exemptions/{id}") => route(e, maturity::revoke),
         (method, path) => unreachable!("no handler for {method} {path}: add one in api::route_of"),
     }
 }
@@ -505,6 +659,18 @@ pub fn text_body_of(e: &Endpoint) -> Option<(&'static [&'static str], &'static s
             &catalog::YAML_OR_JSON,
             "One descriptor, as YAML or JSON; it must name the entity in the URL.",
         )),
+        ("POST", "/api/v1/webhooks/github") => Some((
+            &scorecards::WEBHOOK_JSON,
+            "The `deployment_status` payload exactly as GitHub sends it (the signature covers these bytes).",
+        )),
+        ("POST", "/api/v1/webhooks/gitlab") => Some((
+            &scorecards::WEBHOOK_JSON,
+            "The deployment event exactly as GitLab sends it.",
+        )),
+        ("PUT", "/api/v1/maturity/scorecards/{id}") => Some((
+            &catalog::YAML_OR_JSON,
+            "One maturity scorecard, as YAML or JSON (see the summary for its fields; `fact` names such as `catalog.owner`, `catalog.annotation:<name>`, `dora.deploy_days_per_week`, `guardrails.coverage`).",
+        )),
         ("POST", "/api/v1/guardrails/import") => Some((
             &catalog::YAML,
             "`Guardrail` and `Threat` documents (apiVersion `parkway.dev/v1`), several separated by `---`.",
@@ -513,13 +679,28 @@ pub fn text_body_of(e: &Endpoint) -> Option<(&'static [&'static str], &'static s
     }
 }
 
+/// Endpoints whose caller is authenticated by the sender's signature over the body
+/// (webhooks), not by a Parkway session or token: no CSRF check applies to them (they
+/// carry no ambient browser credential), and the operation verifies the signature.
+pub fn signed_by_sender(path: &str) -> bool {
+    path.starts_with("/api/v1/webhooks/")
+}
+
 /// The `/api/v1` router, generated from [`ENDPOINTS`]. Imports read bodies up to
 /// `import_limit` (`PARKWAY_IMPORT_MAX_MB`); every other body stays at axum's 2 MB.
 pub fn router(import_limit: ImportLimit) -> Router<AppState> {
     ENDPOINTS.iter().fold(Router::new(), |router, endpoint| {
         let mut handler = route_of(endpoint).router;
-        if (endpoint.method.as_str(), endpoint.path) == ("POST", "/api/v1/catalog/import") {
-            handler = handler.layer(axum::extract::DefaultBodyLimit::max(import_limit.max_bytes));
+        match (endpoint.method.as_str(), endpoint.path) {
+            ("POST", "/api/v1/catalog/import") => {
+                handler = handler.layer(axum::extract::DefaultBodyLimit::max(import_limit.max_bytes));
+            }
+            ("POST", "/api/v1/events/deployments" | "/api/v1/events/incidents") => {
+                handler = handler.layer(axum::extract::DefaultBodyLimit::max(
+                    scorecards::EVENTS_BODY_LIMIT,
+                ));
+            }
+            _ => {}
         }
         router.route(endpoint.path, handler)
     })
@@ -560,7 +741,7 @@ impl FromRequestParts<AppState> for EntityPath {
 }
 
 /// The media type of a request body, without parameters.
-fn media_type(headers: &HeaderMap) -> &str {
+pub(crate) fn media_type(headers: &HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -322,6 +322,22 @@ pub async fn tenants_cluster_roles(db: &DbConfig) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `parkway scorecards demo`: the demo company's delivery history, once.
+pub async fn scorecards_demo(
+    db: &DbConfig,
+    days: u32,
+    settings: parkway_core::scorecards::Settings,
+) -> anyhow::Result<ExitCode> {
+    let pool = connect(db).await?;
+    match parkway_core::scorecards::demo::load(&pool, days, settings.link_window_seconds).await? {
+        (0, 0) => eprintln!("delivery events are stored already: the demo history was not loaded"),
+        (deployments, incidents) => {
+            eprintln!("loaded {deployments} deployments and {incidents} incidents over {days} days")
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn guardrails_export(db: &DbConfig) -> anyhow::Result<ExitCode> {
     let pool = connect(db).await?;
     print!("{}", parkway_core::guardrails::store::export(&pool).await?);

@@ -30,6 +30,42 @@ pub struct Cli {
     pub audit: AuditArgs,
     #[command(flatten)]
     pub import: ImportConfig,
+    #[command(flatten)]
+    pub scorecards: ScorecardArgs,
+}
+
+/// Scorecards: how incidents are linked, how often figures are refreshed.
+#[derive(Debug, Clone, Args)]
+pub struct ScorecardArgs {
+    /// An incident naming neither a deployment nor a commit is linked to its service's
+    /// latest successful production deployment finished at most this long before it
+    /// opened (`90m`, `24h`, `2d`, or seconds).
+    #[arg(long, env = "PARKWAY_INCIDENT_LINK_WINDOW", default_value = "24h", value_parser = parkway_core::scorecards::parse_duration)]
+    pub incident_link_window: i64,
+    /// Seconds between refreshes of the scorecard figures from new events.
+    #[arg(long, env = "PARKWAY_SCORECARD_REFRESH_SECONDS", default_value_t = 2.0)]
+    pub scorecard_refresh_seconds: f64,
+    /// How often each maturity scorecard is evaluated when nothing else asks (saving
+    /// one, or an exemption, evaluates it at once): `12h`, `1d`, or seconds.
+    #[arg(long, env = "PARKWAY_MATURITY_EVERY", default_value = "24h", value_parser = parkway_core::scorecards::parse_duration)]
+    pub maturity_every: i64,
+}
+
+impl ScorecardArgs {
+    pub fn settings(&self) -> parkway_core::scorecards::Settings {
+        parkway_core::scorecards::Settings {
+            link_window_seconds: self.incident_link_window,
+            ..parkway_core::scorecards::Settings::default()
+        }
+    }
+
+    pub fn maturity_every(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.maturity_every)
+    }
+
+    pub fn refresh_every(&self) -> Duration {
+        Duration::from_secs_f64(self.scorecard_refresh_seconds.clamp(0.05, 3_600.0))
+    }
 }
 
 /// Without a subcommand, `parkway` serves the portal.
@@ -55,6 +91,20 @@ pub enum Command {
     /// Tenant onboarding.
     #[command(subcommand)]
     Tenants(TenantsCommand),
+    /// KPI scorecards.
+    #[command(subcommand)]
+    Scorecards(ScorecardsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScorecardsCommand {
+    /// Load generated, deterministic delivery events (deployments, changes, incidents)
+    /// for the demo company's components over the last DAYS days; does nothing when
+    /// any deployment is stored already. Audited as `system:cli`.
+    Demo {
+        #[arg(long, default_value_t = 180)]
+        days: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -91,6 +91,7 @@ through_failure!(
     catalog::Error,
     guardrails::Error,
     parkway_core::onboarding::Error,
+    parkway_core::scorecards::Error,
     RefError,
     UnknownSort
 );

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod onboarding;
 pub mod openapi;
 pub mod router;
+pub mod scorecards;
 pub mod security;
 pub mod serve;
 pub mod state;

@@ -4,8 +4,8 @@ use clap::Parser;
 use parkway_server::{
     cli,
     config::{
-        AuditCommand, CatalogCommand, Cli, Command, GuardrailsCommand, TenantsCommand, TokenCommand,
-        UserCommand,
+        AuditCommand, CatalogCommand, Cli, Command, GuardrailsCommand, ScorecardsCommand, TenantsCommand,
+        TokenCommand, UserCommand,
     },
     serve, telemetry,
 };
@@ -54,6 +54,9 @@ async fn main() -> ExitCode {
         }
         Some(Command::Guardrails(GuardrailsCommand::Export)) => cli::guardrails_export(&cli.db).await,
         Some(Command::Tenants(TenantsCommand::ClusterRoles)) => cli::tenants_cluster_roles(&cli.db).await,
+        Some(Command::Scorecards(ScorecardsCommand::Demo { days })) => {
+            cli::scorecards_demo(&cli.db, *days, cli.scorecards.settings()).await
+        }
         Some(Command::User(UserCommand::Deactivate { handle })) => {
             cli::user_deactivate(&cli.db, handle).await
         }

@@ -96,6 +96,23 @@ fn operation_refusals(e: &Endpoint) -> &'static [ErrorKind] {
             | "/api/v1/guardrails/{id}/publish"
             | "/api/v1/guardrails/{id}/retire",
         ) => &[Invalid, NotFound, Conflict],
+        ("POST", "/api/v1/events/deployments" | "/api/v1/events/incidents") => {
+            &[BadRequest, Invalid, TooLarge]
+        }
+        ("GET", "/api/v1/scorecards/dora") => &[BadRequest, Invalid, NotFound],
+        ("GET", "/api/v1/scorecards/export") | ("GET", "/api/v1/maturity/scorecards/{id}/export") => {
+            &[BadRequest, NotFound]
+        }
+        ("POST", "/api/v1/webhook-sources") => &[Invalid, Conflict],
+        ("DELETE", "/api/v1/webhook-sources/{name}") => &[NotFound],
+        ("POST", "/api/v1/webhooks/github" | "/api/v1/webhooks/gitlab") => &[BadRequest, Invalid, TooLarge],
+        ("GET", "/api/v1/maturity/scorecards/{id}") => &[NotFound],
+        ("PUT", "/api/v1/maturity/scorecards/{id}") => &[Invalid, TooLarge],
+        ("DELETE", "/api/v1/maturity/scorecards/{id}")
+        | ("POST", "/api/v1/maturity/scorecards/{id}/evaluate") => &[NotFound],
+        ("GET", "/api/v1/maturity/evaluations") => &[BadRequest],
+        ("POST", "/api/v1/maturity/exemptions") => &[Invalid, NotFound],
+        ("DELETE", "/api/v1/maturity/exemptions/{id}") => &[NotFound],
         _ => &[],
     }
 }

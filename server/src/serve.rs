@@ -65,6 +65,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             onboarding: parkway_core::onboarding::Settings {
                 team_group_prefix: cli.auth.team_group_prefix.clone(),
             },
+            scorecards: parkway_core::scorecards::Settings {
+                sealing_key: parkway_core::scorecards::webhooks::SealingKey::derive(&audit_key),
+                ..cli.scorecards.settings()
+            },
             ..parkway_core::Services::new(pool.clone(), running.clusters.clone())
         },
         metrics: Arc::new(Metrics::default()),
@@ -83,6 +87,11 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         }
     });
     let onboarding = crate::onboarding::start(&state, &cli.clusters).await;
+    let scorecards = tokio::spawn(crate::scorecards::refresh_loop(
+        state.services.clone(),
+        cli.scorecards.refresh_every(),
+        cli.scorecards.maturity_every(),
+    ));
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     tokio::spawn(publish_audit_head(pool.clone(), audit_key));
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -113,6 +122,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         }
     }
     drop(onboarding);
+    scorecards.abort();
     drop(running);
     pool.close().await;
     tracing::info!("Parkway stopped");

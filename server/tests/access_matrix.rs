@@ -290,8 +290,90 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
             endpoint.path.to_owned(),
             Some(r#"{"group": "matrix-group", "role": "leader"}"#),
         ),
+        "/api/v1/webhooks/github" | "/api/v1/webhooks/gitlab" => (endpoint.path.to_owned(), Some("{}")),
+        "/api/v1/webhook-sources" if endpoint.method == Method::POST => (
+            endpoint.path.to_owned(),
+            Some(r#"{"name": "matrix-source", "kind": "github", "secret": "a-matrix-secret-of-some-length"}"#),
+        ),
+        "/api/v1/webhook-sources/{name}" => {
+            seed_source(pool).await;
+            ("/api/v1/webhook-sources/matrix-doomed".to_owned(), None)
+        }
+        "/api/v1/events/deployments" => (
+            endpoint.path.to_owned(),
+            Some(r#"{"events": [{"id": "matrix-d1", "service": "matrix-service", "environment": "production", "status": "success", "finished_at": "2026-01-01T10:00:00Z"}]}"#),
+        ),
+        "/api/v1/events/incidents" => (
+            endpoint.path.to_owned(),
+            Some(r#"{"events": [{"id": "matrix-i1", "service": "matrix-service", "opened_at": "2026-01-01T11:00:00Z"}]}"#),
+        ),
+        "/api/v1/maturity/scorecards/{id}" if endpoint.method == Method::PUT => (
+            "/api/v1/maturity/scorecards/matrix-put".to_owned(),
+            Some(MATRIX_SCORECARD),
+        ),
+        "/api/v1/maturity/scorecards/{id}" if endpoint.method == Method::DELETE => {
+            seed_scorecard(pool, "matrix-doomed").await;
+            ("/api/v1/maturity/scorecards/matrix-doomed".to_owned(), None)
+        }
+        "/api/v1/scorecards/export" => ("/api/v1/scorecards/export?table=trend".to_owned(), None),
+        "/api/v1/maturity/scorecards/{id}/export" => {
+            seed_scorecard(pool, "matrix-card").await;
+            ("/api/v1/maturity/scorecards/matrix-card/export?table=rules".to_owned(), None)
+        }
+        "/api/v1/maturity/scorecards/{id}" | "/api/v1/maturity/scorecards/{id}/evaluate" => {
+            seed_scorecard(pool, "matrix-card").await;
+            (endpoint.path.replace("{id}", "matrix-card"), None)
+        }
+        "/api/v1/maturity/exemptions" => {
+            seed_catalog(pool, Some(("matrix-rated", RATED_DESCRIPTOR))).await;
+            seed_scorecard(pool, "matrix-card").await;
+            let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+            let body = format!(
+                r#"{{"scorecard": "matrix-card", "rule": "owner", "entity": "matrix-rated", "reason": "matrix", "expires_at": "{expires}"}}"#
+            );
+            (endpoint.path.to_owned(), Some(Box::leak(body.into_boxed_str())))
+        }
+        "/api/v1/maturity/exemptions/{id}" => {
+            let id = seed_exemption(pool).await;
+            (format!("/api/v1/maturity/exemptions/{id}"), None)
+        }
         path => (path.to_owned(), None),
     }
+}
+
+const RATED_DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: matrix-rated}\nspec: {type: service, lifecycle: production, owner: matrix-team}\n";
+
+const MATRIX_SCORECARD: &str = r#"{"title": "Matrix", "rules": [{"id": "owner", "title": "Has an owner", "level": "Bronze", "fact": "catalog.owner", "check": "present", "rationale": "Someone answers.", "remediation": "https://wiki.example.com/owner"}]}"#;
+
+/// A webhook source named `matrix-doomed`, to remove.
+async fn seed_source(pool: &PgPool) {
+    sqlx::query("insert into delivery_sources (name, kind, secret_sealed, created_by) values ('matrix-doomed', 'github', '\\x00', 'system:test') on conflict do nothing")
+        .execute(pool)
+        .await
+        .expect("source");
+}
+
+/// An exemption in force from `matrix-card`'s one rule; its id.
+async fn seed_exemption(pool: &PgPool) -> i64 {
+    seed_scorecard(pool, "matrix-card").await;
+    sqlx::query_scalar(
+        "insert into maturity_exemptions (scorecard, rule, entity, reason, approved_by, expires_at)
+         values ('matrix-card', 'owner', 'component:default/matrix-rated', 'matrix', 'system:test', now() + interval '1 day')
+         returning id",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("exemption")
+}
+
+/// A maturity scorecard `id` (a new version each call: the newest is the one shown).
+async fn seed_scorecard(pool: &PgPool, id: &str) {
+    let definition = parkway_core::scorecards::maturity::document::read(MATRIX_SCORECARD).expect("reads");
+    let mut tx = pool.begin().await.expect("tx");
+    parkway_core::scorecards::maturity::store::save(&mut tx, id, &definition, "system:test")
+        .await
+        .expect("scorecard");
+    tx.commit().await.expect("commit");
 }
 
 async fn call(
@@ -334,6 +416,29 @@ async fn every_api_endpoint_enforces_its_documented_access(pool: PgPool) {
         let documented = common::person_in_teams(&pool, &[endpoint.role], &["matrix-team"]).await;
         let (path, body) = concrete(&pool, endpoint, documented).await;
         let json = content_type(&path);
+
+        if parkway_server::api::signed_by_sender(endpoint.path) {
+            // Webhooks: the sender's signature is the credential; no session or role
+            // stands in for it (the signed path is tested in tests/scorecards.rs).
+            let anonymous = call(&app, &endpoint.method, &path, body, json, None).await;
+            assert_eq!(
+                anonymous.status,
+                StatusCode::UNAUTHORIZED,
+                "{what} unsigned: {}",
+                anonymous.body
+            );
+            for role in Role::ALL {
+                let cookie = common::session_cookie(&pool, &[role]).await;
+                let refused = call(&app, &endpoint.method, &path, body, json, Some(&cookie)).await;
+                assert_eq!(
+                    refused.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{what} as {role}, unsigned: {}",
+                    refused.body
+                );
+            }
+            continue;
+        }
 
         let anonymous = call(&app, &endpoint.method, &path, body, json, None).await;
         assert_eq!(
@@ -503,6 +608,24 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                     .await
                     .expect("mapping");
                 format!("id={}", mapping.id)
+            }
+            "/fn/maturity_page" | "/fn/evaluate_maturity" => {
+                seed_scorecard(&pool, "matrix-card").await;
+                access.sample.to_owned()
+            }
+            "/fn/grant_maturity_exemption" => {
+                seed_catalog(&pool, Some(("matrix-rated", RATED_DESCRIPTOR))).await;
+                seed_scorecard(&pool, "matrix-card").await;
+                let day = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d");
+                format!("{}{day}", access.sample)
+            }
+            "/fn/remove_webhook_source" => {
+                seed_source(&pool).await;
+                access.sample.to_owned()
+            }
+            "/fn/revoke_maturity_exemption" => {
+                let id = seed_exemption(&pool).await;
+                format!("{}{id}", access.sample)
             }
             _ => access.sample.to_owned(),
         };

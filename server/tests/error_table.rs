@@ -17,7 +17,7 @@ use parkway_core::{
     cluster::ClusterError,
     guardrails,
     identity::{self, Action, Denied, Role},
-    onboarding,
+    onboarding, scorecards,
     types::{Problem, RefError, UnknownKind, UnknownSort, error::INTERNAL_MESSAGE},
 };
 use parkway_server::error::ApiError;
@@ -315,6 +315,65 @@ fn onboarding_errors() -> Vec<onboarding::Error> {
     ]
 }
 
+fn scorecards_variant(e: &scorecards::Error) -> (&'static str, StatusCode) {
+    use scorecards::Error::*;
+    match e {
+        Malformed { .. } => ("scorecards::Error::Malformed", StatusCode::BAD_REQUEST),
+        Invalid { .. } => ("scorecards::Error::Invalid", StatusCode::UNPROCESSABLE_ENTITY),
+        Definition { .. } => ("scorecards::Error::Definition", StatusCode::UNPROCESSABLE_ENTITY),
+        Field { .. } => ("scorecards::Error::Field", StatusCode::UNPROCESSABLE_ENTITY),
+        BadParameter { .. } => ("scorecards::Error::BadParameter", StatusCode::BAD_REQUEST),
+        TooLarge(_) => ("scorecards::Error::TooLarge", StatusCode::PAYLOAD_TOO_LARGE),
+        NotFound(_) => ("scorecards::Error::NotFound", StatusCode::NOT_FOUND),
+        Conflict(_) => ("scorecards::Error::Conflict", StatusCode::CONFLICT),
+        Unauthenticated(_) => ("scorecards::Error::Unauthenticated", StatusCode::UNAUTHORIZED),
+        Denied(_) => ("scorecards::Error::Denied", StatusCode::FORBIDDEN),
+        Audit(_) => ("scorecards::Error::Audit", StatusCode::INTERNAL_SERVER_ERROR),
+        Database(_) => ("scorecards::Error::Database", StatusCode::INTERNAL_SERVER_ERROR),
+        Internal(_) => ("scorecards::Error::Internal", StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+fn scorecards_errors() -> Vec<scorecards::Error> {
+    use scorecards::Error::*;
+    vec![
+        Malformed {
+            field: Some("events[3].finished_at".into()),
+            reason: "input contains invalid characters".into(),
+        },
+        Invalid {
+            problems: vec![(
+                "events[0].opened_at".into(),
+                "2030-01-01T00:00:00+00:00 is in the future".into(),
+            )],
+        },
+        Definition {
+            problems: vec![(
+                "rules[0].level".into(),
+                "`Platinum` is not a level of this scorecard: Bronze, Silver, Gold".into(),
+            )],
+        },
+        Field {
+            field: "from",
+            reason: "a period covers at most 366 days".into(),
+        },
+        BadParameter {
+            field: "to",
+            reason: "`tomorrow` is not a date: expected YYYY-MM-DD".into(),
+        },
+        TooLarge("a call carries at most 1000 events; this one has 1001: split it".into()),
+        NotFound("catalog entity component:default/nope".into()),
+        Conflict("a webhook source called `acme` exists".into()),
+        Unauthenticated("the X-Hub-Signature-256 signature matches no GitHub source's secret".into()),
+        Denied(identity::Denied::OutOfScope {
+            action: Action::WriteEvents,
+        }),
+        Audit(audit::Error::AppendOnly),
+        Database(database()),
+        Internal("stored roll-up enterprise 30: bad JSON".into()),
+    ]
+}
+
 fn catalog_errors() -> Vec<catalog::Error> {
     use catalog::Error::*;
     vec![
@@ -403,6 +462,7 @@ async fn every_error_answers_alike_through_both_doors() {
     walk(catalog_errors, catalog_variant, 10).await;
     walk(guardrails_errors, guardrails_variant, 10).await;
     walk(onboarding_errors, onboarding_variant, 9).await;
+    walk(scorecards_errors, scorecards_variant, 13).await;
     walk(ref_errors, ref_variant, 4).await;
     check("UnknownSort", StatusCode::BAD_REQUEST, || UnknownSort {
         given: "newest".into(),

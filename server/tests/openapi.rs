@@ -256,8 +256,8 @@ fn every_request_body_is_described() {
         let method = endpoint.method.as_str().to_lowercase();
         let op = operation(&doc, &method, endpoint.path);
         let has_body = op["requestBody"].is_object();
-        // Commands named by their path (`…/deactivate`) need nothing more.
-        let command = endpoint.path.ends_with("/deactivate");
+        // Commands named by their path (`…/deactivate`, `…/evaluate`) need nothing more.
+        let command = endpoint.path.ends_with("/deactivate") || endpoint.path.ends_with("/evaluate");
         let writes = matches!(method.as_str(), "post" | "put") && !command;
         assert_eq!(has_body, writes, "{method} {}", endpoint.path);
     }

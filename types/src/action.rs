@@ -71,10 +71,22 @@ pub enum Action {
     /// Change the tier rules (quota ceilings, default approver).
     #[serde(rename = "tier-rule.edit")]
     EditTierRules,
+    /// Post deployment and incident events (the scope CI/CD tokens carry).
+    #[serde(rename = "events.write")]
+    WriteEvents,
+    /// See the events that matched no catalog entity, and manage webhook sources.
+    #[serde(rename = "events.manage")]
+    ManageEvents,
+    /// Define, change, retire and re-evaluate maturity scorecards.
+    #[serde(rename = "scorecard.edit")]
+    EditScorecards,
+    /// Exempt a component from a maturity rule until a date, as its approver.
+    #[serde(rename = "scorecard.exempt")]
+    ExemptScorecards,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -96,6 +108,10 @@ impl Action {
         Action::ApproveTenants,
         Action::OperateTenants,
         Action::EditTierRules,
+        Action::WriteEvents,
+        Action::ManageEvents,
+        Action::EditScorecards,
+        Action::ExemptScorecards,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -122,6 +138,10 @@ impl Action {
             Action::ApproveTenants => "tenant.approve",
             Action::OperateTenants => "tenant.operate",
             Action::EditTierRules => "tier-rule.edit",
+            Action::WriteEvents => "events.write",
+            Action::ManageEvents => "events.manage",
+            Action::EditScorecards => "scorecard.edit",
+            Action::ExemptScorecards => "scorecard.exempt",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod guardrails;
 pub mod onboarding;
 pub mod role;
+pub mod scorecards;
 pub mod url;
 pub mod views;
 

@@ -6,5 +6,7 @@ pub mod catalog;
 pub mod clusters;
 pub mod guardrails;
 pub mod identity;
+pub mod maturity;
 pub mod onboarding;
+pub mod scorecards;
 pub mod session;

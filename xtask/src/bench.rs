@@ -7,6 +7,7 @@ mod catalog;
 mod cluster;
 mod guardrails;
 mod onboarding;
+mod scorecards;
 mod wasm;
 
 use std::{
@@ -21,6 +22,7 @@ pub use catalog::catalog;
 pub use cluster::cluster;
 pub use guardrails::guardrails;
 pub use onboarding::onboarding;
+pub use scorecards::scorecards;
 pub use wasm::wasm;
 
 use crate::{

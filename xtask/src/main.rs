@@ -17,6 +17,8 @@
 //!   50,000 entities, start-up time
 //! - `bench onboarding [--tenants N]` — 1,000 tenants approved at once: time to active,
 //!   exactly-once, RSS, API and page throughput
+//! - `bench scorecards` — 5,000 services, 1,000,000 deployments, 100,000 incidents through
+//!   the events API: events/s, refresh catch-up, RSS, scorecard page and DORA API throughput
 //!
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
@@ -55,6 +57,10 @@ commands:
   bench onboarding [--tenants N] [--seconds N]
                1,000 tenant requests (3 environments) approved at once: approval → active
                p50/p99, all active, each object applied once, RSS; API and page req/s
+  bench scorecards [--services N] [--deployments N] [--incidents N] [--seconds N]
+               5,000 services, 1,000,000 deployments (5 changes each), 100,000 incidents
+               posted through the events API: events/s, refresher catch-up, RSS; the
+               enterprise, unit and team pages and the DORA API req/s (c16, c64), p50/p99
 ";
 
 fn main() -> ExitCode {
@@ -78,6 +84,7 @@ fn main() -> ExitCode {
         ["bench", "catalog", rest @ ..] => bench::catalog(rest),
         ["bench", "guardrails", rest @ ..] => bench::guardrails(rest),
         ["bench", "onboarding", rest @ ..] => bench::onboarding(rest),
+        ["bench", "scorecards", rest @ ..] => bench::scorecards(rest),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())
@@ -169,7 +176,15 @@ fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::RoleUrls) -> 
         ])
         .env("PARKWAY_LOG", "warn")
         .current_dir(&root);
-    cmd::status(&mut guardrails)
+    cmd::status(&mut guardrails)?;
+    cmd::step("loading the demo company's delivery history (180 days of deployments and incidents)");
+    let mut delivery = std::process::Command::new(binary);
+    roles.apply(&mut delivery);
+    delivery
+        .args(["scorecards", "demo"])
+        .env("PARKWAY_LOG", "warn")
+        .current_dir(&root);
+    cmd::status(&mut delivery)
 }
 
 /// The browser tests alone (debug build); `PARKWAY_E2E_ONLY` picks files.

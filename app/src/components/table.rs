@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::style::{EMPTY, FOCUS_RING, TABLE, TH};
+use super::style::{EMPTY, FOCUS_RING, LINK, TABLE, TH};
 
 /// How a column orders the listing when its header is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +122,9 @@ pub fn DataTable<R, F, V>(
     /// A test hook.
     #[prop(optional)]
     testid: Option<&'static str>,
+    /// Where the same rows download as CSV; offered above the table.
+    #[prop(optional, into)]
+    csv: Option<String>,
 ) -> impl IntoView
 where
     R: 'static,
@@ -131,7 +134,22 @@ where
     if rows.is_empty() {
         return view! { <p class=EMPTY>{empty}</p> }.into_any();
     }
+    let download = csv.map(|href| {
+        view! {
+            <p class="mt-2 flex justify-end text-xs">
+                <a
+                    href=href
+                    class=format!("{LINK} {FOCUS_RING} rounded")
+                    download
+                    aria-label=format!("Download {} as CSV", caption.to_lowercase())
+                >
+                    "Download CSV"
+                </a>
+            </p>
+        }
+    });
     view! {
+        {download}
         <div class="mt-3 overflow-x-auto first:mt-0">
             <table class=TABLE data-testid=testid>
                 <caption class="sr-only">{caption}</caption>

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod clusters;
+pub mod events;
 pub mod roles;
 
 use leptos::prelude::*;
@@ -32,6 +33,11 @@ const TOOLS: &[(&str, &str, &str)] = &[
         "Every sign-in and change, tamper-evident; filter and export as CSV or JSON.",
     ),
     (
+        "Delivery events",
+        "/admin/events",
+        "Webhook sources for GitHub and GitLab deployments, and the events that match no catalog entity.",
+    ),
+    (
         "API tokens",
         "/tokens?all=1",
         "Tokens for CI/CD and scripts: create for service accounts, see last use, revoke.",
@@ -43,9 +49,9 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <PageHeader
             title="Admin"
-            description="Clusters, identity-provider group mappings, API tokens and the audit log, for platform administrators."
+            description="Clusters, identity-provider group mappings, delivery event sources, API tokens and the audit log, for platform administrators."
         />
-        <ul class="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <ul class="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {TOOLS
                 .iter()
                 .map(|(title, href, summary)| {

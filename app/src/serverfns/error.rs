@@ -67,6 +67,8 @@ through_failure!(
     #[cfg(feature = "ssr")]
     parkway_core::onboarding::Error,
     #[cfg(feature = "ssr")]
+    parkway_core::scorecards::Error,
+    #[cfg(feature = "ssr")]
     parkway_core::catalog::Error
 );
 

@@ -163,8 +163,7 @@ impl From<AuditRecord> for ExportRow {
 
 pub const CSV_HEADER: &str = "id,occurred_at,actor,action,target,payload,request_id,prev_hash,hash\r\n";
 
-/// RFC 4180 CSV. Cells that a spreadsheet would run as a formula are prefixed with
-/// `'` (OWASP's CSV-injection advice): actors and targets can come from outside.
+/// RFC 4180 CSV (see [`crate::csv`]: actors and targets can come from outside).
 pub fn to_csv(rows: &[ExportRow]) -> String {
     let mut out = String::from(CSV_HEADER);
     for row in rows {
@@ -179,9 +178,7 @@ pub fn to_csv(rows: &[ExportRow]) -> String {
             row.prev_hash.clone(),
             row.hash.clone(),
         ];
-        let line: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        out.push_str(&crate::csv::line(cells.iter().map(String::as_str)));
     }
     out
 }
@@ -192,20 +189,7 @@ pub fn truncation_line(cap: i64, last_id: i64) -> String {
     let text = format!(
         "TRUNCATED: this export stops at {cap} events (the newest that match); export again with before={last_id} for older ones"
     );
-    format!("{}\r\n", csv_cell(&text))
-}
-
-fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
+    crate::csv::line([text.as_str()])
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub enum RefusalKind {
     Authorization,
     /// A state-changing request whose origin is not Parkway's own.
     Csrf,
+    /// A webhook whose signature matches no configured secret.
+    Webhook,
 }
 
 impl RefusalKind {
@@ -37,6 +39,7 @@ impl RefusalKind {
         match self {
             RefusalKind::Authorization => "auth.refused",
             RefusalKind::Csrf => "csrf.refused",
+            RefusalKind::Webhook => "webhook.refused",
         }
     }
 }

@@ -39,8 +39,9 @@ pub struct Policies<'a> {
     pub constraints: &'a [std::sync::Arc<DynamicObject>],
 }
 
+/// What the policy engines report about one workload for one guardrail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub enum Outcome {
     Pass,
     Fail,
     Unknown,
@@ -61,6 +62,18 @@ pub struct Coverage {
     pub enforce_reports_only_pass: bool,
     /// The newest report result's time (seconds since the epoch), if any.
     pub newest_report: Option<i64>,
+    /// Each workload in scope, by its index in the workload list: what a scope's
+    /// coverage over every guardrail (the scorecards' governance keys) is made from.
+    pub in_scope: std::sync::Arc<[InScope]>,
+}
+
+/// One workload in scope of a guardrail in one cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InScope {
+    /// Its index in the cluster's workload list.
+    pub workload: usize,
+    pub enforced: bool,
+    pub outcome: Outcome,
 }
 
 impl Coverage {
@@ -443,7 +456,15 @@ pub fn coverage_with(
 
     if !present {
         let n = u32::try_from(workloads.len()).unwrap_or(u32::MAX);
+        let in_scope = (0..workloads.len())
+            .map(|workload| InScope {
+                workload,
+                enforced: false,
+                outcome: Outcome::Unknown,
+            })
+            .collect();
         return Coverage {
+            in_scope,
             mode: Mode::Missing,
             workloads: n,
             enforced: 0,
@@ -467,6 +488,15 @@ pub fn coverage_with(
         truncated,
         enforce_reports_only_pass: kyverno_enforcing,
         newest_report,
+        in_scope: seen
+            .iter()
+            .filter(|(_, s)| s.in_scope)
+            .map(|(i, s)| InScope {
+                workload: *i,
+                enforced: s.enforced,
+                outcome: s.outcome.unwrap_or(Outcome::Unknown),
+            })
+            .collect(),
     }
 }
 

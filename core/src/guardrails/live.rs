@@ -14,7 +14,7 @@ use parkway_types::{
     views::guardrails::{CoverageRow, GuardrailCoverage, Implementation},
 };
 
-use super::coverage::{Coverage, Policies, Reports, Workload, coverage_with};
+use super::coverage::{Coverage, Outcome, Policies, Reports, Workload, coverage_with};
 use crate::cluster::{
     ClusterCache,
     model::{Inputs, WorkloadKind},
@@ -56,6 +56,41 @@ pub struct CoverageMemo {
     /// One computation over every guardrail at a time: concurrent callers wait, then
     /// find the results remembered instead of each computing them all again.
     every_guardrail: Arc<tokio::sync::Mutex<()>>,
+    /// The last [`standings`] and what they were computed from.
+    standings: Arc<Mutex<LastStandings>>,
+}
+
+/// The standings computed last, with what they were computed from.
+type LastStandings = Option<(StandingsKey, Arc<Standings>)>;
+
+/// What [`standings`] answers: the checks, and the production clusters not readable.
+pub type Standings = (Vec<Standing>, Vec<String>);
+
+/// What standings depend on: each production cluster's generation and readability,
+/// and the guardrails with their implementations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandingsKey {
+    clusters: Vec<(String, u64, bool)>,
+    wanted: Vec<(GuardrailId, Vec<Implementation>)>,
+}
+
+impl StandingsKey {
+    pub fn of(clusters: &[Arc<ClusterCache>], wanted: &[(GuardrailId, Vec<Implementation>)]) -> Self {
+        Self {
+            clusters: clusters
+                .iter()
+                .filter(|c| c.config.environment == crate::cluster::Environment::Prod)
+                .map(|c| {
+                    (
+                        c.name().to_owned(),
+                        c.generation(),
+                        c.status().state.serves_live(),
+                    )
+                })
+                .collect(),
+            wanted: wanted.to_vec(),
+        }
+    }
 }
 
 impl std::fmt::Debug for CoverageMemo {
@@ -68,6 +103,16 @@ impl CoverageMemo {
     /// Held while computing every guardrail's coverage (the not-really-mitigated view).
     pub async fn one_at_a_time(&self) -> tokio::sync::OwnedMutexGuard<()> {
         self.every_guardrail.clone().lock_owned().await
+    }
+
+    /// The standings computed last, if they were computed from `key`.
+    pub fn remembered_standings(&self, key: &StandingsKey) -> Option<Arc<Standings>> {
+        let last = self.standings.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref().filter(|(k, _)| k == key).map(|(_, s)| s.clone())
+    }
+
+    pub fn remember_standings(&self, key: StandingsKey, standings: Arc<Standings>) {
+        *self.standings.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, standings));
     }
 
     fn lookup(
@@ -116,6 +161,32 @@ impl CoverageMemo {
             return hit;
         }
         let p = self.prepared(cache, generation);
+        self.compute(cache, &p, id, implementations)
+    }
+
+    /// [`Self::coverage`] from inputs already prepared, so that its workload indices
+    /// are those of `p`.
+    fn coverage_in(
+        &self,
+        cache: &ClusterCache,
+        p: &Prepared,
+        id: GuardrailId,
+        implementations: &[Implementation],
+    ) -> Coverage {
+        if let Some(hit) = self.lookup(cache.name(), id, p.generation, implementations) {
+            return hit;
+        }
+        self.compute(cache, p, id, implementations)
+    }
+
+    fn compute(
+        &self,
+        cache: &ClusterCache,
+        p: &Prepared,
+        id: GuardrailId,
+        implementations: &[Implementation],
+    ) -> Coverage {
+        let generation = p.generation;
         let policies = Policies {
             kyverno: &p.inputs.kyverno_policies,
             reports: &p.inputs.policy_reports,
@@ -228,4 +299,74 @@ fn row(name: String, environment: &str, c: &Coverage, now: i64) -> CoverageRow {
         report_age_minutes: age,
         warnings,
     }
+}
+
+/// One workload in scope of one guardrail: whether a policy enforces the guardrail on
+/// it, and what the reports say. Summing these over a scope gives the same counts the
+/// guardrail pages show per guardrail and cluster, added up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub cluster: String,
+    pub namespace: String,
+    /// `Kind/name`, to count workloads apart from guardrail checks.
+    pub workload: String,
+    pub enforced: bool,
+    pub outcome: Outcome,
+}
+
+/// Every (workload, guardrail) pair in scope in the readable production clusters, and
+/// the production clusters not readable now. `wanted` are the published guardrails and
+/// their implementations; those no policy implements anywhere are followed by review
+/// alone and left out, as in the threat register's gaps.
+pub fn standings(
+    clusters: &[Arc<ClusterCache>],
+    memo: &CoverageMemo,
+    wanted: &[(GuardrailId, Vec<Implementation>)],
+) -> (Vec<Standing>, Vec<String>) {
+    let mut unreadable = Vec::new();
+    let mut per_cluster = Vec::new();
+    for cache in clusters {
+        if cache.config.environment != crate::cluster::Environment::Prod {
+            continue;
+        }
+        if !cache.status().state.serves_live() {
+            unreadable.push(cache.name().to_owned());
+            continue;
+        }
+        let p = memo.prepared(cache, cache.generation());
+        let computed: Vec<Coverage> = wanted
+            .iter()
+            .map(|(id, implementations)| memo.coverage_in(cache, &p, *id, implementations))
+            .collect();
+        per_cluster.push((cache.name().to_owned(), p, computed));
+    }
+    // A guardrail counts when something implements it: listed implementations, or a
+    // policy that names it somewhere.
+    let counted: Vec<bool> = wanted
+        .iter()
+        .enumerate()
+        .map(|(g, (_, implementations))| {
+            !implementations.is_empty() || per_cluster.iter().any(|(_, _, c)| c[g].mode != Mode::Missing)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (cluster, p, computed) in per_cluster {
+        for (g, c) in computed.iter().enumerate() {
+            if !counted[g] {
+                continue;
+            }
+            for seen in c.in_scope.iter() {
+                if let Some(w) = p.workloads.get(seen.workload) {
+                    out.push(Standing {
+                        cluster: cluster.clone(),
+                        namespace: w.0.clone(),
+                        workload: format!("{}/{}", w.1.as_str(), w.2),
+                        enforced: seen.enforced,
+                        outcome: seen.outcome,
+                    });
+                }
+            }
+        }
+    }
+    (out, unreadable)
 }

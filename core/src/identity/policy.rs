@@ -86,6 +86,10 @@ pub enum Resource {
     Tenants,
     /// The tier rules onboarding routes by.
     TierRules,
+    /// Deployment and incident events.
+    DeliveryEvents,
+    /// The scorecards' figures.
+    Scorecards,
 }
 
 impl Resource {
@@ -103,6 +107,8 @@ impl Resource {
             Resource::Threats => "threats".to_owned(),
             Resource::Tenants => "tenants".to_owned(),
             Resource::TierRules => "tier-rules".to_owned(),
+            Resource::DeliveryEvents => "delivery-events".to_owned(),
+            Resource::Scorecards => "scorecards".to_owned(),
         }
     }
 
@@ -169,6 +175,8 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ReviewGuardrails,
             EditThreats,
             EditTierRules,
+            EditScorecards,
+            ExemptScorecards,
         ],
         Role::SecurityApprover => &[
             ViewPortal,
@@ -177,6 +185,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             EditThreats,
             AcceptThreats,
             ApproveTenants,
+            ExemptScorecards,
         ],
         Role::TeamOwner => &[
             ViewPortal,
@@ -208,6 +217,10 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ApproveTenants,
             OperateTenants,
             EditTierRules,
+            WriteEvents,
+            ManageEvents,
+            EditScorecards,
+            ExemptScorecards,
         ],
     }
 }

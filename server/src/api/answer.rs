@@ -7,7 +7,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use parkway_core::audit::ops::Export;
+use parkway_core::{audit::ops::Export, csv::Table};
 use serde::Serialize;
 
 /// `201 Created` with the new thing as JSON.
@@ -43,6 +43,26 @@ pub struct NoContent;
 impl IntoResponse for NoContent {
     fn into_response(self) -> Response {
         StatusCode::NO_CONTENT.into_response()
+    }
+}
+
+/// `200 OK` with one table as a CSV file to save (`Content-Disposition: attachment`).
+pub struct CsvFile(pub Table);
+
+impl IntoResponse for CsvFile {
+    fn into_response(self) -> Response {
+        let CsvFile(table) = self;
+        let disposition = format!("attachment; filename=\"{}\"", table.filename);
+        let mut response = table.to_csv().into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
     }
 }
 

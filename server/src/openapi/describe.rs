@@ -27,7 +27,7 @@ use utoipa::{
 use crate::{
     api::{
         EntityPath, Op,
-        answer::{AuditExport, Created, NoContent, Saved, YamlDocuments},
+        answer::{AuditExport, Created, CsvFile, NoContent, Saved, YamlDocuments},
     },
     error::{ApiJson, ApiPath, ApiQuery, ApiResult},
     openapi::Document,
@@ -177,6 +177,19 @@ impl Input for EntityPath {
     }
 }
 
+/// A JSON body the operation reads itself (to name the field it fails at).
+impl<S: ToSchema> Input for crate::api::scorecards::JsonBytes<S> {
+    fn describe(doc: &mut Described) {
+        doc.json_body = Some(doc.schema_of::<S>());
+        doc.refuse(&[
+            ErrorKind::BadRequest,
+            ErrorKind::TooLarge,
+            ErrorKind::UnsupportedMediaType,
+            ErrorKind::Invalid,
+        ]);
+    }
+}
+
 /// A raw text body (read with `api::text_body`).
 impl Input for Result<Bytes, BytesRejection> {
     fn describe(doc: &mut Described) {
@@ -248,6 +261,20 @@ impl Answer for Document {
                     "application/json",
                     ContentBuilder::new().schema(Some(object)).build(),
                 )
+                .build(),
+        );
+    }
+}
+
+/// One table, as CSV.
+impl Answer for CsvFile {
+    fn describe(doc: &mut Described) {
+        let csv = ObjectBuilder::new().schema_type(Type::String).build();
+        doc.success(
+            StatusCode::OK,
+            ResponseBuilder::new()
+                .description("The table as a file to save (`Content-Disposition: attachment`): a header row, then one row per row of the page's table.")
+                .content("text/csv", ContentBuilder::new().schema(Some(csv)).build())
                 .build(),
         );
     }

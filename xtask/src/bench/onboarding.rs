@@ -63,7 +63,7 @@ fn token(binary: &std::path::Path, url: &str, name: &str, role: &str) -> Result<
 
 /// One `POST path` with a JSON body over a new connection; the status code (0 when
 /// the connection failed).
-fn post(port: u16, path: &str, body: &str, token: &str) -> u16 {
+pub(super) fn post(port: u16, path: &str, body: &str, token: &str) -> u16 {
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
