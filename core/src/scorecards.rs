@@ -10,8 +10,10 @@ pub mod export;
 pub mod figures;
 pub mod governance;
 pub mod maturity;
+pub mod observed;
 pub mod ops;
 pub mod refresh;
+pub mod rematch;
 pub mod store;
 pub mod webhooks;
 

@@ -361,7 +361,7 @@ fn seed_workload(
     let template = json!({"metadata": {"labels": {"app.kubernetes.io/name": name}}, "spec": {"containers": [container]}});
     let mut spec =
         json!({"selector": {"matchLabels": {"app.kubernetes.io/name": name}}, "template": template});
-    let status = if kind == "DaemonSet" {
+    let mut status = if kind == "DaemonSet" {
         json!({"desiredNumberScheduled": f.replicas, "currentNumberScheduled": f.replicas, "numberReady": f.ready, "numberAvailable": f.ready, "updatedNumberScheduled": f.replicas, "observedGeneration": 1})
     } else {
         spec["replicas"] = json!(f.replicas);
@@ -370,11 +370,26 @@ fn seed_workload(
         }
         json!({"replicas": f.replicas, "readyReplicas": f.ready, "availableReplicas": f.ready, "updatedReplicas": f.replicas, "currentReplicas": f.replicas, "observedGeneration": 1})
     };
+    let mut annotations = json!({"backstage.io/kubernetes-id": name});
+    if kind == "Deployment" {
+        // The latest rollout, as the Deployment controller reports it: the revision
+        // and when its new ReplicaSet became available (hours ago, per workload).
+        let h = hash(&[name, ns, "rollout"]);
+        annotations["deployment.kubernetes.io/revision"] = json!((1 + h % 40).to_string());
+        let at = chrono::Utc::now() - chrono::Duration::minutes(30 + ((h >> 8) % (72 * 60)) as i64);
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        status["conditions"] = json!([
+            {"type": "Available", "status": if f.ready > 0 { "True" } else { "False" },
+             "reason": "MinimumReplicasAvailable", "lastUpdateTime": at, "lastTransitionTime": at},
+            {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
+             "lastUpdateTime": at, "lastTransitionTime": at},
+        ]);
+    }
     put(
         store,
         json!({
             "apiVersion": "apps/v1", "kind": kind,
-            "metadata": {"name": name, "namespace": ns, "labels": labels, "annotations": {"backstage.io/kubernetes-id": name}},
+            "metadata": {"name": name, "namespace": ns, "labels": labels, "annotations": annotations},
             "spec": spec, "status": status,
         }),
     )?;

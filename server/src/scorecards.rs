@@ -1,9 +1,16 @@
-//! Each replica's scorecard work: refreshing the figures pages read from the events
-//! that arrived (see `parkway_core::scorecards::refresh`).
+//! Each replica's scorecard work: recording the rollouts observed in production
+//! clusters for services that send nothing (see `parkway_core::scorecards::observed`),
+//! matching unmatched events once the catalog has their entity (`…::rematch`),
+//! refreshing the figures pages read from the events that arrived (see
+//! `parkway_core::scorecards::refresh`), evaluating maturity scorecards.
 
 use std::time::Duration;
 
-use parkway_core::Services;
+use parkway_core::{
+    Services,
+    generations::Area,
+    scorecards::{observed, rematch},
+};
 
 /// Maturity scorecards are looked at this often; each is evaluated when its latest
 /// evaluation is older than `maturity_every`.
@@ -17,8 +24,11 @@ pub async fn refresh_loop(services: Services, every: Duration, maturity_every: c
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut maturity_checked: Option<tokio::time::Instant> = None;
+    // What the rollout observer and the re-matcher last looked at.
+    let mut seen: Option<(i64, Vec<(u64, bool)>)> = None;
     loop {
         tick.tick().await;
+        after_changes(&services, &mut seen).await;
         match parkway_core::scorecards::refresh::refresh(&pool, chrono::Utc::now()).await {
             Ok(done) if done.days > 0 || done.rollups > 0 => tracing::debug!(
                 days = done.days,
@@ -45,5 +55,58 @@ pub async fn refresh_loop(services: Services, every: Duration, maturity_every: c
                 Err(err) => tracing::warn!(error = %err, "could not evaluate the maturity scorecards"),
             }
         }
+    }
+}
+
+/// Looks for rollouts when a production cluster's caches or the catalog changed (a
+/// component added later may claim a rollout seen before), and matches unmatched
+/// events again when the catalog changed.
+async fn after_changes(services: &Services, seen: &mut Option<(i64, Vec<(u64, bool)>)>) {
+    let pool = &services.pool;
+    let catalog = match services.generations.current(pool, Area::Catalog).await {
+        Ok(generation) => generation,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the catalog generation");
+            return;
+        }
+    };
+    // What the caches hold and whether they can be read: a change in either is new.
+    let clusters: Vec<(u64, bool)> = services
+        .clusters
+        .all()
+        .iter()
+        .map(|c| (c.generation(), c.status().state.serves_live()))
+        .collect();
+    let catalog_changed = seen.as_ref().is_none_or(|(c, _)| *c != catalog);
+    let clusters_changed = seen.as_ref().is_none_or(|(_, c)| *c != clusters);
+    if !catalog_changed && !clusters_changed {
+        return;
+    }
+    let window = services.scorecards.link_window_seconds;
+    let mut done = true;
+    if catalog_changed {
+        match rematch::rematch(pool, window).await {
+            Ok(m) if m.deployments + m.incidents > 0 => tracing::info!(
+                deployments = m.deployments,
+                incidents = m.incidents,
+                "unmatched delivery events matched to the catalog"
+            ),
+            Ok(_) => {}
+            Err(err) => {
+                done = false;
+                tracing::warn!(error = %err, "could not match the unmatched delivery events again");
+            }
+        }
+    }
+    match observed::observe(pool, services.clusters.all(), chrono::Utc::now(), window).await {
+        Ok(o) if o.stored > 0 => tracing::info!(stored = o.stored, "observed rollouts stored as deployments"),
+        Ok(_) => {}
+        Err(err) => {
+            done = false;
+            tracing::warn!(error = %err, "could not record the observed rollouts");
+        }
+    }
+    if done {
+        *seen = Some((catalog, clusters));
     }
 }

@@ -116,13 +116,30 @@ pub struct ReplicatedSpec {
     pub template: PodTemplate,
 }
 
+/// A Deployment's condition, with what the observed-rollout fallback of the scorecards
+/// reads: `Progressing` turns to reason `NewReplicaSetAvailable` when a new revision
+/// is available, or to `ProgressDeadlineExceeded` when it failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub last_update_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplicatedStatus {
     pub ready_replicas: Option<i32>,
+    pub observed_generation: Option<i64>,
+    #[serde(default)]
+    pub conditions: Vec<RolloutCondition>,
 }
 
-/// A Deployment: wanted and ready replicas, the pod template's images.
+/// A Deployment: wanted and ready replicas, the pod template's images, the rollout's
+/// conditions (its revision is the `deployment.kubernetes.io/revision` annotation).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct CachedDeployment {
     pub metadata: ObjectMeta,

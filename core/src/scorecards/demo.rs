@@ -91,6 +91,10 @@ impl Rng {
 
 /// The profile of a business unit: Payments elite, Logistics struggling, others by
 /// their name.
+/// Services whose pipelines post nothing: their deployments are the rollouts Parkway
+/// observes in the demo production cluster (source `cluster`).
+pub const SENDS_NOTHING: &[&str] = &["component:default/reporting-worker"];
+
 fn profile_of(unit: Option<&str>) -> Profile {
     match unit {
         Some(u) if u.ends_with("/payments") => ELITE,
@@ -117,6 +121,9 @@ pub fn generate(
     let mut incidents = Vec::new();
     let mut turn = 0_usize;
     for (service, unit) in services {
+        if SENDS_NOTHING.contains(&service.as_str()) {
+            continue;
+        }
         let profile = profile_of(unit.as_deref());
         let mut rng = Rng::seeded(service);
         let name = service.rsplit('/').next().unwrap_or(service);

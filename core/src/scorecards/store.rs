@@ -49,6 +49,110 @@ pub async fn known_entities(db: impl PgExecutor<'_>, keys: &[String]) -> Result<
     Ok(rows.into_iter().collect())
 }
 
+/// Which of `ids` are stored deployments.
+pub async fn existing_deployments(db: impl PgExecutor<'_>, ids: &[String]) -> Result<HashSet<String>> {
+    let rows = sqlx::query_scalar!("select id from delivery_deployments where id = any($1)", ids)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Which of the services `keys` sent a deployment of their own (any source but an
+/// observed rollout) finished since `since`.
+pub async fn services_sending(
+    db: impl PgExecutor<'_>,
+    keys: &[String],
+    since: DateTime<Utc>,
+) -> Result<HashSet<String>> {
+    let rows = sqlx::query_scalar!(
+        r#"select distinct service as "service!" from delivery_deployments
+           where service = any($1) and source <> 'cluster' and finished_at >= $2"#,
+        keys,
+        since,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The names unmatched events were sent with (deployments' and incidents'), at most
+/// `limit` of them.
+pub async fn unmatched_names(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"select given as "given!" from (
+               select service_given as given from delivery_deployments where service is null
+               union
+               select service_given from delivery_incidents where service is null
+           ) names order by given limit $1"#,
+        limit,
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Gives the unmatched events sent under each of `given` the entity `keys` (pairwise),
+/// marks the days of the successful production deployments among them dirty, and
+/// returns the incidents whose link may change: those matched now and those of the
+/// services that gained deployments.
+pub async fn assign_unmatched(
+    conn: &mut PgConnection,
+    given: &[String],
+    keys: &[String],
+) -> Result<(Matched, Vec<String>)> {
+    let deployments = sqlx::query_scalar!(
+        "update delivery_deployments d set service = m.key
+         from unnest($1::text[], $2::text[]) as m(given, key)
+         where d.service is null and d.service_given = m.given
+         returning d.id",
+        given,
+        keys,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into delivery_dirty (service, day)
+         select distinct service, (finished_at at time zone 'UTC')::date from delivery_deployments
+         where id = any($1) and environment = 'production' and status = 'success'
+         on conflict on constraint delivery_dirty_pkey do nothing",
+        &deployments,
+    )
+    .execute(&mut *conn)
+    .await?;
+    let mut incidents = sqlx::query_scalar!(
+        "update delivery_incidents i set service = m.key
+         from unnest($1::text[], $2::text[]) as m(given, key)
+         where i.service is null and i.service_given = m.given
+         returning i.id",
+        given,
+        keys,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let matched = Matched {
+        deployments: deployments.len(),
+        incidents: incidents.len(),
+    };
+    incidents.extend(
+        sqlx::query_scalar!(
+            "select i.id from delivery_incidents i
+             where i.service in (select service from delivery_deployments where id = any($1))",
+            &deployments,
+        )
+        .fetch_all(&mut *conn)
+        .await?,
+    );
+    incidents.sort_unstable();
+    incidents.dedup();
+    Ok((matched, incidents))
+}
+
+/// How many unmatched events found their entity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Matched {
+    pub deployments: usize,
+    pub incidents: usize,
+}
+
 /// Stores the deployments not stored before (by `id`) with their changes, marks the
 /// days they change dirty and re-links the incidents they may explain. Returns the ids
 /// stored now.

@@ -184,9 +184,9 @@ fn UnmatchedEvents(deployments: Vec<DeploymentRow>, incidents: Vec<IncidentRow>)
                 "Events that match no catalog entity"
             </h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                "Kept, never dropped, and not counted in any scorecard. Fix the sender's "
+                "Kept, never dropped, and not counted in any scorecard while unmatched. Fix the sender's "
                 <code>"service"</code>
-                " (a component's name or ref), or the repository annotation in the catalog; events already stored keep the name they were sent with. The newest 500 of each."
+                " (a component's name or ref), or add the entity or its repository annotation to the catalog: after every catalog change the events stored here are matched again, and count from then on. The newest 500 of each."
             </p>
             <h3 class="mt-4 text-sm font-semibold text-slate-800 dark:text-slate-100">"Deployments"</h3>
             <DataTable
