@@ -293,7 +293,8 @@ async fn unmatched_events_find_their_entity_once_the_catalog_has_it(pool: PgPool
             .fetch_all(&pool)
             .await
             .expect("reads");
-    assert_eq!(services, [Some("component:default/late-api".to_owned()); 2]);
+    let late = Some("component:default/late-api".to_owned());
+    assert_eq!(services, [late.clone(), late]);
     let (service, deployment, link): (Option<String>, Option<String>, Option<String>) =
         sqlx::query_as("select service, deployment, link from delivery_incidents where id = 'pd-late'")
             .fetch_one(&pool)
