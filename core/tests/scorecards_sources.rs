@@ -58,7 +58,11 @@ spec: {type: service, lifecycle: production, owner: team-b}
 
 /// A Deployment at `revision` whose `Progressing` condition has `reason`.
 fn deployment(namespace: &str, name: &str, revision: u32, reason: &str, at: &str) -> serde_json::Value {
-    let status = if reason == "ProgressDeadlineExceeded" { "False" } else { "True" };
+    let status = if reason == "ProgressDeadlineExceeded" {
+        "False"
+    } else {
+        "True"
+    };
     json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": name, "namespace": namespace,
@@ -77,20 +81,55 @@ fn cluster_objects(store: &Store) {
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "labels": {"parkway.io/team": "team-a"}}}),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-b", "labels": {"parkway.io/team": "team-b"}}}),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "sandbox"}}),
-        deployment("team-a", "shop", 7, "NewReplicaSetAvailable", "2026-11-30T10:00:00Z"),
-        deployment("team-a", "cart-svc", 3, "ProgressDeadlineExceeded", "2026-11-30T11:00:00Z"),
+        deployment(
+            "team-a",
+            "shop",
+            7,
+            "NewReplicaSetAvailable",
+            "2026-11-30T10:00:00Z",
+        ),
+        deployment(
+            "team-a",
+            "cart-svc",
+            3,
+            "ProgressDeadlineExceeded",
+            "2026-11-30T11:00:00Z",
+        ),
         // Still rolling out: nothing yet.
-        deployment("team-a", "shop-canary", 2, "ReplicaSetUpdated", "2026-11-30T11:30:00Z"),
+        deployment(
+            "team-a",
+            "shop-canary",
+            2,
+            "ReplicaSetUpdated",
+            "2026-11-30T11:30:00Z",
+        ),
         // Team B's service sends its own deployments.
-        deployment("team-b", "pay", 9, "NewReplicaSetAvailable", "2026-11-30T12:00:00Z"),
+        deployment(
+            "team-b",
+            "pay",
+            9,
+            "NewReplicaSetAvailable",
+            "2026-11-30T12:00:00Z",
+        ),
         // Named like team A's service, in nobody's namespace.
-        deployment("sandbox", "shop", 1, "NewReplicaSetAvailable", "2026-11-30T12:30:00Z"),
+        deployment(
+            "sandbox",
+            "shop",
+            1,
+            "NewReplicaSetAvailable",
+            "2026-11-30T12:30:00Z",
+        ),
     ] {
         store.put(object).expect("stored");
     }
 }
 
-async fn cluster(pool: &PgPool, name: &str, environment: Environment, store: Arc<Store>) -> (DemoCluster, ClusterConfig) {
+async fn cluster(
+    pool: &PgPool,
+    name: &str,
+    environment: Environment,
+    store: Arc<Store>,
+) -> (DemoCluster, ClusterConfig) {
     let demo = DemoCluster::start(store).await.expect("starts");
     let config = ClusterConfig {
         name: name.into(),
@@ -149,10 +188,15 @@ async fn production_rollouts_of_silent_services_become_deployments_once(pool: Pg
     }
     let now: DateTime<Utc> = "2026-12-01T00:00:00Z".parse().expect("time");
 
-    let first = observed::observe(&pool, clusters.all(), now, 86_400).await.expect("observes");
+    let first = observed::observe(&pool, clusters.all(), now, 86_400)
+        .await
+        .expect("observes");
     assert_eq!(
         first,
-        Observed { rollouts: 4, stored: 2 },
+        Observed {
+            rollouts: 4,
+            stored: 2
+        },
         "four finished in production (one in a sandbox); stage is not production"
     );
     let rows = cluster_rows(&pool).await;
@@ -185,13 +229,21 @@ async fn production_rollouts_of_silent_services_become_deployments_once(pool: Pg
     assert_eq!(audited, 1);
 
     // Observing again changes nothing.
-    let again = observed::observe(&pool, clusters.all(), now, 86_400).await.expect("observes");
+    let again = observed::observe(&pool, clusters.all(), now, 86_400)
+        .await
+        .expect("observes");
     assert_eq!(again.stored, 0);
 
     // A new revision becomes available: one more deployment.
     let before = clusters.all()[0].generation();
     prod_store
-        .put(deployment("team-a", "shop", 8, "NewReplicaSetAvailable", "2026-11-30T15:00:00Z"))
+        .put(deployment(
+            "team-a",
+            "shop",
+            8,
+            "NewReplicaSetAvailable",
+            "2026-11-30T15:00:00Z",
+        ))
         .expect("stored");
     for _ in 0..100 {
         if clusters.all()[0].generation() != before {
@@ -199,7 +251,9 @@ async fn production_rollouts_of_silent_services_become_deployments_once(pool: Pg
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let third = observed::observe(&pool, clusters.all(), now, 86_400).await.expect("observes");
+    let third = observed::observe(&pool, clusters.all(), now, 86_400)
+        .await
+        .expect("observes");
     assert_eq!(third.stored, 1);
     let shop: Vec<String> = cluster_rows(&pool)
         .await
@@ -207,12 +261,19 @@ async fn production_rollouts_of_silent_services_become_deployments_once(pool: Pg
         .filter(|r| r.1.as_deref() == Some("component:default/shop"))
         .map(|r| r.0)
         .collect();
-    assert_eq!(shop, ["cluster/prod-eu/team-a/shop/7", "cluster/prod-eu/team-a/shop/8"]);
-    let dirty: i64 = sqlx::query_scalar("select count(*) from delivery_dirty where service = 'component:default/shop'")
-        .fetch_one(&pool)
-        .await
-        .expect("reads");
-    assert_eq!(dirty, 1, "the day of the successful rollouts is marked for the figures");
+    assert_eq!(
+        shop,
+        ["cluster/prod-eu/team-a/shop/7", "cluster/prod-eu/team-a/shop/8"]
+    );
+    let dirty: i64 =
+        sqlx::query_scalar("select count(*) from delivery_dirty where service = 'component:default/shop'")
+            .fetch_one(&pool)
+            .await
+            .expect("reads");
+    assert_eq!(
+        dirty, 1,
+        "the day of the successful rollouts is marked for the figures"
+    );
 }
 
 const LATE: &str = r#"
@@ -259,7 +320,11 @@ async fn unmatched_events_find_their_entity_once_the_catalog_has_it(pool: PgPool
     store::insert_deployments(
         &mut conn,
         EventSource::Github,
-        &[success("github:acme/late:7", "github:acme/late", "2026-11-30T14:00:00Z")],
+        &[success(
+            "github:acme/late:7",
+            "github:acme/late",
+            "2026-11-30T14:00:00Z",
+        )],
         86_400,
     )
     .await
@@ -287,7 +352,13 @@ async fn unmatched_events_find_their_entity_once_the_catalog_has_it(pool: PgPool
         .await
         .unwrap_or_else(|err| panic!("{err}"));
     let matched = rematch::rematch(&pool, 86_400).await.expect("rematches");
-    assert_eq!(matched, Matched { deployments: 2, incidents: 1 });
+    assert_eq!(
+        matched,
+        Matched {
+            deployments: 2,
+            incidents: 1
+        }
+    );
     let services: Vec<Option<String>> =
         sqlx::query_scalar("select service from delivery_deployments order by id")
             .fetch_all(&pool)
@@ -306,10 +377,12 @@ async fn unmatched_events_find_their_entity_once_the_catalog_has_it(pool: PgPool
         (Some("github:acme/late:7"), Some("window")),
         "linked to the latest deployment before it opened"
     );
-    let dirty: i64 = sqlx::query_scalar("select count(*) from delivery_dirty where service = 'component:default/late-api'")
-        .fetch_one(&pool)
-        .await
-        .expect("reads");
+    let dirty: i64 = sqlx::query_scalar(
+        "select count(*) from delivery_dirty where service = 'component:default/late-api'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("reads");
     assert_eq!(dirty, 1, "the day they add is marked for the figures");
     let audited: i64 = sqlx::query_scalar("select count(*) from audit_events where actor = $1")
         .bind(rematch::ACTOR)

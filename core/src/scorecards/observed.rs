@@ -232,7 +232,8 @@ pub async fn observe(
         return Ok(done);
     }
     let mut tx = pool.begin().await?;
-    let written = store::insert_deployments(&mut tx, EventSource::Cluster, &rows, link_window_seconds).await?;
+    let written =
+        store::insert_deployments(&mut tx, EventSource::Cluster, &rows, link_window_seconds).await?;
     if !written.is_empty() {
         let mut event = audit::NewAuditEvent::new(ACTOR, "delivery.ingest", "events:deployments");
         event.payload = serde_json::json!({
@@ -292,7 +293,11 @@ mod tests {
         assert_eq!(outcome(&rolling), None, "still rolling out");
         let mut behind = (*available).clone();
         behind.metadata.generation = Some(5);
-        assert_eq!(outcome(&behind), None, "the controller has not seen the new spec yet");
+        assert_eq!(
+            outcome(&behind),
+            None,
+            "the controller has not seen the new spec yet"
+        );
     }
 
     #[test]
@@ -313,9 +318,17 @@ mod tests {
             owner: Some(owner.into()),
             kubernetes_id: id.into(),
         };
-        let ours = [component("component:default/shop", "group:default/team-a", "shop")];
+        let ours = [component(
+            "component:default/shop",
+            "group:default/team-a",
+            "shop",
+        )];
         assert_eq!(attribute(found.clone(), &ours)[0].1, "component:default/shop");
-        let theirs = [component("component:default/shop", "group:default/team-b", "shop")];
+        let theirs = [component(
+            "component:default/shop",
+            "group:default/team-b",
+            "shop",
+        )];
         assert!(
             attribute(found.clone(), &theirs).is_empty(),
             "a namespace of another team is not the component's"

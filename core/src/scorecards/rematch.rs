@@ -81,7 +81,10 @@ mod tests {
 
     #[test]
     fn names_resolve_to_refs_or_to_project_annotations() {
-        assert_eq!(wanted("checkout-api"), Some(Ok("component:default/checkout-api".into())));
+        assert_eq!(
+            wanted("checkout-api"),
+            Some(Ok("component:default/checkout-api".into()))
+        );
         assert_eq!(
             wanted("component:default/checkout-api"),
             Some(Ok("component:default/checkout-api".into()))

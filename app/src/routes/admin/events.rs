@@ -63,13 +63,10 @@ pub fn DeliveryEventsPage() -> impl IntoView {
                                 "Webhook sources"
                             </h2>
                             <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                                "GitHub posts "
-                                <code>"deployment_status"</code>
+                                "GitHub posts " <code>"deployment_status"</code>
                                 " events and GitLab deployment events to the address shown, signed with the source's secret. A delivery is matched to the catalog entity whose "
-                                <code>"github.com/project-slug"</code>
-                                " or "
-                                <code>"gitlab.com/project-slug"</code>
-                                " annotation names its repository."
+                                <code>"github.com/project-slug"</code> " or "
+                                <code>"gitlab.com/project-slug"</code> " annotation names its repository."
                             </p>
                             <FormError message=remove_error />
                             <DataTable
@@ -90,9 +87,13 @@ pub fn DeliveryEventsPage() -> impl IntoView {
                                         <tr>
                                             <td class=format!("{TD} font-mono")>{s.name.clone()}</td>
                                             <td class=TD>{s.kind.label()}</td>
-                                            <td class=format!("{TD} font-mono text-xs")>{s.endpoint.clone()}</td>
+                                            <td class=format!(
+                                                "{TD} font-mono text-xs",
+                                            )>{s.endpoint.clone()}</td>
                                             <td class=TD>{s.created_by.clone()}</td>
-                                            <td class=format!("{TD} whitespace-nowrap")>{minute(&s.created_at)}</td>
+                                            <td class=format!(
+                                                "{TD} whitespace-nowrap",
+                                            )>{minute(&s.created_at)}</td>
                                             <td class=TD>
                                                 <ActionForm action=remove>
                                                     <input type="hidden" name="name" value=s.name.clone() />
@@ -110,7 +111,10 @@ pub fn DeliveryEventsPage() -> impl IntoView {
                                 }
                             />
                         </section>
-                        <UnmatchedEvents deployments=page.unmatched.deployments incidents=page.unmatched.incidents />
+                        <UnmatchedEvents
+                            deployments=page.unmatched.deployments
+                            incidents=page.unmatched.incidents
+                        />
                     },
                 )
             })}
@@ -191,7 +195,9 @@ fn UnmatchedEvents(deployments: Vec<DeploymentRow>, incidents: Vec<IncidentRow>)
             <h3 class="mt-4 text-sm font-semibold text-slate-800 dark:text-slate-100">"Deployments"</h3>
             <DataTable
                 caption="Unmatched deployments, newest first"
-                columns=Column::new_all(&["Deployment", "Service as sent", "Environment", "Status", "Finished", "Source"])
+                columns=Column::new_all(
+                    &["Deployment", "Service as sent", "Environment", "Status", "Finished", "Source"],
+                )
                 rows=deployments
                 empty="None: every deployment matched a catalog entity."
                 testid="unmatched-deployments"
