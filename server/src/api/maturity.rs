@@ -30,6 +30,7 @@ pub async fn show(Op(ctx): Op, ApiPath(id): ApiPath<String>) -> ApiResult<Json<M
 #[serde(deny_unknown_fields)]
 pub struct MaturityTableParams {
     /// `rules`, `ratings` (every rated component) or `exemptions`.
+    #[param(inline)]
     table: MaturityTable,
 }
 

@@ -86,6 +86,7 @@ pub struct DoraParams {
     /// Last day, `YYYY-MM-DD` (default: today, UTC).
     to: Option<String>,
     /// The DORA report whose bands apply: `2023` or `2024` (default).
+    #[param(inline)]
     report_year: Option<ReportYear>,
 }
 
@@ -110,11 +111,14 @@ pub struct TableParams {
     /// none for the enterprise.
     entity: Option<String>,
     /// `30` (default), `90` or `180` days, ending today.
+    #[param(inline)]
     window: Option<Window>,
     /// The DORA report whose bands apply: `2023` or `2024` (default).
+    #[param(inline)]
     year: Option<ReportYear>,
     /// `children` (units, teams or services below the page), `trend` (26 weeks),
     /// `deployments` or `incidents` (a service's latest).
+    #[param(inline)]
     table: ScorecardTable,
 }
 
