@@ -61,7 +61,7 @@ describe('delivery events admin', () => {
     await page.getByRole('button', { name: 'Add source' }).click();
     const row = page.getByTestId('webhook-sources').locator('tbody tr', { hasText: 'browser-hook' });
     await row.waitFor();
-    assert.match(await row.innerText(), /GitLab webhook\s+\/api\/v1\/webhooks\/gitlab/);
+    assert.match(await row.innerText(), /GitLab\s+\/api\/v1\/webhooks\/gitlab/);
     assert.ok(!(await page.content()).includes(secret), 'the secret is never shown again');
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-events.png'), fullPage: true });
     assert.deepEqual(await accessibilityViolations(page), []);

@@ -61,7 +61,7 @@ describe('scorecards', () => {
     // The same rows download as CSV, without JavaScript.
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('link', { name: 'Download latest deployments as CSV' }).click(),
+      page.getByRole('link', { name: 'Download CSV: latest deployments' }).click(),
     ]);
     assert.match(download.suggestedFilename(), /^scorecard-component-default-.+-deployments-\d+d-\d{4}\.csv$/);
     const csv = await readFile(await download.path(), 'utf8');

@@ -141,7 +141,7 @@ where
                     href=href
                     class=format!("{LINK} {FOCUS_RING} rounded")
                     download
-                    aria-label=format!("Download {} as CSV", caption.to_lowercase())
+                    aria-label=format!("Download CSV: {}", caption.to_lowercase())
                 >
                     "Download CSV"
                 </a>

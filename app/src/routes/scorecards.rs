@@ -350,7 +350,7 @@ fn Scorecard(p: ScorecardPage) -> impl IntoView {
                     href=csv(ScorecardTable::Trend)
                     class=format!("{LINK} {FOCUS_RING} rounded text-xs")
                     download
-                    aria-label="Download the weekly trends as CSV"
+                    aria-label="Download CSV: weekly trends"
                 >
                     "Download CSV"
                 </a>
