@@ -295,7 +295,7 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         path: "/fn/maturity_page",
         action: Action::ViewPortal,
         role: Role::Developer,
-        sample: "id=matrix-card",
+        sample: "id=matrix-card&from=0",
     },
     ServerFnAccess {
         path: "/fn/save_maturity",

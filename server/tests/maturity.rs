@@ -415,3 +415,100 @@ async fn scorecards_rate_components_store_every_evaluation_and_honour_exemptions
     .await;
     assert!(kept.json().as_array().map(Vec::len).unwrap_or_default() >= 12);
 }
+
+/// At the scale of a real catalog the scorecard's page shows one page of components
+/// at a time, in the same lowest-level-first order, and says how many there are.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn a_scorecards_page_pages_its_components(pool: PgPool) {
+    let app = common::app(pool.clone(), Duration::from_secs(30));
+    let admin = common::service_token(&pool, Role::PlatformAdmin, &[Action::ImportCatalog]).await;
+    let mut catalog = String::from(
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: rated-team}\nspec: {type: team, children: []}\n",
+    );
+    for i in 0..230 {
+        // Every third one names an on-call, so two levels share the list.
+        let on_call = if i % 3 == 0 {
+            ", annotations: {pagerduty.com/service-id: P1}"
+        } else {
+            ""
+        };
+        catalog.push_str(&format!(
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: svc-{i:03}{on_call}}}\nspec: {{type: service, lifecycle: production, owner: rated-team}}\n"
+        ));
+    }
+    let imported = send(
+        &app,
+        "POST",
+        "/api/v1/catalog/import?source=paging",
+        &admin,
+        "application/yaml",
+        &catalog,
+    )
+    .await;
+    assert_eq!(imported.status, 201, "{}", imported.body);
+    let editor = common::service_token(&pool, Role::CoeEditor, &[]).await;
+    let two_levels = SCORECARD.split("  - id: deploys").next().unwrap_or_default();
+    let saved = send(
+        &app,
+        "PUT",
+        "/api/v1/maturity/scorecards/readiness",
+        &editor,
+        "application/yaml",
+        two_levels,
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let cookie = common::session_cookie(&pool, &[Role::Developer]).await;
+    let page = |from: usize| {
+        let (app, cookie) = (app.clone(), cookie.clone());
+        async move {
+            let answer = common::get(
+                &app,
+                &format!("/fn/maturity_page?id=readiness&from={from}"),
+                Some(&cookie),
+            )
+            .await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            answer.json()
+        }
+    };
+    let names = |p: &Value| -> Vec<String> {
+        p["detail"]["ratings"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .map(|r| r["entity"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let first = page(0).await;
+    assert_eq!(first["ratings_total"], 230);
+    assert_eq!(first["ratings_from"], 0);
+    let first_names = names(&first);
+    assert_eq!(first_names.len(), 100);
+    // Lowest level first: the 153 without an on-call hold Bronze and lead.
+    assert_eq!(first["detail"]["ratings"][0]["level"], "Bronze");
+    let second_page = page(100).await;
+    assert_eq!(second_page["detail"]["ratings"][52]["level"], "Bronze");
+    assert_eq!(second_page["detail"]["ratings"][53]["level"], "Silver");
+    let second = names(&second_page);
+    let last = page(200).await;
+    assert_eq!(last["ratings_from"], 200);
+    let last_names = names(&last);
+    assert_eq!((second.len(), last_names.len()), (100, 30));
+    let mut all: Vec<String> = first_names.into_iter().chain(second).chain(last_names).collect();
+    let shown = all.clone();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 230, "every component once across the pages");
+    assert_eq!(
+        shown.first().map(String::as_str),
+        Some("component:default/svc-001")
+    );
+    let beyond = page(5_000).await;
+    assert_eq!(
+        (names(&beyond).len(), beyond["ratings_total"].clone()),
+        (0, json!(230))
+    );
+}

@@ -19,6 +19,10 @@ use super::{
 
 /// Marks taken per transaction.
 const DIRTY_BATCH: i64 = 5_000;
+/// A round stops claiming marks after this long and rebuilds the roll-ups from what
+/// it has; the next round takes the rest. Without a bound, a steady stream of events
+/// keeps one round claiming and the leaders' pages never move.
+const CLAIMING_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 /// Services whose figures are recomputed per transaction.
 const SERVICE_BATCH: usize = 500;
 /// Serializes roll-up writers across replicas.
@@ -143,13 +147,16 @@ pub struct Refreshed {
     pub rollups: usize,
 }
 
-/// One round: consume the dirty marks, recompute the services they touch (every
+/// One round: consume the dirty marks (for at most [`CLAIMING_FOR`]; statistics of
+/// grown event tables re-read first), recompute the services they touch (every
 /// service when the day has moved on since the last round), rebuild the roll-ups.
 pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> Result<Refreshed> {
     let today = now.date_naive();
     let mut done = Refreshed::default();
     let mut touched = BTreeSet::new();
-    loop {
+    store::analyze_grown(pool).await?;
+    let claiming = std::time::Instant::now();
+    while claiming.elapsed() < CLAIMING_FOR {
         let mut tx = pool.begin().await?;
         let pairs = store::claim_dirty(&mut tx, DIRTY_BATCH).await?;
         if pairs.is_empty() {

@@ -219,12 +219,17 @@ pub async fn insert_deployments(
     // The days of these deployments, and of the deployments that carried their changes
     // first until now (a change's first deployment may move earlier).
     sqlx::query!(
+        // Key lookups into an array, then the deployments by primary key: an `or` over
+        // a sub-select, or a join the planner may turn into a hash join, scans every
+        // deployment for every batch (1 s a batch at 200,000 deployments).
         "insert into delivery_dirty (service, day)
          select distinct d.service, (d.finished_at at time zone 'UTC')::date
          from delivery_deployments d
-         where d.service is not null and d.environment = 'production' and d.status = 'success'
-           and (d.id = any($1)
-                or d.id in (select c.deployment from delivery_changes c where c.sha = any($2)))
+         where d.id = any(array(
+                   select unnest($1::text[])
+                   union
+                   select c.deployment from unnest($2::text[]) s(sha) join delivery_changes c on c.sha = s.sha))
+           and d.service is not null and d.environment = 'production' and d.status = 'success'
          on conflict on constraint delivery_dirty_pkey do nothing",
         &stored,
         &shas as _,
@@ -241,17 +246,22 @@ pub async fn insert_deployments(
     );
     let named_shas: Vec<&str> = named_shas.into_iter().collect();
     let candidates = sqlx::query_scalar!(
-        "with fresh as (
+        // Each way an incident can point at them is its own indexed lookup.
+        r#"with fresh as (
              select service, finished_at from delivery_deployments
              where id = any($1) and service is not null and environment = 'production' and status = 'success'
          )
-         select i.id from delivery_incidents i
-         where i.deployment_given = any($1)
-            or (i.sha_given = any($2) and i.service in (select service from fresh))
-            or (i.link is distinct from 'deployment' and exists (
-                    select 1 from fresh f where f.service = i.service
-                      and i.opened_at >= f.finished_at
-                      and i.opened_at <= f.finished_at + make_interval(secs => $3)))",
+         select i.id as "id!" from delivery_incidents i where i.deployment_given = any($1)
+         union
+         select i.id from (select distinct service from fresh) f
+         join delivery_incidents i on i.service = f.service
+         where i.sha_given = any($2)
+         union
+         select i.id from fresh f
+         join delivery_incidents i on i.service = f.service
+          and i.opened_at >= f.finished_at
+          and i.opened_at <= f.finished_at + make_interval(secs => $3)
+         where i.link is distinct from 'deployment'"#,
         &stored,
         &named_shas as _,
         link_window_seconds as f64,
@@ -314,8 +324,10 @@ pub async fn relink(conn: &mut PgConnection, incidents: &[String], link_window_s
                      (select d.id, 'sha', 2 from delivery_deployments d
                       where i.sha_given is not null and d.service = i.service
                         and d.environment = 'production' and d.status = 'success'
-                        and (d.sha = i.sha_given or exists (
-                                select 1 from delivery_changes c where c.deployment = d.id and c.sha = i.sha_given))
+                        and d.id in (
+                                select c.deployment from delivery_changes c where c.sha = i.sha_given
+                                union all
+                                select d2.id from delivery_deployments d2 where d2.sha = i.sha_given)
                       order by d.finished_at, d.id limit 1)
                      union all
                      (select d.id, 'window', 3 from delivery_deployments d
@@ -351,6 +363,40 @@ pub async fn relink(conn: &mut PgConnection, incidents: &[String], link_window_s
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The event tables whose statistics [`analyze_grown`] keeps fresh, each with its
+/// statement (fixed text: nothing from outside reaches it).
+const EVENT_TABLES: [(&str, &str); 5] = [
+    ("delivery_deployments", "analyze delivery_deployments"),
+    ("delivery_changes", "analyze delivery_changes"),
+    ("delivery_incidents", "analyze delivery_incidents"),
+    ("delivery_daily", "analyze delivery_daily"),
+    ("delivery_dirty", "analyze delivery_dirty"),
+];
+
+/// Re-reads the statistics of the event tables that grew by a fifth (and at least
+/// 10,000 rows) since they were last analyzed. A bulk ingestion outruns autovacuum
+/// (which wakes once a minute, and is off on some machines), and on stale statistics
+/// Postgres plans the per-batch key lookups as scans of the whole table: ingestion
+/// fell from thousands of events a second to a few hundred. Returns the tables
+/// analyzed. A role that does not own the tables gets a warning from Postgres and
+/// nothing else: then autovacuum has to do it.
+pub async fn analyze_grown(pool: &sqlx::PgPool) -> Result<Vec<String>> {
+    let grown: Vec<String> = sqlx::query_scalar!(
+        r#"select relname as "relname!" from pg_stat_user_tables
+           where relname = any($1) and schemaname = current_schema()
+             and n_mod_since_analyze > greatest(10000, n_live_tup / 5)"#,
+        &EVENT_TABLES.map(|(table, _)| table.to_owned()) as &[String],
+    )
+    .fetch_all(pool)
+    .await?;
+    for table in &grown {
+        if let Some((_, analyze)) = EVENT_TABLES.iter().find(|(t, _)| *t == table.as_str()) {
+            sqlx::query(*analyze).execute(pool).await?;
+        }
+    }
+    Ok(grown)
 }
 
 /// Takes up to `limit` dirty (service, day) marks, skipping those another refresher

@@ -139,8 +139,30 @@ pub struct MaturityIndex {
 /// One scorecard's page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MaturityPage {
+    /// Its `ratings` hold one page of components, from `ratings_from`: at 5,000 services
+    /// the whole list is the CSV's job, not the page's.
     pub detail: MaturityDetail,
     pub can_edit: bool,
     /// The caller may grant and revoke exemptions (as their approver).
     pub can_exempt: bool,
+    /// Where this page of ratings starts (0-based) in the lowest-level-first order.
+    pub ratings_from: usize,
+    /// How many components the scorecard rates in all.
+    pub ratings_total: usize,
+}
+
+impl MaturityPage {
+    /// Components shown per page of the scorecard's page.
+    pub const RATINGS_PAGE: usize = 100;
+
+    /// Where the next page starts, if there is one.
+    pub fn next_from(&self) -> Option<usize> {
+        let end = self.ratings_from + self.detail.ratings.len();
+        (end < self.ratings_total).then_some(end)
+    }
+
+    /// Where the previous page starts, if this is not the first.
+    pub fn previous_from(&self) -> Option<usize> {
+        (self.ratings_from > 0).then(|| self.ratings_from.saturating_sub(Self::RATINGS_PAGE))
+    }
 }

@@ -12,7 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{dev_session, ensure_wrk, print_row, rss_kib, start_server};
+use super::{dev_session, ensure_wrk, print_row, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
     postgres, tools,
@@ -178,7 +178,8 @@ fn incident_batch(from: usize, to: usize, services: usize, deployments: usize, n
         } else {
             format!(
                 r#", "resolved_at": "{}""#,
-                stamp(now, opened - 1_800 - (k as i64 % 7_200))
+                // Never in the future (the API refuses that batch whole).
+                stamp(now, (opened - 1_800 - (k as i64 % 7_200)).max(60))
             )
         };
         let _ = write!(
@@ -211,8 +212,12 @@ fn post_batches(
                         break;
                     }
                     let text = body(from, (from + 1_000).min(total));
-                    if super::onboarding::post(port, path, &text, token) == 200 {
-                        ok.fetch_add(1, Ordering::Relaxed);
+                    match super::onboarding::post(port, path, &text, token) {
+                        200 => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        // A refused batch is a bug in this generator or the server: say so.
+                        status => eprintln!("{path}: the batch from {from} was answered {status}"),
                     }
                 }
             });
@@ -335,7 +340,7 @@ pub fn scorecards(args: &[&str]) -> Result<()> {
     loop {
         let left = psql(
             &url,
-            "select (select count(*) from delivery_dirty) + (select count(*) from scorecard_state where rollups_at < (select max(received_at) from delivery_incidents))",
+            "select (select count(*) from delivery_dirty) + (select count(*) from scorecard_rollups where refreshed_at < (select max(received_at) from delivery_incidents))",
         )?;
         if left == "0" || Instant::now() > deadline {
             break;
@@ -381,8 +386,8 @@ pub fn scorecards(args: &[&str]) -> Result<()> {
     let cookie = format!("Cookie: {}", dev_session(port)?);
     let bearer = format!("Authorization: Bearer {token}");
     println!(
-        "{:<52} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "request", "req/s c16", "p50 ms", "p99 ms", "req/s c64", "p50 ms", "p99 ms"
+        "{:<52} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "request", "req/s c16", "p50 ms", "p99 ms", "req/s c64", "p50 ms", "p99 ms", "p50 ms c1"
     );
     let rows: [(&str, &str, &str); 9] = [
         (
@@ -432,7 +437,11 @@ pub fn scorecards(args: &[&str]) -> Result<()> {
         ),
     ];
     for (label, path, header) in rows {
-        print_row(label, 52, &format!("{base}{path}"), header, o.seconds, "")?;
+        let url = format!("{base}{path}");
+        // One request at a time: the server's own latency, which the issue's
+        // 50 ms goal is about; the other columns add queueing behind 2 cores.
+        let (_, alone, _, _) = wrk(&url, header, 1, o.seconds.min(5))?;
+        print_row(label, 52, &url, header, o.seconds, &format!(" {alone:>9.2}"))?;
     }
     println!("server RSS after the runs: {} KiB", rss_kib(pid));
     let _ = server.stop();

@@ -5,7 +5,7 @@
 //! and score, and the exemptions; CoE editors write scorecards as YAML.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{
@@ -65,6 +65,36 @@ fn level_badge(level: Option<&str>) -> impl IntoView + use<> {
         ),
     };
     view! { <span class=class>{text}</span> }
+}
+
+/// Previous and next links over the ratings: plain links, so paging works without
+/// JavaScript.
+fn ratings_pager(id: &str, previous: Option<usize>, next: Option<usize>) -> Option<impl IntoView + use<>> {
+    if previous.is_none() && next.is_none() {
+        return None;
+    }
+    let href = |from: usize| format!("/scorecards/maturity/{id}?from={from}#ratings-title");
+    let (previous, next) = (previous.map(href), next.map(href));
+    Some(view! {
+        <nav aria-label="Pages of components" class="mt-4 flex justify-end gap-3">
+            {previous
+                .map(|href| {
+                    view! {
+                        <a href=href class=SECONDARY rel="prev">
+                            "← Previous page"
+                        </a>
+                    }
+                })}
+            {next
+                .map(|href| {
+                    view! {
+                        <a href=href class=SECONDARY rel="next">
+                            "Next page →"
+                        </a>
+                    }
+                })}
+        </nav>
+    })
 }
 
 fn distribution(counts: &[LevelCount]) -> String {
@@ -162,6 +192,13 @@ pub fn MaturityListPage() -> impl IntoView {
 pub fn MaturityDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    let query = use_query_map();
+    let from = move || {
+        query
+            .with(|q| q.get("from"))
+            .and_then(|f| f.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
     let evaluate = ServerAction::<EvaluateMaturity>::new();
     let grant = ServerAction::<GrantMaturityExemption>::new();
     let revoke = ServerAction::<RevokeMaturityExemption>::new();
@@ -170,12 +207,13 @@ pub fn MaturityDetailPage() -> impl IntoView {
         move || {
             (
                 id(),
+                from(),
                 evaluate.version().get(),
                 grant.version().get(),
                 revoke.version().get(),
             )
         },
-        |(id, ..)| load_maturity_page(id),
+        |(id, from, ..)| load_maturity_page(id, from),
     );
     let grant_error = Signal::derive(move || grant.value().get().and_then(Result::err));
     view! {
@@ -198,9 +236,21 @@ fn Detail(
     revoke: ServerAction<RevokeMaturityExemption>,
     grant_error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    let (next, previous) = (p.next_from(), p.previous_from());
+    let shown = if p.ratings_total > p.detail.ratings.len() {
+        format!(
+            " ({}–{} of {}; the CSV has them all)",
+            p.ratings_from + 1,
+            p.ratings_from + p.detail.ratings.len(),
+            p.ratings_total
+        )
+    } else {
+        String::new()
+    };
     let d = p.detail;
     let s = d.scorecard.clone();
     let id = s.id.clone();
+    let pager = ratings_pager(&id, previous, next);
     let facts = format!(
         "Levels {} · rates {} · version {} saved by {} on {}{}",
         s.levels.join(" < "),
@@ -317,7 +367,7 @@ fn Detail(
                 "Components"
             </h2>
             <DataTable
-                caption="Components by level, lowest first".to_owned()
+                caption=format!("Components by level, lowest first{shown}")
                 columns=rating_columns
                 rows=d.ratings.clone()
                 empty="No component is rated yet: the scorecard applies to none, or has not been evaluated."
@@ -346,6 +396,7 @@ fn Detail(
                     }
                 }
             />
+            {pager}
         </section>
         <section class=format!("{CARD} mt-6") aria-labelledby="exemptions-title">
             <h2 id="exemptions-title" class=CARD_TITLE>
@@ -473,7 +524,7 @@ pub fn MaturityEditPage() -> impl IntoView {
         if id.is_empty() {
             Ok(None)
         } else {
-            load_maturity_page(id).await.map(Some)
+            load_maturity_page(id, 0).await.map(Some)
         }
     });
     let save = ServerAction::<SaveMaturity>::new();

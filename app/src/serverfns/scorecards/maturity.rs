@@ -11,11 +11,11 @@ pub async fn load_maturity_index() -> Result<MaturityIndex, AppError> {
     respond(async move { Ok(parkway_core::scorecards::maturity::ops::index(&ctx()?).await?) }).await
 }
 
-/// One maturity scorecard's page.
+/// One maturity scorecard's page, with its page of ratings starting at `from`.
 #[server(prefix = "/fn", endpoint = "maturity_page", input = GetUrl)]
-pub async fn load_maturity_page(id: String) -> Result<MaturityPage, AppError> {
+pub async fn load_maturity_page(id: String, from: usize) -> Result<MaturityPage, AppError> {
     use crate::serverfns::{ctx, respond};
-    respond(async move { Ok(parkway_core::scorecards::maturity::ops::page(&ctx()?, &id).await?) }).await
+    respond(async move { Ok(parkway_core::scorecards::maturity::ops::page(&ctx()?, &id, from).await?) }).await
 }
 
 /// Saves a scorecard from its YAML (the rules of `PUT /api/v1/maturity/scorecards/{id}`),

@@ -222,12 +222,24 @@ pub async fn index(ctx: &Ctx) -> Result<MaturityIndex> {
     })
 }
 
-/// One scorecard's page, with what the caller may do there.
-pub async fn page(ctx: &Ctx, id: &str) -> Result<MaturityPage> {
+/// One scorecard's page, with what the caller may do there, holding one page of its
+/// ratings from `from` (lowest level first; past the end gives an empty page that
+/// still says how many there are).
+pub async fn page(ctx: &Ctx, id: &str, from: usize) -> Result<MaturityPage> {
+    let mut detail = detail(ctx, id).await?;
+    let ratings_total = detail.ratings.len();
+    let ratings_from = from.min(ratings_total);
+    detail.ratings = detail
+        .ratings
+        .drain(ratings_from..)
+        .take(MaturityPage::RATINGS_PAGE)
+        .collect();
     Ok(MaturityPage {
-        detail: detail(ctx, id).await?,
+        detail,
         can_edit: ctx.allows(Action::EditScorecards, Resource::Scorecards),
         can_exempt: ctx.allows(Action::ExemptScorecards, Resource::Scorecards),
+        ratings_from,
+        ratings_total,
     })
 }
 
