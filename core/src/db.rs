@@ -6,6 +6,72 @@ use sqlx::{PgPool, migrate::Migrator};
 /// binary migrates the database it is pointed at without shipping SQL files beside it.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
+/// The migrator a release runs against a shared database: [`MIGRATOR`], except that
+/// migrations applied by a *newer* release are accepted. During a rolling upgrade the
+/// new release migrates first; an old replica that restarts meanwhile must still start
+/// (migrations are expand/contract, so the old queries still work), where sqlx would
+/// refuse with "migration … was previously applied but is missing".
+pub fn upgrade_tolerant_migrator() -> Migrator {
+    let mut migrator = Migrator::with_migrations(MIGRATOR.iter().cloned().collect());
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
+/// Why the schema cannot serve this release yet.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaBehind {
+    #[error("the database has no migration history yet: run `parkway migrate`")]
+    Unmigrated,
+    #[error(
+        "the database lacks {count} migration(s) this release needs, first {first}: run `parkway migrate` (the Job in deploy/migrate-job.yaml)"
+    )]
+    Missing { count: usize, first: String },
+    #[error(
+        "migration {version} in the database differs from the one this release was built with (edited after it was applied?)"
+    )]
+    Changed { version: i64 },
+    #[error("could not read the migration history: {0}")]
+    Unreadable(#[source] sqlx::Error),
+}
+
+/// Checks, without changing anything, that every migration this release embeds is
+/// applied with the same checksum; migrations of newer releases are fine. Serving
+/// replicas that do not migrate themselves (`PARKWAY_MIGRATE_ON_START=false`) wait on
+/// this, so a rollout cannot outrun the migration Job.
+pub async fn check_schema(pool: &PgPool) -> Result<(), SchemaBehind> {
+    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+        .fetch_one(pool)
+        .await
+        .map_err(SchemaBehind::Unreadable)?;
+    if !exists {
+        return Err(SchemaBehind::Unmigrated);
+    }
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("select version, checksum from _sqlx_migrations where success")
+            .fetch_all(pool)
+            .await
+            .map_err(SchemaBehind::Unreadable)?;
+    let applied: std::collections::HashMap<i64, Vec<u8>> = applied.into_iter().collect();
+    let mut missing = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .filter(|m| !applied.contains_key(&m.version));
+    if let Some(first) = missing.next() {
+        return Err(SchemaBehind::Missing {
+            count: 1 + missing.count(),
+            first: format!("{} {}", first.version, first.description),
+        });
+    }
+    for migration in MIGRATOR.iter().filter(|m| !m.migration_type.is_down_migration()) {
+        if applied.get(&migration.version).map(Vec::as_slice) != Some(migration.checksum.as_ref()) {
+            return Err(SchemaBehind::Changed {
+                version: migration.version,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// SQLSTATE raised by Parkway's own triggers when a caller tries to change an
 /// append-only table. Mapped by code so message wording can change freely.
 pub const APPEND_ONLY_SQLSTATE: &str = "PW001";

@@ -152,6 +152,26 @@ pub const KINDS: &[Kind] = &[
         false,
         true,
     ),
+    // What Parkway's own manifests (deploy/) are made of besides the kinds above, so
+    // they can be applied here as to a real cluster.
+    kind("", "v1", "Secret", "secrets", true, false),
+    kind("batch", "v1", "Job", "jobs", true, true),
+    kind(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        true,
+        true,
+    ),
+    kind(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        true,
+        true,
+    ),
 ];
 
 /// The index of the kind served at `group/version` under `plural`.

@@ -58,6 +58,8 @@ struct State {
     history: VecDeque<Arc<Change>>,
     /// The oldest `resourceVersion` a watch may resume after; older ones get 410 Gone.
     resumable_from: u64,
+    /// Accepted server-side apply requests per object (see [`Store::apply_requests`]).
+    applies: std::collections::HashMap<(usize, Key), u32>,
 }
 
 /// How many changes are kept for resuming watches (a real API server keeps about
@@ -184,6 +186,7 @@ impl Store {
                 objects: vec![BTreeMap::new(); KINDS.len()],
                 history: VecDeque::new(),
                 resumable_from: 1,
+                applies: std::collections::HashMap::new(),
             }),
             changes,
             history_limit: history_limit.max(1),
@@ -194,6 +197,17 @@ impl Store {
         // A panic while holding the lock leaves consistent data (every write is a
         // single insert), so a poisoned lock is still usable.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many server-side apply requests the object `(namespace, name)` of `kind` (an
+    /// empty namespace for cluster-scoped kinds) accepted, identical re-applies included.
+    /// Those change nothing visible, so this is how a test proves work was done once.
+    pub fn apply_requests(&self, kind: usize, namespace: &str, name: &str) -> u32 {
+        self.lock()
+            .applies
+            .get(&(kind, (namespace.to_owned(), name.to_owned())))
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn resource_version(&self) -> u64 {

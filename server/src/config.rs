@@ -266,6 +266,17 @@ pub struct DbConfig {
         hide_env_values = true
     )]
     pub migrate_database_url: Option<String>,
+    /// Whether serving starts by applying migrations (the embedded default). Set it to
+    /// `false` where a Job runs `parkway migrate` before a rollout (deploy/): the server
+    /// then changes no schema and waits until every migration it was built with is there.
+    #[arg(
+        long,
+        env = "PARKWAY_MIGRATE_ON_START",
+        global = true,
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub migrate_on_start: bool,
     /// Upper bound on pooled Postgres connections per replica.
     #[arg(long, env = "PARKWAY_DB_MAX_CONNECTIONS", global = true, default_value_t = 10)]
     pub db_max_connections: u32,

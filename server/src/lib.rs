@@ -51,7 +51,7 @@ pub async fn connect(db: &DbConfig) -> anyhow::Result<PgPool> {
 pub async fn apply_migrations(db: &DbConfig) -> anyhow::Result<bool> {
     let Some(owner_url) = db.migrate_database_url.as_deref() else {
         let pool = connect(db).await?;
-        parkway_core::db::MIGRATOR
+        parkway_core::db::upgrade_tolerant_migrator()
             .run(&pool)
             .await
             .context("could not apply database migrations")?;
@@ -64,7 +64,7 @@ pub async fn apply_migrations(db: &DbConfig) -> anyhow::Result<bool> {
         .connect(owner_url)
         .await
         .context("could not connect to Postgres at PARKWAY_MIGRATE_DATABASE_URL")?;
-    parkway_core::db::MIGRATOR
+    parkway_core::db::upgrade_tolerant_migrator()
         .run(&owner)
         .await
         .context("could not apply database migrations (as PARKWAY_MIGRATE_DATABASE_URL)")?;

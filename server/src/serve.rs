@@ -27,8 +27,14 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let config = &cli.serve;
     // Refusals of the configuration come before anything is touched.
     let auth = AuthSettings::from_config(&cli.auth, config.listen)?;
-    apply_migrations(&cli.db).await?;
-    let pool = connect(&cli.db).await?;
+    let pool = if cli.db.migrate_on_start {
+        apply_migrations(&cli.db).await?;
+        connect(&cli.db).await?
+    } else {
+        let pool = connect(&cli.db).await?;
+        wait_for_schema(&pool).await;
+        pool
+    };
     warn_if_audit_unprotected(&pool).await;
     let audit_key = Arc::new(audit_key(&cli.audit)?);
     let leptos_options = LeptosOptions::builder()
@@ -127,6 +133,24 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("Parkway stopped");
     Ok(())
+}
+
+/// Waits (logging why every ten seconds) until the database holds every migration this
+/// release was built with: the migration Job of a rollout may still be running.
+async fn wait_for_schema(pool: &sqlx::PgPool) {
+    let mut attempt = 0u32;
+    loop {
+        match parkway_core::db::check_schema(pool).await {
+            Ok(()) => return,
+            Err(behind) => {
+                if attempt.is_multiple_of(10) {
+                    tracing::warn!(reason = %behind, "waiting for the schema (PARKWAY_MIGRATE_ON_START=false)");
+                }
+            }
+        }
+        attempt += 1;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 /// Serves `/metrics` alone on `address` (`PARKWAY_METRICS_LISTEN`) until `stopped`

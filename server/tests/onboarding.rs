@@ -179,28 +179,6 @@ async fn the_api_answers_bad_requests_precisely_and_writes_nothing(pool: PgPool)
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
 
-/// The demo endpoints as a kubeconfig the binary reads.
-fn kubeconfig(endpoints: &[(&str, &DemoCluster)]) -> std::path::PathBuf {
-    let mut clusters = String::new();
-    let mut contexts = String::new();
-    for (name, demo) in endpoints {
-        clusters.push_str(&format!(
-            "- name: {name}\n  cluster: {{server: \"{}\"}}\n",
-            demo.url()
-        ));
-        contexts.push_str(&format!(
-            "- name: {name}\n  context: {{cluster: {name}, user: nobody}}\n"
-        ));
-    }
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}contexts:\n{contexts}users:\n- name: nobody\n  user: {{}}\ncurrent-context: {}\n",
-        endpoints[0].0
-    );
-    let path = std::env::temp_dir().join(format!("parkway-crash-{}.yaml", uuid::Uuid::new_v4()));
-    std::fs::write(&path, text).expect("kubeconfig");
-    path
-}
-
 fn serve(url: &str, kubeconfig: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_parkway"))
         .env("DATABASE_URL", url)
@@ -278,7 +256,7 @@ async fn a_killed_server_resumes_and_every_object_exists_exactly_once(
     let prod = DemoCluster::start(Arc::new(Store::default()))
         .await
         .expect("prod");
-    let config = kubeconfig(&[("crash-dev", &dev), ("crash-prod", &prod)]);
+    let config = common::wire::kubeconfig(&[("crash-dev", &dev), ("crash-prod", &prod)]);
 
     // Requests filed and approved as people would, in this process (no worker here).
     let clusters = Clusters::start(

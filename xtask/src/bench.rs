@@ -3,7 +3,7 @@
 //! development session) is here.
 
 mod auth;
-mod catalog;
+pub(crate) mod catalog;
 mod cluster;
 mod guardrails;
 mod onboarding;

@@ -1,11 +1,17 @@
 //! `cargo xtask …`: the commands the README gives.
 //!
-//! - `run`    — install missing tools, start Postgres, build, serve on 127.0.0.1:3000
+//! - `run [--release]` — install missing tools, start Postgres, build (development
+//!   build unless `--release`), serve on 127.0.0.1:3000
 //! - `test`   — fmt, clippy, every Rust test against Postgres, then schemathesis
 //!   against the REST API and the browser suite
 //! - `schemathesis` — the REST API against its OpenAPI document, alone
 //! - `tools` — install the build and browser-test tools that are missing
 //! - `checks` — the architecture checks `test` starts with
+//! - `check-migrations` — the expand/contract check `test` runs
+//! - `image [--debug]` — the container image (buildah, `FROM scratch`) as an OCI archive,
+//!   checked: non-root user, `parkway --version` from its root filesystem
+//! - `soak [--seconds N] [--connections N]` — load and faults: kill -9 during an import,
+//!   start-up at 50,000 entities, 256 connections, Postgres restarted, clusters flapping
 //! - `db-url` — print (starting if needed) the private Postgres cluster's URL
 //! - `prepare`— refresh the committed `.sqlx/` query cache from a live database
 //! - `bench wasm` — release WebAssembly size, raw and compressed
@@ -26,8 +32,11 @@ mod bench;
 mod checks;
 mod cmd;
 mod e2e;
+mod image;
+mod migrations;
 mod postgres;
 mod schemathesis;
+mod soak;
 mod tools;
 
 use std::process::ExitCode;
@@ -37,12 +46,24 @@ use cmd::{Error, Result};
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  run          install what is missing, start Postgres, build and serve Parkway on http://127.0.0.1:3000
+  run [--release]
+               install what is missing, start Postgres, build and serve Parkway on http://127.0.0.1:3000
+               (a development build, which reuses what `test` compiled; --release to measure)
   test         cargo fmt --check, clippy, all Rust tests against Postgres, then schemathesis and the browser tests
   schemathesis build the server and check the REST API against its OpenAPI document (no 5xx, answers match)
   e2e          build the server and run the browser tests alone (PARKWAY_E2E_ONLY=name picks files)
   tools        install the build and browser-test tools that are missing
   checks       the architecture checks test runs first (doors call operations, one table, named constraints)
+  check-migrations
+               the expand/contract check test runs: the previous release's queries against this
+               tree's migrations, drops/renames only as marked contract steps
+  image [--debug]
+               build the container image with buildah (FROM scratch, Debian runtime packages) as
+               target/image/parkway-VERSION.oci.tar and check its user and entry point
+  soak [--seconds N] [--connections N]
+               load and faults, loopback only: kill -9 during a 50,000-entity import, start-up time,
+               N s (60) at 256 connections over the main pages and API (errors, p99, RSS every
+               second), Postgres stopped and started under load, a demo cluster flapping
   db-url       print the private Postgres cluster's URL (starting it if needed)
   prepare      refresh the .sqlx/ query cache from a live, migrated database
   bench wasm   build the release bundle and report the WebAssembly size (raw, gzip, brotli)
@@ -78,6 +99,9 @@ fn main() -> ExitCode {
         ["checks"] => checks::run(),
         ["db-url"] => postgres::database_url().map(|url| println!("{url}")),
         ["prepare"] => prepare(),
+        ["image", rest @ ..] => image::build(rest),
+        ["check-migrations"] => postgres::database_url().and_then(|url| migrations::check(&url)),
+        ["soak", rest @ ..] => soak::soak(rest),
         ["bench", "wasm"] => bench::wasm(),
         ["bench", "auth"] => bench::auth(),
         ["bench", "cluster"] => bench::cluster(),
@@ -108,7 +132,9 @@ const DEMO_FEATURE: &str = "parkway-server/demo-cluster";
 
 /// README command 1.
 fn run(args: &[&str]) -> Result<()> {
-    let release = !args.contains(&"--debug");
+    // A development build by default: a newcomer's first page comes in minutes, reusing
+    // what `cargo xtask test` compiled. `--release` for measuring (bench builds its own).
+    let release = args.contains(&"--release");
     tools::ensure_build_tools()?;
     let url = postgres::database_url()?;
     cmd::step("building Parkway with cargo-leptos");
@@ -137,7 +163,7 @@ fn run(args: &[&str]) -> Result<()> {
 
 /// Migrates, then imports the demo company's descriptors (`demo/catalog`, generated
 /// from the same seed as the demo clusters). Re-running updates them in place.
-fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::RoleUrls) -> Result<()> {
+pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::RoleUrls) -> Result<()> {
     cmd::step("importing the demo catalog (demo/catalog)");
     let root = cmd::root();
     let mut migrate = std::process::Command::new(binary);
@@ -244,6 +270,7 @@ fn test(args: &[&str]) -> Result<()> {
         "warnings",
     ])?;
     let url = postgres::database_url()?;
+    migrations::check(&url)?;
     cmd::step("Rust tests (against Postgres)");
     let mut tests = cmd::cargo_command(&["test", "--workspace", "--features", DEMO_FEATURE]);
     tests.env("DATABASE_URL", &url);
@@ -261,6 +288,8 @@ fn test(args: &[&str]) -> Result<()> {
     cmd::step("building Parkway for schemathesis and the browser tests");
     tools::leptos_build(false)?;
     let server = tools::server_binary(false)?;
+    cmd::step("the container image around this build (cargo xtask image builds the production one)");
+    image::test_with(&server)?;
     schemathesis::run(&url, &server)?;
     e2e::run(&url, &server)?;
     cmd::step("all checks passed");

@@ -22,13 +22,19 @@ pub fn database_url() -> Result<String> {
     }
 }
 
-struct PrivateCluster {
+/// A Postgres cluster of Parkway's own, run with the machine's server binaries.
+pub struct PrivateCluster {
     bin: PathBuf,
     dir: PathBuf,
 }
 
 impl PrivateCluster {
     fn locate() -> Result<Self> {
+        Self::at(cmd::root().join(".parkway/postgres"))
+    }
+
+    /// A cluster in `dir` (created on first start), e.g. one `cargo xtask soak` may stop.
+    pub fn at(dir: PathBuf) -> Result<Self> {
         let bin = server_bin_dir().ok_or_else(|| {
             Error::Missing(
                 "no Postgres server binaries (initdb, pg_ctl) found, and DATABASE_URL is not set.\n\
@@ -38,10 +44,7 @@ impl PrivateCluster {
                     .to_owned(),
             )
         })?;
-        Ok(Self {
-            bin,
-            dir: cmd::root().join(".parkway/postgres"),
-        })
+        Ok(Self { bin, dir })
     }
 
     fn data(&self) -> PathBuf {
@@ -52,7 +55,16 @@ impl PrivateCluster {
         format!("postgres://{USER}@127.0.0.1:{port}/{DATABASE}")
     }
 
-    fn ensure_running(&self) -> Result<String> {
+    /// Stops the server at once (`pg_ctl stop -m fast`: sessions are cut, as in a crash
+    /// or failover); [`Self::ensure_running`] starts it again on the same port.
+    pub fn stop(&self) -> Result<()> {
+        let mut stop = self.as_owner(&self.bin.join("pg_ctl"));
+        stop.arg("-D").arg(self.data()).args(["-m", "fast", "-w", "stop"]);
+        cmd::output(&mut stop).map(drop)
+    }
+
+    /// Starts the cluster if needed and returns its URL.
+    pub fn ensure_running(&self) -> Result<String> {
         if !self.data().join("PG_VERSION").exists() {
             self.init()?;
         }

@@ -145,7 +145,7 @@ fn ensure_rust_tool(tool: &RustTool, version: &str) -> Result<()> {
         // optimisation level is plenty and compiles in a fraction of the time.
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_TARGET_DIR", cmd::target_dir().join("xtask-tools/target"))
         .env_remove("SQLX_OFFLINE");
@@ -285,7 +285,15 @@ pub fn chromium_path() -> Option<PathBuf> {
 /// `cargo leptos build`, with `node_modules/.bin` (tailwindcss, wasm-opt) first on PATH.
 pub fn leptos_build(release: bool) -> Result<()> {
     // The demo Kubernetes endpoint is compiled in for `run` and the browser tests only.
-    let mut build = cmd::cargo_command(&["leptos", "build", "--bin-features", "demo-cluster"]);
+    leptos_build_with(release, true)
+}
+
+/// As [`leptos_build`], with or without the demo Kubernetes endpoint (images leave it out).
+pub fn leptos_build_with(release: bool, demo: bool) -> Result<()> {
+    let mut build = cmd::cargo_command(&["leptos", "build"]);
+    if demo {
+        build.args(["--bin-features", "demo-cluster"]);
+    }
     if release {
         build.arg("--release");
     }

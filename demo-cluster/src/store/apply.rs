@@ -39,9 +39,10 @@ impl Store {
         let mut state = self.lock();
         Self::require_namespace(&state, k, &namespace)?;
         let key = (namespace.clone(), name.to_owned());
+        let counted = (kind, key.clone());
         let api_version = k.api_version();
         let now = now();
-        match state.objects[kind].get(&key).cloned() {
+        let outcome = match state.objects[kind].get(&key).cloned() {
             None => {
                 let mut base = json!({"apiVersion": api_version, "kind": k.kind, "metadata": {"name": name}});
                 if k.namespaced {
@@ -68,6 +69,10 @@ impl Store {
                     ))
                 }
             },
+        };
+        if outcome.is_ok() {
+            *state.applies.entry(counted).or_default() += 1;
         }
+        outcome
     }
 }

@@ -333,3 +333,4 @@ pub fn bad_inputs() -> Vec<(&'static str, String, u16, &'static str)> {
         ),
     ]
 }
+pub mod wire;

@@ -6,7 +6,7 @@
 //! to `/readyz` 200 with the catalog loaded) and drives the API and the pages with
 //! `wrk` at 16 and 64 connections. Prints one table. Release build, scratch databases.
 
-mod data;
+pub(crate) mod data;
 
 use std::{
     io::{Read, Write},
@@ -279,7 +279,7 @@ fn cli_import(binary: &Path, url: &str, file: &Path) -> Result<(f64, u64)> {
 
 /// `POST /api/v1/catalog/import?source=FILE-NAME` with the file as `application/yaml`:
 /// the answer's status line and a summary, or an error with its body.
-fn api_import(port: u16, token: &str, file: &Path) -> Result<String> {
+pub(crate) fn api_import(port: u16, token: &str, file: &Path) -> Result<String> {
     let body = std::fs::read(file).map_err(|e| Error::io("reading the catalog", e))?;
     let source = file
         .file_name()
@@ -350,7 +350,7 @@ fn measured_import(pid: u32, port: u16, token: &str, file: &Path) -> Result<Meas
 }
 
 /// One catalog page through the API: what loads a replica's index.
-fn read_catalog(port: u16, token: &str) -> Result<()> {
+pub(crate) fn read_catalog(port: u16, token: &str) -> Result<()> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| Error::io("connecting", e))?;
     write!(
         stream,
@@ -426,7 +426,7 @@ fn kib(text: &str) -> u64 {
 }
 
 /// The one value `sql` selects.
-fn query_one(url: &str, sql: &str) -> Result<String> {
+pub(crate) fn query_one(url: &str, sql: &str) -> Result<String> {
     let value = cmd::output(Command::new("psql").args([url, "-Atc", sql]))?;
     let value = value.trim().to_owned();
     if value.is_empty() {
@@ -435,7 +435,7 @@ fn query_one(url: &str, sql: &str) -> Result<String> {
     Ok(value)
 }
 
-fn count(url: &str, sql: &str) -> Result<u64> {
+pub(crate) fn count(url: &str, sql: &str) -> Result<u64> {
     query_one(url, sql)?
         .parse()
         .map_err(|_| Error::Failed(format!("not a count: {sql}")))
@@ -443,7 +443,7 @@ fn count(url: &str, sql: &str) -> Result<u64> {
 
 /// `payments` when it finds something; otherwise the word of the data found in the
 /// most descriptors (at least five letters), so full text always has hits to rank.
-fn search_word(url: &str) -> Result<String> {
+pub(crate) fn search_word(url: &str) -> Result<String> {
     let hits = count(
         url,
         "select count(*) from catalog_search where search @@ websearch_to_tsquery('english', 'payments')",
