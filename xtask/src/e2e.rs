@@ -209,6 +209,21 @@ pub fn wait_ready(port: u16, child: &mut Child) -> Result<()> {
     ))
 }
 
+/// Status code of a GET sent with `cookie` (`name=value`), after reading the whole
+/// answer (so the server renders all of it), or `None` if nothing answered.
+pub fn http_status_with(port: u16, path: &str, cookie: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok()?;
+    std::str::from_utf8(answer.get(9..12)?).ok()?.parse().ok()
+}
+
 /// Status code of a plain HTTP/1.1 GET, or `None` if nothing answered.
 pub fn http_status(port: u16, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;

@@ -7,6 +7,7 @@
 //! - `schemathesis` — the REST API against its OpenAPI document, alone
 //! - `tools` — install the build and browser-test tools that are missing
 //! - `checks` — the architecture checks `test` starts with
+//! - `budgets` — the release build against the WebAssembly and memory budgets
 //! - `check-migrations` — the expand/contract check `test` runs
 //! - `image [--debug]` — the container image (buildah, `FROM scratch`) as an OCI archive,
 //!   checked: non-root user, `parkway --version` from its root filesystem
@@ -29,6 +30,7 @@
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
 mod bench;
+mod budgets;
 mod checks;
 mod cmd;
 mod e2e;
@@ -54,6 +56,8 @@ commands:
   e2e          build the server and run the browser tests alone (PARKWAY_E2E_ONLY=name picks files)
   tools        install the build and browser-test tools that are missing
   checks       the architecture checks test runs first (doors call operations, one table, named constraints)
+  budgets      release build against the budgets: WebAssembly <= 300 KiB brotli, server RSS <= 40 MiB
+               after start-up with the demo data and 100 requests
   check-migrations
                the expand/contract check test runs: the previous release's queries against this
                tree's migrations, drops/renames only as marked contract steps
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
         ["db-url"] => postgres::database_url().map(|url| println!("{url}")),
         ["prepare"] => prepare(),
         ["image", rest @ ..] => image::build(rest),
+        ["budgets"] => budgets_alone(),
         ["check-migrations"] => postgres::database_url().and_then(|url| migrations::check(&url)),
         ["soak", rest @ ..] => soak::soak(rest),
         ["bench", "wasm"] => bench::wasm(),
@@ -213,14 +218,34 @@ pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::Ro
     cmd::status(&mut delivery)
 }
 
-/// The browser tests alone (debug build); `PARKWAY_E2E_ONLY` picks files.
+/// What schemathesis and the browser tests run: the bundle that ships (release,
+/// size-optimised WebAssembly; also what the budget is about) served by a development
+/// build of the server, which reuses what the Rust tests compiled.
+fn build_for_browser_tests() -> Result<std::path::PathBuf> {
+    cmd::step("building the release site (WebAssembly, JS, CSS)");
+    tools::leptos_frontend(true)?;
+    cmd::step("building the server (development build, with the demo endpoint)");
+    tools::leptos_server(false)?;
+    tools::server_binary(false)
+}
+
+/// `cargo xtask budgets`: the release build against both budgets.
+fn budgets_alone() -> Result<()> {
+    tools::ensure_build_tools()?;
+    cmd::step("cargo leptos build --release");
+    tools::leptos_build(true)?;
+    let wasm = budgets::wasm(&cmd::root().join("target/site/pkg"), budgets::WASM_BROTLI_KIB);
+    let rss = budgets::rss(&tools::server_binary(true)?, &postgres::database_url()?);
+    wasm.and(rss.map(drop))
+}
+
+/// The browser tests alone; `PARKWAY_E2E_ONLY` picks files.
 fn e2e_alone() -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     let url = postgres::database_url()?;
-    cmd::step("building Parkway for the browser tests");
-    tools::leptos_build(false)?;
-    e2e::run(&url, &tools::server_binary(false)?)
+    let server = build_for_browser_tests()?;
+    e2e::run(&url, &server)
 }
 
 /// README command 2.
@@ -285,9 +310,11 @@ fn test(args: &[&str]) -> Result<()> {
     }
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
-    cmd::step("building Parkway for schemathesis and the browser tests");
-    tools::leptos_build(false)?;
-    let server = tools::server_binary(false)?;
+    let server = build_for_browser_tests()?;
+    budgets::wasm(
+        &cmd::root().join("target/site/pkg"),
+        budgets::WASM_BROTLI_CEILING_KIB,
+    )?;
     cmd::step("the container image around this build (cargo xtask image builds the production one)");
     image::test_with(&server)?;
     schemathesis::run(&url, &server)?;
@@ -320,9 +347,8 @@ fn real_cluster_test() -> Result<()> {
 fn schemathesis_alone() -> Result<()> {
     tools::ensure_build_tools()?;
     let url = postgres::database_url()?;
-    cmd::step("building Parkway");
-    tools::leptos_build(false)?;
-    schemathesis::run(&url, &tools::server_binary(false)?)
+    let server = build_for_browser_tests()?;
+    schemathesis::run(&url, &server)
 }
 
 /// Compiles every query against a scratch database migrated with `psql`, writing the

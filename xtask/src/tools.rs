@@ -27,6 +27,10 @@ struct RustTool {
     features: &'static [&'static str],
     /// `(crate, version)` pairs applied with `cargo update --precise` before installing.
     lock_fixes: &'static [(&'static str, &'static str)],
+    /// Optimisation level of the install. Tools that only orchestrate (cargo-leptos,
+    /// leptosfmt) build in a third of the time at 0; wasm-bindgen rewrites megabytes of
+    /// WebAssembly on every release build and is minutes slower there at 0.
+    opt_level: &'static str,
 }
 
 /// cargo-leptos, built without its downloader: it must find tailwindcss, wasm-opt and
@@ -38,6 +42,7 @@ const CARGO_LEPTOS: RustTool = RustTool {
     probe: &["leptos"],
     features: &["no_downloads"],
     lock_fixes: &[("cargo-util-schemas", "0.14.1")],
+    opt_level: "0",
 };
 
 /// wasm-bindgen-cli must equal the `wasm-bindgen` crate in Cargo.lock; its version is
@@ -48,6 +53,7 @@ const WASM_BINDGEN_CLI: RustTool = RustTool {
     probe: &[],
     features: &[],
     lock_fixes: &[("webpki-roots", "1.0.10")],
+    opt_level: "1",
 };
 
 /// Formats the `view!` macros rustfmt leaves alone (settings in `leptosfmt.toml`).
@@ -58,6 +64,7 @@ const LEPTOSFMT: RustTool = RustTool {
     probe: &[],
     features: &[],
     lock_fixes: &[],
+    opt_level: "0",
 };
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -141,11 +148,10 @@ fn ensure_rust_tool(tool: &RustTool, version: &str) -> Result<()> {
     }
     install
         // Tools ship with fat LTO, one codegen unit and full optimisation: ~20 min for
-        // cargo-leptos on two cores. They only orchestrate other programs, so a light
-        // optimisation level is plenty and compiles in a fraction of the time.
+        // cargo-leptos on two cores (6 min at opt-level 0, see `opt_level`).
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", tool.opt_level)
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_TARGET_DIR", cmd::target_dir().join("xtask-tools/target"))
         .env_remove("SQLX_OFFLINE");
@@ -290,7 +296,23 @@ pub fn leptos_build(release: bool) -> Result<()> {
 
 /// As [`leptos_build`], with or without the demo Kubernetes endpoint (images leave it out).
 pub fn leptos_build_with(release: bool, demo: bool) -> Result<()> {
+    leptos(release, demo, &[])
+}
+
+/// Only the site (WebAssembly, JS, CSS): `cargo xtask test` checks the release bundle
+/// against its budget and runs the browser tests on it.
+pub fn leptos_frontend(release: bool) -> Result<()> {
+    leptos(release, false, &["--frontend-only"])
+}
+
+/// Only the server binary, with the demo endpoint; the site in `target/site` stays.
+pub fn leptos_server(release: bool) -> Result<()> {
+    leptos(release, true, &["--server-only"])
+}
+
+fn leptos(release: bool, demo: bool, only: &[&str]) -> Result<()> {
     let mut build = cmd::cargo_command(&["leptos", "build"]);
+    build.args(only);
     if demo {
         build.args(["--bin-features", "demo-cluster"]);
     }
