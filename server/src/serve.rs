@@ -82,6 +82,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         sync: running.sync.clone(),
         demo: Arc::new(demo),
         audit_key: audit_key.clone(),
+        probe: crate::health::ProbePool::beside(&pool),
     };
     state.services.watch().await;
     // Load the catalog index in the background: ready at once, and the first catalog

@@ -29,6 +29,8 @@ pub struct AppState {
     pub demo: Arc<DemoClusters>,
     /// Signs the published audit chain head (`PARKWAY_AUDIT_KEY`).
     pub audit_key: Arc<AuditKey>,
+    /// `/readyz`'s own connection, so a busy pool never reads as a dead database.
+    pub probe: crate::health::ProbePool,
 }
 
 impl FromRef<AppState> for PgPool {

@@ -111,3 +111,26 @@ async fn readyz_is_503_during_an_outage_and_200_after_it(_: PgPoolOptions, conne
         "ready again, same app and pool"
     );
 }
+
+/// A replica whose every pooled connection is busy (saturated by requests, as in the
+/// soak at 256 connections) is slow, not unready: the probe has a connection of its own.
+#[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
+async fn readyz_answers_while_every_pooled_connection_is_busy(_: PgPoolOptions, connect: PgConnectOptions) {
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(connect)
+        .await
+        .expect("connect");
+    let app = common::app(pool.clone(), Duration::from_secs(10));
+    let held = vec![
+        pool.acquire().await.expect("first connection"),
+        pool.acquire().await.expect("second connection"),
+    ];
+    assert!(pool.try_acquire().is_none(), "the test holds the whole pool");
+    let answered = tokio::time::timeout(Duration::from_secs(5), readyz(&app))
+        .await
+        .expect("the probe does not queue behind the pool");
+    assert_eq!(answered, StatusCode::OK);
+    drop(held);
+}

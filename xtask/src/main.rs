@@ -218,14 +218,11 @@ pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::Ro
     cmd::status(&mut delivery)
 }
 
-/// What schemathesis and the browser tests run: the bundle that ships (release,
-/// size-optimised WebAssembly; also what the budget is about) served by a development
-/// build of the server, which reuses what the Rust tests compiled.
+/// What schemathesis and the browser tests run: a development build of the site and
+/// the server (with the demo endpoint), which reuses what the Rust tests compiled.
 fn build_for_browser_tests() -> Result<std::path::PathBuf> {
-    cmd::step("building the release site (WebAssembly, JS, CSS)");
-    tools::leptos_frontend(true)?;
-    cmd::step("building the server (development build, with the demo endpoint)");
-    tools::leptos_server(false)?;
+    cmd::step("building Parkway for schemathesis and the browser tests (development build)");
+    tools::leptos_build(false)?;
     tools::server_binary(false)
 }
 
@@ -311,10 +308,6 @@ fn test(args: &[&str]) -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     let server = build_for_browser_tests()?;
-    budgets::wasm(
-        &cmd::root().join("target/site/pkg"),
-        budgets::WASM_BROTLI_CEILING_KIB,
-    )?;
     cmd::step("the container image around this build (cargo xtask image builds the production one)");
     image::test_with(&server)?;
     schemathesis::run(&url, &server)?;

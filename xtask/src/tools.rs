@@ -296,23 +296,7 @@ pub fn leptos_build(release: bool) -> Result<()> {
 
 /// As [`leptos_build`], with or without the demo Kubernetes endpoint (images leave it out).
 pub fn leptos_build_with(release: bool, demo: bool) -> Result<()> {
-    leptos(release, demo, &[])
-}
-
-/// Only the site (WebAssembly, JS, CSS): `cargo xtask test` checks the release bundle
-/// against its budget and runs the browser tests on it.
-pub fn leptos_frontend(release: bool) -> Result<()> {
-    leptos(release, false, &["--frontend-only"])
-}
-
-/// Only the server binary, with the demo endpoint; the site in `target/site` stays.
-pub fn leptos_server(release: bool) -> Result<()> {
-    leptos(release, true, &["--server-only"])
-}
-
-fn leptos(release: bool, demo: bool, only: &[&str]) -> Result<()> {
     let mut build = cmd::cargo_command(&["leptos", "build"]);
-    build.args(only);
     if demo {
         build.args(["--bin-features", "demo-cluster"]);
     }

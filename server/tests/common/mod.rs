@@ -135,6 +135,7 @@ fn build_with_services(
     )
     .expect("valid arguments");
     let auth = AuthSettings::from_config(&cli.auth, cli.serve.listen).expect("valid auth settings");
+    let probe = parkway_server::health::ProbePool::beside(&pool);
     let state = AppState {
         leptos_options,
         services: {
@@ -151,6 +152,7 @@ fn build_with_services(
         sync: Arc::new(SyncStatus::default()),
         demo: Arc::new(demo),
         audit_key: Arc::new(parkway_server::serve::audit_key(&cli.audit).expect("a valid audit key")),
+        probe,
     };
     let services = state.services.clone();
     (
