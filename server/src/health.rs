@@ -20,25 +20,33 @@ pub async fn healthz() -> Json<Value> {
 /// that queued behind them would call a saturated but healthy replica unready, and
 /// Kubernetes would take it out of the Service and push its load onto the others.
 #[derive(Clone)]
-pub struct ProbePool(PgPool);
+pub struct ProbePool {
+    /// The pool requests use: closed means this replica is shutting down.
+    serving: PgPool,
+    probe: PgPool,
+}
 
 impl ProbePool {
     /// One connection, to the same database as `pool`, opened on the first probe.
     pub fn beside(pool: &PgPool) -> Self {
-        Self(
-            PgPoolOptions::new()
+        Self {
+            serving: pool.clone(),
+            probe: PgPoolOptions::new()
                 .max_connections(1)
                 .min_connections(0)
                 .acquire_timeout(DB_CHECK_TIMEOUT)
                 .connect_lazy_with((*pool.connect_options()).clone()),
-        )
+        }
     }
 }
 
 /// Ready when Postgres answers; 503 while it does not, and ready again as soon as it
 /// is back (the pool replaces dead connections, nothing needs restarting).
-pub async fn readyz(State(ProbePool(pool)): State<ProbePool>) -> (StatusCode, Json<Value>) {
-    let check = tokio::time::timeout(DB_CHECK_TIMEOUT, sqlx::query("select 1").execute(&pool)).await;
+pub async fn readyz(State(pools): State<ProbePool>) -> (StatusCode, Json<Value>) {
+    if pools.serving.is_closed() {
+        return unavailable("closed");
+    }
+    let check = tokio::time::timeout(DB_CHECK_TIMEOUT, sqlx::query("select 1").execute(&pools.probe)).await;
     match check {
         Ok(Ok(_)) => (
             StatusCode::OK,

@@ -233,17 +233,18 @@ async fn page_routes_are_labelled_by_their_pattern(pool: PgPool) {
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
 async fn requests_over_the_timeout_get_408(options: PgPoolOptions, connect: PgConnectOptions) {
-    // One pooled connection, held by the test: /readyz cannot get it and would wait 2 s
-    // before answering 503, so a 200 ms request timeout must answer first, with 408.
+    // One pooled connection, held by the test: checking the token needs it and waits,
+    // so a 200 ms request timeout must answer first, with 408.
     let pool = options
         .max_connections(1)
         .connect_with(connect)
         .await
         .expect("pool");
+    let token = common::service_token(&pool, Role::Developer, &[]).await;
     let _held = pool.acquire().await.expect("hold the only connection");
     let app = common::app(pool.clone(), Duration::from_millis(200));
-    let answer = get(&app, "/readyz").await;
-    assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT);
+    let answer = common::with_token(&app, "GET", "/api/v1/me", &token, None).await;
+    assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT, "{}", answer.body);
 }
 
 #[sqlx::test(migrator = "parkway_core::db::MIGRATOR")]
