@@ -144,16 +144,7 @@ pub fn compare(admin_url: &str, comparison: &Comparison) -> Result<Vec<Broken>> 
                 .filter(|f| f.ends_with(".sql"))
             {
                 let sql = git(&["show", &format!("{rev}:{file}")])?;
-                cmd::output(Command::new(postgres::psql_program()).args([
-                    "-X",
-                    "-q",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-d",
-                    &scratch,
-                    "-c",
-                    &sql,
-                ]))?;
+                cmd::output(&mut psql(&scratch, &sql))?;
             }
         }
     }
@@ -174,17 +165,7 @@ pub fn compare(admin_url: &str, comparison: &Comparison) -> Result<Vec<Broken>> 
             continue;
         }
         let prepare = format!("prepare parkway_expand_contract as {query}");
-        let output = Command::new(postgres::psql_program())
-            .args([
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                &scratch,
-                "-c",
-                &prepare,
-            ])
+        let output = psql(&scratch, &prepare)
             .output()
             .map_err(|e| Error::io("running psql", e))?;
         if !output.status.success() {
@@ -205,6 +186,13 @@ pub fn compare(admin_url: &str, comparison: &Comparison) -> Result<Vec<Broken>> 
         "drop database if exists parkway_expand_contract with (force)",
     );
     Ok(broken)
+}
+
+/// `psql` running `sql` on `url`, stopping at the first error.
+fn psql(url: &str, sql: &str) -> Command {
+    let mut command = Command::new(postgres::psql_program());
+    command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]);
+    command
 }
 
 /// Whether Postgres can `PREPARE` the statement (the kinds that name tables and columns).

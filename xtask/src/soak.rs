@@ -18,7 +18,7 @@ use std::{
     io::Write,
     process::Command,
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
@@ -160,7 +160,7 @@ pub fn soak(args: &[&str]) -> Result<()> {
         options.connections,
         paths.len()
     ));
-    let sampler = Sampler::start(pid);
+    let sampler = sample_rss(pid);
     let steady = load(port, &cookie, &script, options.connections, options.seconds)?;
     let rss = sampler.stop();
     report.push(format!("steady load                     {}", steady.summary()));
@@ -171,9 +171,9 @@ pub fn soak(args: &[&str]) -> Result<()> {
 
     // 4. Postgres stopped and started under load.
     cmd::step("Postgres stopped for 3 s and started again under load");
-    let sampler = Sampler::start(pid);
-    let readiness = Readiness::watch(port);
-    let writes = Writes::start(port, token.clone());
+    let sampler = sample_rss(pid);
+    let readiness = watch_readiness(port);
+    let writes = keep_writing(port, token.clone());
     let outage = {
         let (cookie, script) = (cookie.clone(), script.clone());
         let connections = options.connections;
@@ -219,7 +219,7 @@ pub fn soak(args: &[&str]) -> Result<()> {
 
     // 5. A demo cluster flapping under load.
     cmd::step("demo-prod stopped and started every 3 s under load");
-    let sampler = Sampler::start(pid);
+    let sampler = sample_rss(pid);
     let flapping = Arc::new(AtomicBool::new(true));
     let flapper = {
         let (flapping, cookie) = (flapping.clone(), cookie.clone());
@@ -369,33 +369,40 @@ fn load(port: u16, cookie: &str, script: &std::path::Path, connections: u32, sec
     })
 }
 
-/// `VmRSS` (KiB) of a process every second, on a thread.
-struct Sampler {
+/// Work repeated on a thread every `interval` until stopped; what it collected.
+struct Repeating<T> {
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<u64>>,
+    thread: std::thread::JoinHandle<Vec<T>>,
 }
 
-impl Sampler {
-    fn start(pid: u32) -> Self {
+impl<T: Send + 'static> Repeating<T> {
+    fn start(interval: Duration, mut tick: impl FnMut(&mut Vec<T>) + Send + 'static) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let stop = stop.clone();
             std::thread::spawn(move || {
-                let mut samples = Vec::new();
+                let mut collected = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
-                    samples.push(bench::rss_kib(pid).parse().unwrap_or(0));
-                    std::thread::sleep(Duration::from_secs(1));
+                    tick(&mut collected);
+                    std::thread::sleep(interval);
                 }
-                samples
+                collected
             })
         };
         Self { stop, thread }
     }
 
-    fn stop(self) -> Vec<u64> {
+    fn stop(self) -> Vec<T> {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().unwrap_or_default()
     }
+}
+
+/// `VmRSS` (KiB) of a process every second.
+fn sample_rss(pid: u32) -> Repeating<u64> {
+    Repeating::start(Duration::from_secs(1), move |samples| {
+        samples.push(bench::rss_kib(pid).parse().unwrap_or(0));
+    })
 }
 
 /// Warm-up is the first quarter of the samples; growth compares the mean of the last
@@ -425,81 +432,37 @@ fn rss_summary(samples: &[u64]) -> String {
     }
 }
 
-/// `/readyz` every 100 ms on a thread; the statuses seen, in order, without repeats.
-struct Readiness {
-    stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<u16>>,
+/// `/readyz` every 100 ms; the statuses seen, in order, without repeats.
+fn watch_readiness(port: u16) -> Repeating<u16> {
+    Repeating::start(Duration::from_millis(100), move |seen| {
+        let status = e2e::http_status(port, "/readyz").unwrap_or(0);
+        if seen.last() != Some(&status) {
+            seen.push(status);
+        }
+    })
 }
 
-impl Readiness {
-    fn watch(port: u16) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                let mut seen: Vec<u16> = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    let status = e2e::http_status(port, "/readyz").unwrap_or(0);
-                    if seen.last() != Some(&status) {
-                        seen.push(status);
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                seen
-            })
-        };
-        Self { stop, thread }
-    }
-
-    fn stop(self) -> Vec<u16> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or_default()
-    }
-}
-
-/// Small catalog imports every 100 ms on a thread; the names whose import was
-/// acknowledged (200/201).
-struct Writes {
-    stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<String>>,
-}
-
-impl Writes {
-    fn start(port: u16, token: String) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let acknowledged = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                let dir = cmd::target_dir().join("soak/writes");
-                let _ = std::fs::create_dir_all(&dir);
-                let mut i = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    i += 1;
-                    let name = format!("soak-write-{i}");
-                    let file = dir.join(format!("{name}.yaml"));
-                    let yaml = format!(
-                        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: payments\n"
-                    );
-                    if std::fs::File::create(&file)
-                        .and_then(|mut f| f.write_all(yaml.as_bytes()))
-                        .is_ok()
-                        && api_import(port, &token, &file).is_ok()
-                    {
-                        acknowledged.lock().map(|mut a| a.push(name)).ok();
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                acknowledged.lock().map(|a| a.clone()).unwrap_or_default()
-            })
-        };
-        Self { stop, thread }
-    }
-
-    fn stop(self) -> Vec<String> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or_default()
-    }
+/// Small catalog imports every 100 ms; the names whose import was acknowledged
+/// (200/201).
+fn keep_writing(port: u16, token: String) -> Repeating<String> {
+    let dir = cmd::target_dir().join("soak/writes");
+    let _ = std::fs::create_dir_all(&dir);
+    let mut i = 0;
+    Repeating::start(Duration::from_millis(100), move |acknowledged| {
+        i += 1;
+        let name = format!("soak-write-{i}");
+        let file = dir.join(format!("{name}.yaml"));
+        let yaml = format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: payments\n"
+        );
+        if std::fs::File::create(&file)
+            .and_then(|mut f| f.write_all(yaml.as_bytes()))
+            .is_ok()
+            && api_import(port, &token, &file).is_ok()
+        {
+            acknowledged.push(name);
+        }
+    })
 }
 
 /// `POST /admin/clusters/{name}/outage` (`stop` or `start`), as the admin page does.
