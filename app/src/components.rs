@@ -6,6 +6,7 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod page;
+pub mod resource;
 pub mod style;
 pub mod table;
 pub mod theme_toggle;

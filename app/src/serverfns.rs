@@ -262,6 +262,12 @@ pub const SERVER_FNS: &[ServerFnAccess] = &[
         sample: "name=matrix-seen",
     },
     ServerFnAccess {
+        path: "/fn/tenant_progress",
+        action: Action::ViewPortal,
+        role: Role::Developer,
+        sample: "name=matrix-progress",
+    },
+    ServerFnAccess {
         path: "/fn/decide_tenant",
         action: Action::ApproveTenants,
         role: Role::SecurityApprover,

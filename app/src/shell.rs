@@ -40,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <script nonce=nonce inner_html=THEME_SCRIPT></script>
                 <link rel="stylesheet" href="/pkg/parkway.css" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -76,17 +76,9 @@ fn set_content_security_policy(nonce: Option<&leptos::nonce::Nonce>) {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the document once the WebAssembly has taken over, so tests (and curious
-    // people in devtools) can tell a hydrated page from a server-rendered one.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
-    // Computed from the request on the server and carried to the browser inside the
-    // page, so the header hydrates with the same person without another request.
-    let session = SharedValue::new(load_session).into_inner();
-    provide_context(session);
+    // Computed from the request; the App runs on the server only (islands get what they
+    // need of it as props).
+    provide_context(load_session());
     view! {
         <Title formatter=|text: String| {
             if text.is_empty() { "Parkway".to_owned() } else { format!("{text} · Parkway") }

@@ -99,15 +99,15 @@ export async function sameDocument(page) {
   return (await page.evaluate(() => window.__sameDocument)) === 'yes';
 }
 
-/** Waits until the WebAssembly has hydrated the page. */
+/** Waits until the WebAssembly has hydrated the page's islands (the last island on
+ *  every page marks the document). */
 export async function hydrated(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20_000 });
 }
 
 /** Opens a page the signed-in person may not see and checks the refusal twice: in the
  *  server-rendered HTML (what a reader without JavaScript gets, with its status) and
- *  on screen once the WebAssembly has hydrated (hydration re-renders the error
- *  boundary, so reading the screen before that would race). */
+ *  on screen once the page's islands are live (nothing they do may hide it). */
 export async function assertRefusedPage(page, path, status, reason) {
   const response = await page.goto(path);
   assert.equal(response.status(), status, `${path}: status`);

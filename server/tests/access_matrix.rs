@@ -595,6 +595,10 @@ async fn every_server_function_enforces_its_documented_access(pool: PgPool) {
                 seed_tenant(&pool, "matrix-seen", "active", "auto").await;
                 access.sample.to_owned()
             }
+            "/fn/tenant_progress" => {
+                seed_tenant(&pool, "matrix-progress", "provisioning", "auto").await;
+                access.sample.to_owned()
+            }
             "/fn/decide_tenant" => {
                 seed_tenant(&pool, "matrix-waiting", "requested", "security-approver").await;
                 access.sample.to_owned()

@@ -8,6 +8,7 @@
 //! - `tools` — install the build and browser-test tools that are missing
 //! - `checks` — the architecture checks `test` starts with
 //! - `budgets` — the release build against the WebAssembly and memory budgets
+//! - `budgets wasm` — the release WebAssembly alone against its budget (`test` runs it)
 //! - `check-migrations` — the expand/contract check `test` runs
 //! - `image [--debug]` — the container image (buildah, `FROM scratch`) as an OCI archive,
 //!   checked: non-root user, `parkway --version` from its root filesystem
@@ -58,6 +59,7 @@ commands:
   checks       the architecture checks test runs first (doors call operations, one table, named constraints)
   budgets      release build against the budgets: WebAssembly <= 300 KiB brotli, server RSS <= 40 MiB
                after start-up with the demo data and 100 requests
+  budgets wasm the release WebAssembly alone (no release server) against its 300 KiB; test runs it
   check-migrations
                the expand/contract check test runs: the previous release's queries against this
                tree's migrations, drops/renames only as marked contract steps
@@ -105,6 +107,9 @@ fn main() -> ExitCode {
         ["prepare"] => prepare(),
         ["image", rest @ ..] => image::build(rest),
         ["budgets"] => budgets_alone(),
+        ["budgets", "wasm"] => tools::ensure_build_tools()
+            .and_then(|()| budgets::release_bundle())
+            .and_then(|pkg| budgets::wasm(&pkg, budgets::WASM_BROTLI_KIB)),
         ["check-migrations"] => postgres::database_url().and_then(|url| migrations::check(&url)),
         ["soak", rest @ ..] => soak::soak(rest),
         ["bench", "wasm"] => bench::wasm(),
@@ -308,6 +313,8 @@ fn test(args: &[&str]) -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     let server = build_for_browser_tests()?;
+    cmd::step("the WebAssembly budget: the release bundle, brotli-compressed");
+    budgets::wasm(&budgets::release_bundle()?, budgets::WASM_BROTLI_KIB)?;
     cmd::step("the container image around this build (cargo xtask image builds the production one)");
     image::test_with(&server)?;
     schemathesis::run(&url, &server)?;

@@ -53,31 +53,37 @@ pub fn cleared(successes: RwSignal<usize>) -> String {
     String::new()
 }
 
-/// A GET form (a search, a filter) that is a client-side navigation once the page is
-/// hydrated and a plain form submission before: the router's `Form`, minus the empty
-/// `&=` it would add for an unnamed submit button (leptos appends the submitter's name
-/// and value even when the name is empty), so the URL is the one a plain form gives.
+/// A GET form (a search, a filter): a plain form, so its URL is the page's address and
+/// the result is a server-rendered page like any other.
 #[component]
 pub fn GetForm(
     #[prop(into)] action: String,
     #[prop(into)] class: String,
     children: Children,
 ) -> impl IntoView {
-    use leptos_router::components::Form;
-    #[cfg(feature = "hydrate")]
-    {
-        let unnamed_out: std::sync::Arc<dyn Fn(&web_sys::FormData)> =
-            std::sync::Arc::new(|data: &web_sys::FormData| data.delete(""));
-        view! {
-            <Form method="get" action=action on_form_data=unnamed_out attr:class=class attr:role="search">
-                {children()}
-            </Form>
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
     view! {
-        <Form method="get" action=action attr:class=class attr:role="search">
+        <form method="get" action=action class=class role="search">
             {children()}
-        </Form>
+        </form>
     }
+}
+
+/// For an island's form whose success changes what the rest of the server-rendered page
+/// shows: once `succeeded` turns true, loads `href`, or this page again when `None`
+/// (a refused submission stays, with its messages, for correcting).
+pub fn load_after(succeeded: impl Fn() -> bool + Send + Sync + 'static, href: Option<String>) {
+    Effect::new(move |_| {
+        if succeeded() {
+            #[cfg(feature = "hydrate")]
+            {
+                let location = window().location();
+                let _ = match &href {
+                    Some(href) => location.set_href(href),
+                    None => location.reload(),
+                };
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &href;
+        }
+    });
 }

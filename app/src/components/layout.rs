@@ -34,7 +34,20 @@ pub fn Layout(children: Children) -> impl IntoView {
             </main>
             <Footer />
         </div>
+        <Hydrated />
     }
+}
+
+/// Marks the document once the WebAssembly has taken over, so tests (and curious people
+/// in devtools) can tell a live page from server-rendered HTML. Islands hydrate in
+/// document order and this one comes last, so every island before it is live.
+#[island]
+fn Hydrated() -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 #[component]

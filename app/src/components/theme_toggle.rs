@@ -9,7 +9,8 @@ use super::style::FOCUS_RING;
 /// Storage key shared with the pre-paint script in the document head.
 pub const STORAGE_KEY: &str = "parkway-theme";
 
-#[component]
+/// An island: the only part of the header that runs in the browser.
+#[island]
 pub fn ThemeToggle() -> impl IntoView {
     let (dark, set_dark) = signal(false);
     // The server cannot know the reader's theme; read it once we run in the browser.

@@ -8,6 +8,7 @@ use parkway_types::{Role, views::session::Viewer};
 
 use crate::components::form::{FieldError, FormError, cleared, success_count};
 use crate::components::page::PageHeader;
+use crate::components::resource::island_resource;
 use crate::components::style::{CARD, CARD_TITLE, DANGER, INPUT, LABEL, PRIMARY, SECONDARY, TD};
 use crate::components::table::{Column, DataTable};
 use crate::serverfns::AppError;
@@ -27,11 +28,24 @@ const LIFETIMES: [(&str, &str); 4] = [
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let is_admin = use_session().viewer.as_ref().is_some_and(Viewer::is_admin);
-    let query = use_query_map();
-    let all = move || is_admin && query.with(|q| q.get("all").is_some());
+    let all = is_admin && use_query_map().with_untracked(|q| q.get("all").is_some());
+    view! {
+        <PageHeader
+            title="API tokens"
+            description="Tokens let scripts and CI/CD call Parkway's API with an Authorization: Bearer header. A token is shown once, expires, and can be revoked at any time."
+        />
+        <Tokens is_admin all />
+    }
+}
+
+/// The list and the form: an island, so a new token's secret (shown once) and a
+/// revocation show at once, without a reload.
+#[island]
+fn Tokens(is_admin: bool, all: bool) -> impl IntoView {
+    let all = move || all;
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
+    let tokens = island_resource(
         move || (all(), create.version().get(), revoke.version().get()),
         |(all, _, _)| list_tokens(all),
     );
@@ -52,10 +66,6 @@ pub fn TokensPage() -> impl IntoView {
     let revoke_error =
         Signal::derive(move || revoke.value().get().and_then(Result::err).map(|e| e.to_string()));
     view! {
-        <PageHeader
-            title="API tokens"
-            description="Tokens let scripts and CI/CD call Parkway's API with an Authorization: Bearer header. A token is shown once, expires, and can be revoked at any time."
-        />
         {move || {
             create_result()
                 .and_then(Result::ok)

@@ -77,12 +77,30 @@ through_failure!(
 pub async fn respond<T>(body: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
     if let Err(err) = &result
+        && !plain_form_post()
         && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
         && let Ok(status) = http::StatusCode::from_u16(err.status())
     {
         response.set_status(status);
     }
     result
+}
+
+/// A form posted without script to a server function (a POST that accepts HTML): Leptos
+/// answers it with a redirect back to the page, the error carried in the address for the
+/// page to show, and a 4xx status would turn that redirect into a bare error body. (A
+/// page being rendered calls server functions too, under its own GET request: its
+/// errors keep their status.)
+#[cfg(feature = "ssr")]
+fn plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.method == http::Method::POST
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    })
 }
 
 /// The operation context of this server-function call: the services the server

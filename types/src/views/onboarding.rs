@@ -152,6 +152,20 @@ pub struct TenantSummary {
     pub last_error: Option<String>,
 }
 
+impl TenantSummary {
+    /// Changes whenever the tenant page would show something else about provisioning:
+    /// its state, steps done, or a new error. The page follows this while it is live.
+    pub fn progress_key(&self) -> String {
+        format!(
+            "{}|{}/{}|{}",
+            self.state.as_str(),
+            self.steps_done,
+            self.steps_total,
+            self.last_error.as_deref().unwrap_or("")
+        )
+    }
+}
+
 /// What the viewer may do with a tenant now (buttons), with the reason when not.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

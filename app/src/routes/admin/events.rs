@@ -4,9 +4,10 @@
 //! kept, not counted, until the sender or the catalog is fixed.
 
 use leptos::prelude::*;
+
 use parkway_types::scorecards::WebhookKind;
 
-use crate::components::form::{FieldError, FormError, cleared, success_count};
+use crate::components::form::{FieldError, FormError, load_after};
 use crate::components::page::PageHeader;
 use crate::components::style::{CARD, CARD_TITLE, DANGER, INPUT, LABEL, PRIMARY, TD, TERM};
 use crate::components::table::{Column, DataTable};
@@ -22,32 +23,25 @@ fn minute(at: &str) -> String {
 
 #[component]
 pub fn DeliveryEventsPage() -> impl IntoView {
-    let add = ServerAction::<AddWebhookSource>::new();
-    let remove = ServerAction::<RemoveWebhookSource>::new();
-    let admin = Resource::new(
-        move || (add.version().get(), remove.version().get()),
-        |_| load_delivery_admin(),
-    );
-    let add_error = move || add.value().get().and_then(Result::err);
-    let field = move |name: &'static str| Signal::derive(move || add_error().and_then(|e| e.for_field(name)));
-    let other_error = Signal::derive(move || {
-        add_error()
-            .filter(|e| {
-                ["name", "kind", "secret"]
-                    .iter()
-                    .all(|f| e.for_field(f).is_none())
-            })
-            .map(|e| e.to_string())
-    });
-    let added = success_count(move || matches!(add.value().get(), Some(Ok(_))));
-    let remove_error =
-        Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.to_string()));
     view! {
         <PageHeader
             title="Delivery events"
             description="Where deployments and incidents come from besides the events API, and the events whose service matches nothing in the catalog."
             trail=super::trail()
         />
+        <DeliverySources />
+    }
+}
+
+/// The sources with their remove buttons (plain forms: a removal comes back here) and
+/// the unmatched events, rendered on the server; the add form is an island.
+#[component]
+fn DeliverySources() -> impl IntoView {
+    let remove = ServerAction::<RemoveWebhookSource>::new();
+    let admin = Resource::new(|| (), |()| load_delivery_admin());
+    let remove_error =
+        Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.to_string()));
+    view! {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
@@ -119,6 +113,28 @@ pub fn DeliveryEventsPage() -> impl IntoView {
                 )
             })}
         </Suspense>
+        <AddSource />
+    }
+}
+
+/// The add form: an island, so a refusal shows beside its field with what was typed
+/// kept; an added source loads the page again, listing it (its secret never shown).
+#[island]
+fn AddSource() -> impl IntoView {
+    let add = ServerAction::<AddWebhookSource>::new();
+    let add_error = move || add.value().get().and_then(Result::err);
+    let field = move |name: &'static str| Signal::derive(move || add_error().and_then(|e| e.for_field(name)));
+    let other_error = Signal::derive(move || {
+        add_error()
+            .filter(|e| {
+                ["name", "kind", "secret"]
+                    .iter()
+                    .all(|f| e.for_field(f).is_none())
+            })
+            .map(|e| e.to_string())
+    });
+    load_after(move || matches!(add.value().get(), Some(Ok(_))), None);
+    view! {
         <section class=CARD aria-labelledby="add-source-title">
             <h2 id="add-source-title" class=CARD_TITLE>
                 "Add a webhook source"
@@ -137,7 +153,6 @@ pub fn DeliveryEventsPage() -> impl IntoView {
                         required
                         class=INPUT
                         placeholder="acme-github"
-                        prop:value=move || cleared(added)
                         aria-describedby="source-name-error"
                     />
                     <FieldError id="source-name-error" message=field("name") />
@@ -165,7 +180,6 @@ pub fn DeliveryEventsPage() -> impl IntoView {
                         autocomplete="off"
                         required
                         class=INPUT
-                        prop:value=move || cleared(added)
                         aria-describedby="source-secret-error"
                     />
                     <FieldError id="source-secret-error" message=field("secret") />

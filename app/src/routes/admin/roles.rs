@@ -8,6 +8,7 @@ use parkway_types::Role;
 
 use crate::components::form::{FieldError, FormError, cleared, success_count};
 use crate::components::page::PageHeader;
+use crate::components::resource::island_resource;
 use crate::components::style::{
     CARD, CARD_TITLE, CHIP, DANGER, DANGER_SOLID, INPUT, LABEL, PRIMARY, SECONDARY, TD,
 };
@@ -20,9 +21,26 @@ use crate::serverfns::identity::{
 
 #[component]
 pub fn RoleMappingsPage() -> impl IntoView {
+    // Deactivating asks first: `?confirm=<id>` shows that one row's confirm button (a
+    // link, so nothing stays open on another row).
+    let confirming = use_query_map().with_untracked(|q| q.get("confirm"));
+    view! {
+        <PageHeader
+            title="People and roles"
+            description="People get roles through their identity-provider groups. A group may map to several roles; changes apply at the person's next request."
+            trail=super::trail()
+        />
+        <PeopleSection confirming />
+        <RoleMappings />
+    }
+}
+
+/// The mappings and their form: an island, so a change shows without a reload.
+#[island]
+fn RoleMappings() -> impl IntoView {
     let add = ServerAction::<AddRoleMapping>::new();
     let remove = ServerAction::<RemoveRoleMapping>::new();
-    let mappings = Resource::new(
+    let mappings = island_resource(
         move || (add.version().get(), remove.version().get()),
         |_| list_role_mappings(),
     );
@@ -38,12 +56,6 @@ pub fn RoleMappingsPage() -> impl IntoView {
     let remove_error =
         Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.to_string()));
     view! {
-        <PageHeader
-            title="People and roles"
-            description="People get roles through their identity-provider groups. A group may map to several roles; changes apply at the person's next request."
-            trail=super::trail()
-        />
-        <PeopleSection />
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading mappings…"</p> }
         }>
@@ -138,15 +150,12 @@ pub fn RoleMappingsPage() -> impl IntoView {
     }
 }
 
-/// Everyone who has signed in, with the off-boarding control.
-#[component]
-fn PeopleSection() -> impl IntoView {
+/// Everyone who has signed in, with the off-boarding control (an island: the outcome
+/// shows in place).
+#[island]
+fn PeopleSection(confirming: Option<String>) -> impl IntoView {
     let deactivate = ServerAction::<DeactivatePerson>::new();
-    // Deactivating asks first: `?confirm=<id>` shows that one row's confirm button (a
-    // link, so it works without JavaScript, and nothing stays open on another row).
-    let query = use_query_map();
-    let confirming = move || query.read().get("confirm");
-    let people = Resource::new(move || deactivate.version().get(), |_| list_people());
+    let people = island_resource(move || deactivate.version().get(), |_| list_people());
     let failed = Signal::derive(move || {
         deactivate
             .value()
@@ -179,34 +188,36 @@ fn PeopleSection() -> impl IntoView {
             <Suspense fallback=|| {
                 view! { <p class="mt-3 text-sm text-slate-500">"Loading people…"</p> }
             }>
-                {move || Suspend::new(async move {
-                    let rows = people.await?;
-                    let confirming = confirming();
-                    Ok::<
-                        _,
-                        AppError,
-                    >(
-                        view! {
-                            <DataTable
-                                caption="People and service accounts"
-                                columns=vec![
-                                    Column::new("Person"),
-                                    Column::new("Signs in with"),
-                                    Column::new("Roles"),
-                                    Column::new("Last sign-in"),
-                                    Column::new("Access"),
-                                    Column::hidden("Actions"),
-                                ]
-                                rows=rows
-                                row=move |row: PersonRow| {
-                                    let asked = confirming.as_deref() == Some(row.id.as_str());
-                                    person_row(row, deactivate, asked)
-                                }
-                                empty="Nobody has signed in yet."
-                            />
-                        },
-                    )
-                })}
+                {move || {
+                    let confirming = confirming.clone();
+                    Suspend::new(async move {
+                        let rows = people.await?;
+                        Ok::<
+                            _,
+                            AppError,
+                        >(
+                            view! {
+                                <DataTable
+                                    caption="People and service accounts"
+                                    columns=vec![
+                                        Column::new("Person"),
+                                        Column::new("Signs in with"),
+                                        Column::new("Roles"),
+                                        Column::new("Last sign-in"),
+                                        Column::new("Access"),
+                                        Column::hidden("Actions"),
+                                    ]
+                                    rows=rows
+                                    row=move |row: PersonRow| {
+                                        let asked = confirming.as_deref() == Some(row.id.as_str());
+                                        person_row(row, deactivate, asked)
+                                    }
+                                    empty="Nobody has signed in yet."
+                                />
+                            },
+                        )
+                    })
+                }}
             </Suspense>
         </section>
     }

@@ -19,8 +19,6 @@ pub fn EditPage() -> impl IntoView {
         move || (part("kind"), part("namespace"), part("name")),
         |(kind, namespace, name)| catalog_descriptor(kind, namespace, name),
     );
-    let save = ServerAction::<SaveCatalogEntity>::new();
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let back = move || format!("/catalog/{}/{}/{}", part("kind"), part("namespace"), part("name"));
     view! {
         {move || {
@@ -40,45 +38,53 @@ pub fn EditPage() -> impl IntoView {
                 Ok::<
                     _,
                     AppError,
-                >(
-                    view! {
-                        <section class=CARD aria-labelledby="edit-title">
-                            <h2 id="edit-title" class="sr-only">
-                                "Edit form"
-                            </h2>
-                            <ActionForm action=save attr:class="space-y-4">
-                                <input type="hidden" name="kind" value=part("kind") />
-                                <input type="hidden" name="namespace" value=part("namespace") />
-                                <input type="hidden" name="name" value=part("name") />
-                                <div>
-                                    <label for="descriptor" class=LABEL>
-                                        "Descriptor (YAML or JSON)"
-                                    </label>
-                                    <textarea
-                                        id="descriptor"
-                                        name="descriptor"
-                                        rows="24"
-                                        spellcheck="false"
-                                        aria-describedby="descriptor-problems"
-                                        class=format!("{INPUT} font-mono text-xs")
-                                    >
-                                        {text}
-                                    </textarea>
-                                </div>
-                                <Problems id="descriptor-problems" error=error />
-                                <div class="flex gap-3">
-                                    <button type="submit" class=PRIMARY>
-                                        "Save"
-                                    </button>
-                                    <a href=back() class=SECONDARY>
-                                        "Cancel"
-                                    </a>
-                                </div>
-                            </ActionForm>
-                        </section>
-                    },
-                )
+                >(view! { <EditForm kind=part("kind") namespace=part("namespace") name=part("name") text /> })
             })}
         </Suspense>
+    }
+}
+
+/// The descriptor form: an island, so problems show beside it without a reload; a save
+/// goes on to the entity's page.
+#[island]
+fn EditForm(kind: String, namespace: String, name: String, text: String) -> impl IntoView {
+    let save = ServerAction::<SaveCatalogEntity>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let back = format!("/catalog/{kind}/{namespace}/{name}");
+    view! {
+        <section class=CARD aria-labelledby="edit-title">
+            <h2 id="edit-title" class="sr-only">
+                "Edit form"
+            </h2>
+            <ActionForm action=save attr:class="space-y-4">
+                <input type="hidden" name="kind" value=kind />
+                <input type="hidden" name="namespace" value=namespace />
+                <input type="hidden" name="name" value=name />
+                <div>
+                    <label for="descriptor" class=LABEL>
+                        "Descriptor (YAML or JSON)"
+                    </label>
+                    <textarea
+                        id="descriptor"
+                        name="descriptor"
+                        rows="24"
+                        spellcheck="false"
+                        aria-describedby="descriptor-problems"
+                        class=format!("{INPUT} font-mono text-xs")
+                    >
+                        {text}
+                    </textarea>
+                </div>
+                <Problems id="descriptor-problems" error=error />
+                <div class="flex gap-3">
+                    <button type="submit" class=PRIMARY>
+                        "Save"
+                    </button>
+                    <a href=back class=SECONDARY>
+                        "Cancel"
+                    </a>
+                </div>
+            </ActionForm>
+        </section>
     }
 }

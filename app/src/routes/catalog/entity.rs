@@ -507,7 +507,9 @@ fn Runtime(clusters: Vec<RuntimeCluster>, id: String, team: String) -> impl Into
     }
 }
 
-/// Removes an orphan from the catalog, after the source stopped listing it.
+/// Removes an orphan from the catalog, after the source stopped listing it: a plain
+/// form (no script); a removal goes on to the catalog, a refusal comes back here with
+/// its reason.
 #[component]
 fn RemoveOrphan(entity: EntityRef) -> impl IntoView {
     let remove = ServerAction::<RemoveCatalogEntity>::new();

@@ -13,17 +13,25 @@ use crate::serverfns::catalog::{ImportCatalog, ImportSummary};
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
-    let import = ServerAction::<ImportCatalog>::new();
-    let error = Signal::derive(move || import.value().get().and_then(Result::err));
-    let source_error = Signal::derive(move || error.get().and_then(|e| e.for_field("source")));
-    let text = RwSignal::new(String::new());
-    let source = RwSignal::new(String::new());
     view! {
         <PageHeader
             title="Import descriptors"
             description="Backstage catalog-info.yaml files, as they are: paste them or choose files. A file with any problem is refused whole; importing the same source again updates it, and entities it no longer lists become orphans."
             trail=vec![Crumb::to("Catalog", "/catalog")]
         />
+        <ImportForm />
+    }
+}
+
+/// The form and its result: an island, so the summary shows without leaving the page.
+#[island]
+fn ImportForm() -> impl IntoView {
+    let import = ServerAction::<ImportCatalog>::new();
+    let error = Signal::derive(move || import.value().get().and_then(Result::err));
+    let source_error = Signal::derive(move || error.get().and_then(|e| e.for_field("source")));
+    let text = RwSignal::new(String::new());
+    let source = RwSignal::new(String::new());
+    view! {
         <section class=CARD aria-labelledby="import-title">
             <h2 id="import-title" class="sr-only">
                 "Import form"

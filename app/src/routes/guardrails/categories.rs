@@ -15,6 +15,20 @@ use crate::serverfns::guardrails::{
 
 #[component]
 pub fn CategoriesPage() -> impl IntoView {
+    view! {
+        <PageHeader
+            title="Guardrail categories"
+            description="The list every guardrail is filed under. Documents name a category by its slug; renaming changes only its title."
+            trail=vec![Crumb::to("Guardrails", "/guardrails")]
+        />
+        <CategoryEditor />
+    }
+}
+
+/// The list with its forms: plain form posts (no script), answered with a redirect back
+/// here, which shows the change, or the refusal (carried in the address).
+#[component]
+fn CategoryEditor() -> impl IntoView {
     let add = ServerAction::<AddCategory>::new();
     let rename = ServerAction::<RenameCategory>::new();
     let remove = ServerAction::<RemoveCategory>::new();
@@ -40,11 +54,6 @@ pub fn CategoriesPage() -> impl IntoView {
         .map(|e| e.to_string())
     });
     view! {
-        <PageHeader
-            title="Guardrail categories"
-            description="The list every guardrail is filed under. Documents name a category by its slug; renaming changes only its title."
-            trail=vec![Crumb::to("Guardrails", "/guardrails")]
-        />
         <FormError message=error />
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }

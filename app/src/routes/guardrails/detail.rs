@@ -3,7 +3,7 @@
 //! and the review steps the caller may take on its newest version.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use parkway_types::guardrails::{Mode, ReviewStep, VersionState};
 
 use super::{decision_class, severity_class};
@@ -23,18 +23,17 @@ use crate::serverfns::guardrails::{
 pub fn GuardrailDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
-    let review = ServerAction::<ReviewGuardrail>::new();
-    let page = Resource::new(
-        move || (id(), review.version().get()),
-        |(id, _)| guardrail_page(id),
-    );
+    // A review step done in the browser comes back here with `?reviewed`, to show the
+    // newest version's state, read afresh, as the step's outcome.
+    let reviewed = use_query_map().with_untracked(|q| q.get("reviewed").is_some());
+    let page = Resource::new(id, guardrail_page);
     view! {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
                 let p = page.await?;
-                Ok::<_, AppError>(view! { <Guardrail p review /> })
+                Ok::<_, AppError>(view! { <Guardrail p reviewed /> })
             })}
         </Suspense>
     }
@@ -69,7 +68,7 @@ fn review_line(r: &VersionReview) -> String {
 }
 
 #[component]
-fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> impl IntoView {
+fn Guardrail(p: GuardrailPageView, reviewed: bool) -> impl IntoView {
     let GuardrailPageView {
         detail,
         versions,
@@ -255,7 +254,26 @@ fn Guardrail(p: GuardrailPageView, review: ServerAction<ReviewGuardrail>) -> imp
                 <div class="mt-3">{threats}</div>
             </section>
         </div>
-        <Review id=id.clone() steps=detail.steps.clone() review />
+        {reviewed
+            .then(|| {
+                versions
+                    .last()
+                    .map(|v| {
+                        view! {
+                            <p
+                                role="status"
+                                class="mt-6 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"
+                            >
+                                {format!(
+                                    "{id} version {}: {}",
+                                    v.review.version,
+                                    v.review.state.label().to_lowercase(),
+                                )}
+                            </p>
+                        }
+                    })
+            })}
+        <Review id=id.clone() steps=detail.steps.clone() />
         <History id versions />
     }
 }
@@ -332,10 +350,13 @@ fn Coverage(coverage: GuardrailCoverage) -> impl IntoView {
     }
 }
 
+/// The review steps the viewer may take: a plain form (no script). A step done comes
+/// back with `?reviewed`; a refused one comes back with its reason in the address,
+/// which `ServerAction` reads for the alert below the buttons.
 #[component]
-fn Review(id: String, steps: Vec<ReviewStep>, review: ServerAction<ReviewGuardrail>) -> impl IntoView {
+fn Review(id: String, steps: Vec<ReviewStep>) -> impl IntoView {
+    let review = ServerAction::<ReviewGuardrail>::new();
     let error = Signal::derive(move || review.value().get().and_then(Result::err).map(|e| e.to_string()));
-    let done = move || review.value().get().and_then(Result::ok);
     if steps.is_empty() {
         return view! { <FormError message=error /> }.into_any();
     }
@@ -374,16 +395,6 @@ fn Review(id: String, steps: Vec<ReviewStep>, review: ServerAction<ReviewGuardra
                 </div>
             </ActionForm>
             <FormError message=error />
-            {move || {
-                done()
-                    .map(|text| {
-                        view! {
-                            <p role="status" class="mt-3 text-sm text-emerald-800 dark:text-emerald-300">
-                                {text}
-                            </p>
-                        }
-                    })
-            }}
         </section>
     }
     .into_any()

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::decision_class;
 use crate::components::page::{Crumb, PageHeader};
+use crate::components::resource::island_resource;
 use crate::components::style::{CARD, CARD_TITLE, INPUT, LABEL, PRIMARY, SECONDARY};
 use crate::routes::catalog::Problems;
 use crate::serverfns::AppError;
@@ -56,12 +57,30 @@ fn Editor(start: GuardrailDraftStart) -> impl IntoView {
             "/guardrails".to_owned(),
         ),
     };
+    let based_on = based_on.map(|v| v.to_string()).unwrap_or_default();
+    let describe = if id.is_some() {
+        "Saving writes a new version: a draft, or submitted for review with a change note. A second person approves before anyone publishes."
+    } else {
+        "Write the guardrail as a YAML document. Saving creates it as a draft, or submits it for review with a change note."
+    };
+    view! {
+        <PageHeader title=title description=describe trail=trail />
+        <EditorForm id=id_text based_on yaml back />
+    }
+}
+
+/// The document form beside its live preview: an island, so the preview follows the
+/// text as it is typed and problems show without a reload; a save goes on to the
+/// guardrail's page.
+#[island]
+fn EditorForm(id: String, based_on: String, yaml: String, back: String) -> impl IntoView {
+    let id_text = id;
     let save = ServerAction::<SaveGuardrail>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     // The text the preview shows: the document as loaded, then as typed (after a pause).
     let (previewed, set_previewed) = signal(yaml.clone());
     let preview_id = id_text.clone();
-    let preview = Resource::new(
+    let preview = island_resource(
         move || previewed.get(),
         move |text| preview_guardrail(preview_id.clone(), text),
     );
@@ -78,14 +97,7 @@ fn Editor(start: GuardrailDraftStart) -> impl IntoView {
     };
     #[cfg(not(feature = "hydrate"))]
     let typed = move |text: String| set_previewed.set(text);
-    let based_on = based_on.map(|v| v.to_string()).unwrap_or_default();
-    let describe = if id.is_some() {
-        "Saving writes a new version: a draft, or submitted for review with a change note. A second person approves before anyone publishes."
-    } else {
-        "Write the guardrail as a YAML document. Saving creates it as a draft, or submits it for review with a change note."
-    };
     view! {
-        <PageHeader title=title description=describe trail=trail />
         <div class="mt-6 grid gap-6 xl:grid-cols-2">
             <section class=CARD aria-labelledby="editor-title">
                 <h2 id="editor-title" class=CARD_TITLE>

@@ -1,14 +1,15 @@
-//! `/onboarding/{tenant}`: the tenant's timeline, per-cluster progress (updating live
-//! while provisioning), its objects with their manifests, drift against the live
-//! objects, and the actions the viewer may take.
+//! `/onboarding/{tenant}`: the tenant's timeline, per-cluster progress (the page loads
+//! again as provisioning moves), its objects with their manifests, drift against the
+//! live objects, and the actions the viewer may take.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use parkway_types::onboarding::StepState;
 
 use super::{state_class, team_href, team_label};
-use crate::components::form::FormError;
+use crate::components::form::{FormError, load_after};
 use crate::components::page::{Crumb, PageHeader};
+use crate::components::resource::island_resource;
 use crate::components::style::{
     CARD, CARD_TITLE, DANGER_SOLID, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD, TERM,
 };
@@ -16,48 +17,50 @@ use crate::components::table::{Column, DataTable};
 use crate::routes::guardrails::decision_class;
 use crate::serverfns::AppError;
 use crate::serverfns::onboarding::{
-    ClusterPlan, DecideTenant, FieldDrift, StepView, TenantDetail, tenant_page,
+    ClusterPlan, DecideTenant, FieldDrift, StepView, TenantActions, TenantDetail, tenant_page,
+    tenant_progress,
 };
 
 #[component]
 pub fn TenantPage() -> impl IntoView {
-    let params = use_params_map();
-    let name = move || params.with(|p| p.get("tenant")).unwrap_or_default();
-    let decide = ServerAction::<DecideTenant>::new();
-    let tick = RwSignal::new(0_u64);
-    let live = RwSignal::new(false);
-    let page = Resource::new(
-        move || (name(), decide.version().get(), tick.get()),
-        |(name, _, _)| tenant_page(name),
-    );
-    // While the provisioner works, ask again every second.
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                if live.get_untracked() {
-                    tick.update(|t| *t += 1);
-                }
-            },
-            std::time::Duration::from_secs(1),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let name = use_params_map()
+        .with_untracked(|p| p.get("tenant"))
+        .unwrap_or_default();
+    let page = Resource::new(move || name.clone(), tenant_page);
     view! {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
                 let t = page.await?;
-                live.set(t.summary.state.in_progress());
-                Ok::<_, AppError>(view! { <Tenant t decide /> })
+                Ok::<_, AppError>(view! { <Tenant t /> })
             })}
         </Suspense>
     }
 }
 
+/// While the provisioner works, asks every second where it stands and loads the page
+/// again when that moved (an island: the page itself is server-rendered).
+#[island]
+fn FollowProgress(name: String, seen: String) -> impl IntoView {
+    let tick = RwSignal::new(0_u64);
+    let now = island_resource(move || tick.get(), move |_| tenant_progress(name.clone()));
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|t| *t += 1),
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    load_after(
+        move || now.get().and_then(Result::ok).is_some_and(|key| key != seen),
+        None,
+    );
+}
+
 #[component]
-fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView {
+fn Tenant(t: TenantDetail) -> impl IntoView {
     let s = t.summary.clone();
     let percent = if s.steps_total > 0 {
         s.steps_done * 100 / s.steps_total
@@ -73,10 +76,11 @@ fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView 
     let name = s.name.clone();
     view! {
         <PageHeader
-            title=s.name.clone()
+            title=name.clone()
             description="A tenant: its namespaces in each environment, with the platform's secure defaults."
             trail=vec![Crumb::to("Onboarding", "/onboarding")]
         />
+        {s.state.in_progress().then(|| view! { <FollowProgress name=name.clone() seen=s.progress_key() /> })}
         <div class="mt-4 flex flex-wrap items-center gap-3">
             <span class=state_class(s.state) data-testid="tenant-state">
                 {s.state.label()}
@@ -171,7 +175,7 @@ fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView 
                     </p>
                 }
             })}
-        <Actions name t=t.clone() decide />
+        <Actions name actions=t.actions.clone() />
         <div class="mt-6 grid gap-6 lg:grid-cols-3">
             <section class=format!("{CARD} lg:col-span-2") aria-labelledby="clusters-title">
                 <h2 id="clusters-title" class=CARD_TITLE>
@@ -191,10 +195,14 @@ fn Tenant(t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView 
     }
 }
 
-#[component]
-fn Actions(name: String, t: TenantDetail, decide: ServerAction<DecideTenant>) -> impl IntoView {
+/// The decisions the viewer may take: an island, so a refusal shows beside the buttons;
+/// a decision loads the page again, which then follows provisioning.
+#[island]
+fn Actions(name: String, actions: TenantActions) -> impl IntoView {
+    let decide = ServerAction::<DecideTenant>::new();
     let error = Signal::derive(move || decide.value().get().and_then(Result::err).map(|e| e.to_string()));
-    let a = t.actions;
+    load_after(move || matches!(decide.value().get(), Some(Ok(_))), None);
+    let a = actions;
     let any = a.approve || a.reject || a.decommission || a.reapply;
     view! {
         {a

@@ -40,7 +40,8 @@ fn tier_rule<'a>(tiers: &'a [TierRule], tier: &str) -> Option<&'a TierRule> {
     tiers.iter().find(|t| t.tier == tier)
 }
 
-#[component]
+/// The form and its live preview: an island, the only code of this page in the browser.
+#[island]
 fn RequestForm(c: RequestChoices) -> impl IntoView {
     let submit = ServerAction::<RequestTenant>::new();
     let error = Signal::derive(move || submit.value().get().and_then(Result::err).map(|e| e.to_string()));

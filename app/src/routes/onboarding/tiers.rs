@@ -13,14 +13,23 @@ use parkway_types::onboarding::Approver;
 
 #[component]
 pub fn TierRulesPage() -> impl IntoView {
-    let save = ServerAction::<SaveTierRule>::new();
-    let rules = Resource::new(move || save.version().get(), |_| list_tier_rules());
     view! {
         <PageHeader
             title="Tier rules"
             description="Per risk tier: the quota ceilings a request may ask for, who approves a request with nothing beyond the defaults, the container defaults every tenant gets, and whether its ClusterRole grants pods/exec. Versioned and audited."
             trail=vec![Crumb::to("Onboarding", "/onboarding")]
         />
+        <TierRulesEditor />
+    }
+}
+
+/// The rules with their forms: plain form posts (no script), answered with a redirect
+/// back here, which shows the new version, or the refusal (carried in the address).
+#[component]
+fn TierRulesEditor() -> impl IntoView {
+    let save = ServerAction::<SaveTierRule>::new();
+    let rules = Resource::new(move || save.version().get(), |_| list_tier_rules());
+    view! {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>

@@ -200,29 +200,19 @@ pub fn MaturityDetailPage() -> impl IntoView {
             .unwrap_or(0)
     };
     let evaluate = ServerAction::<EvaluateMaturity>::new();
-    let grant = ServerAction::<GrantMaturityExemption>::new();
     let revoke = ServerAction::<RevokeMaturityExemption>::new();
     // Read again after each action: its redirect is to this same page.
     let page = Resource::new(
-        move || {
-            (
-                id(),
-                from(),
-                evaluate.version().get(),
-                grant.version().get(),
-                revoke.version().get(),
-            )
-        },
+        move || (id(), from(), evaluate.version().get(), revoke.version().get()),
         |(id, from, ..)| load_maturity_page(id, from),
     );
-    let grant_error = Signal::derive(move || grant.value().get().and_then(Result::err));
     view! {
         <Suspense fallback=|| {
             view! { <p class=EMPTY>"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
                 let p: MaturityPage = page.await?;
-                Ok::<_, AppError>(view! { <Detail p evaluate grant revoke grant_error /> })
+                Ok::<_, AppError>(view! { <Detail p evaluate revoke /> })
             })}
         </Suspense>
     }
@@ -232,9 +222,7 @@ pub fn MaturityDetailPage() -> impl IntoView {
 fn Detail(
     p: MaturityPage,
     evaluate: ServerAction<EvaluateMaturity>,
-    grant: ServerAction<GrantMaturityExemption>,
     revoke: ServerAction<RevokeMaturityExemption>,
-    grant_error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let (next, previous) = (p.next_from(), p.previous_from());
     let shown = if p.ratings_total > p.detail.ratings.len() {
@@ -458,61 +446,60 @@ fn Detail(
                         <p class=EMPTY>
                             "You are recorded as its approver. A failing rule under an exemption in force does not hold the level back; it still shows as failing."
                         </p>
-                        <ActionForm action=grant attr:class="mt-3 grid gap-3 sm:grid-cols-2">
-                            <input type="hidden" name="scorecard" value=id.clone() />
-                            <div>
-                                <label for="exempt-entity" class=LABEL>
-                                    "Component"
-                                </label>
-                                <input
-                                    id="exempt-entity"
-                                    name="entity"
-                                    required
-                                    placeholder="checkout-api"
-                                    class=INPUT
-                                />
-                            </div>
-                            <div>
-                                <label for="exempt-rule" class=LABEL>
-                                    "Rule"
-                                </label>
-                                <select id="exempt-rule" name="rule" class=INPUT>
-                                    {rule_ids
-                                        .iter()
-                                        .map(|r| view! { <option value=r.clone()>{r.clone()}</option> })
-                                        .collect_view()}
-                                </select>
-                            </div>
-                            <div class="sm:col-span-2">
-                                <label for="exempt-reason" class=LABEL>
-                                    "Reason"
-                                </label>
-                                <input id="exempt-reason" name="reason" required class=INPUT />
-                            </div>
-                            <div>
-                                <label for="exempt-expires" class=LABEL>
-                                    "Expires (end of day, UTC; at most a year)"
-                                </label>
-                                <input
-                                    id="exempt-expires"
-                                    name="expires_on"
-                                    type="date"
-                                    required
-                                    class=INPUT
-                                />
-                            </div>
-                            <div class="sm:col-span-2">
-                                <Problems id="exempt-problems" error=grant_error />
-                            </div>
-                            <div>
-                                <button type="submit" class=PRIMARY>
-                                    "Grant exemption"
-                                </button>
-                            </div>
-                        </ActionForm>
+                        <GrantExemption scorecard=id.clone() rules=rule_ids.clone() />
                     }
                 })}
         </section>
+    }
+}
+
+/// The exemption form: an island, so problems show beside it with what was typed
+/// kept; a grant loads the page again with the exemption listed.
+#[island]
+fn GrantExemption(scorecard: String, rules: Vec<String>) -> impl IntoView {
+    let grant = ServerAction::<GrantMaturityExemption>::new();
+    let error = Signal::derive(move || grant.value().get().and_then(Result::err));
+    view! {
+        <ActionForm action=grant attr:class="mt-3 grid gap-3 sm:grid-cols-2">
+            <input type="hidden" name="scorecard" value=scorecard />
+            <div>
+                <label for="exempt-entity" class=LABEL>
+                    "Component"
+                </label>
+                <input id="exempt-entity" name="entity" required placeholder="checkout-api" class=INPUT />
+            </div>
+            <div>
+                <label for="exempt-rule" class=LABEL>
+                    "Rule"
+                </label>
+                <select id="exempt-rule" name="rule" class=INPUT>
+                    {rules
+                        .iter()
+                        .map(|r| view! { <option value=r.clone()>{r.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="sm:col-span-2">
+                <label for="exempt-reason" class=LABEL>
+                    "Reason"
+                </label>
+                <input id="exempt-reason" name="reason" required class=INPUT />
+            </div>
+            <div>
+                <label for="exempt-expires" class=LABEL>
+                    "Expires (end of day, UTC; at most a year)"
+                </label>
+                <input id="exempt-expires" name="expires_on" type="date" required class=INPUT />
+            </div>
+            <div class="sm:col-span-2">
+                <Problems id="exempt-problems" error=error />
+            </div>
+            <div>
+                <button type="submit" class=PRIMARY>
+                    "Grant exemption"
+                </button>
+            </div>
+        </ActionForm>
     }
 }
 
@@ -527,8 +514,6 @@ pub fn MaturityEditPage() -> impl IntoView {
             load_maturity_page(id, 0).await.map(Some)
         }
     });
-    let save = ServerAction::<SaveMaturity>::new();
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
     view! {
         <Suspense fallback=|| {
             view! { <p class=EMPTY>"Loading…"</p> }
@@ -562,67 +547,75 @@ pub fn MaturityEditPage() -> impl IntoView {
                                 Crumb::to("Maturity", "/scorecards/maturity"),
                             ]
                         />
-                        <section class=format!("{CARD} mt-6") aria-labelledby="maturity-edit-title">
-                            <h2 id="maturity-edit-title" class="sr-only">
-                                "Scorecard form"
-                            </h2>
-                            <ActionForm action=save attr:class="space-y-4">
-                                {match fixed_id {
-                                    Some(i) => view! { <input type="hidden" name="id" value=i /> }.into_any(),
-                                    None => {
-                                        view! {
-                                            <div>
-                                                <label for="maturity-id" class=LABEL>
-                                                    "Id (lower-case letters, digits and -; in its address)"
-                                                </label>
-                                                <input
-                                                    id="maturity-id"
-                                                    name="id"
-                                                    required
-                                                    pattern="[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-                                                    class=INPUT
-                                                />
-                                            </div>
-                                        }
-                                            .into_any()
-                                    }
-                                }}
-                                <div>
-                                    <label for="maturity-definition" class=LABEL>
-                                        "Definition (YAML or JSON)"
-                                    </label>
-                                    <textarea
-                                        id="maturity-definition"
-                                        name="definition"
-                                        rows="28"
-                                        spellcheck="false"
-                                        aria-describedby="maturity-facts-help maturity-problems"
-                                        class=format!("{INPUT} font-mono text-xs")
-                                    >
-                                        {text}
-                                    </textarea>
-                                    <p
-                                        id="maturity-facts-help"
-                                        class="mt-2 text-xs text-slate-600 dark:text-slate-300"
-                                    >
-                                        {FACTS_HELP}
-                                    </p>
-                                </div>
-                                <Problems id="maturity-problems" error=error />
-                                <div class="flex gap-3">
-                                    <button type="submit" class=PRIMARY>
-                                        "Save"
-                                    </button>
-                                    <a href=back class=SECONDARY>
-                                        "Cancel"
-                                    </a>
-                                </div>
-                            </ActionForm>
-                        </section>
+                        <MaturityForm fixed_id text back />
                     },
                 )
             })}
         </Suspense>
+    }
+}
+
+/// The definition form: an island, so every problem shows beside it with the text kept;
+/// a save goes on to the scorecard's page.
+#[island]
+fn MaturityForm(fixed_id: Option<String>, text: String, back: String) -> impl IntoView {
+    let save = ServerAction::<SaveMaturity>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <section class=format!("{CARD} mt-6") aria-labelledby="maturity-edit-title">
+            <h2 id="maturity-edit-title" class="sr-only">
+                "Scorecard form"
+            </h2>
+            <ActionForm action=save attr:class="space-y-4">
+                {match fixed_id {
+                    Some(i) => view! { <input type="hidden" name="id" value=i /> }.into_any(),
+                    None => {
+                        view! {
+                            <div>
+                                <label for="maturity-id" class=LABEL>
+                                    "Id (lower-case letters, digits and -; in its address)"
+                                </label>
+                                <input
+                                    id="maturity-id"
+                                    name="id"
+                                    required
+                                    pattern="[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+                                    class=INPUT
+                                />
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }}
+                <div>
+                    <label for="maturity-definition" class=LABEL>
+                        "Definition (YAML or JSON)"
+                    </label>
+                    <textarea
+                        id="maturity-definition"
+                        name="definition"
+                        rows="28"
+                        spellcheck="false"
+                        aria-describedby="maturity-facts-help maturity-problems"
+                        class=format!("{INPUT} font-mono text-xs")
+                    >
+                        {text}
+                    </textarea>
+                    <p id="maturity-facts-help" class="mt-2 text-xs text-slate-600 dark:text-slate-300">
+                        {FACTS_HELP}
+                    </p>
+                </div>
+                <Problems id="maturity-problems" error=error />
+                <div class="flex gap-3">
+                    <button type="submit" class=PRIMARY>
+                        "Save"
+                    </button>
+                    <a href=back class=SECONDARY>
+                        "Cancel"
+                    </a>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

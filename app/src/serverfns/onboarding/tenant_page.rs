@@ -10,3 +10,15 @@ pub async fn tenant_page(name: String) -> Result<TenantDetail, AppError> {
     use crate::serverfns::{ctx, respond};
     respond(async move { Ok(parkway_core::onboarding::ops::get(&ctx()?, &name).await?) }).await
 }
+
+/// Where a tenant's provisioning stands (`TenantSummary::progress_key`), asked every
+/// second by the tenant page while it is live; the same access as the page.
+#[server(prefix = "/fn", endpoint = "tenant_progress", input = GetUrl)]
+pub async fn tenant_progress(name: String) -> Result<String, AppError> {
+    use crate::serverfns::{ctx, respond};
+    respond(async move {
+        let detail = parkway_core::onboarding::ops::get(&ctx()?, &name).await?;
+        Ok(detail.summary.progress_key())
+    })
+    .await
+}
