@@ -5,6 +5,7 @@ pub mod error_page;
 pub mod form;
 pub mod icons;
 pub mod layout;
+pub mod loaded;
 pub mod page;
 pub mod resource;
 pub mod style;

@@ -43,23 +43,7 @@ impl Replica {
 
     /// A development sign-in on this replica; the session cookie it sets.
     fn sign_in(&self, user: &str) -> String {
-        let origin = self.origin();
-        let body = format!("user={user}&next=%2F");
-        let answer = wire::request(
-            "POST",
-            self.port,
-            "/auth/dev",
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Origin", &origin),
-            ],
-            body.as_bytes(),
-        )
-        .expect("sign-in");
-        assert_eq!(answer.status, 303, "{}", answer.body);
-        let cookies = answer.cookies();
-        assert!(cookies.contains("parkway_session="), "{cookies}");
-        cookies
+        wire::dev_sign_in(self.port, user)
     }
 
     fn post_json(&self, path: &str, cookie: &str, body: &serde_json::Value) -> Response {

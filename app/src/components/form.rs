@@ -87,3 +87,42 @@ pub fn load_after(succeeded: impl Fn() -> bool + Send + Sync + 'static, href: Op
         }
     });
 }
+
+/// The document field of an editor form (a catalog descriptor, a guardrail, a maturity
+/// scorecard): labelled, monospace, not spell-checked, and described by the form's
+/// problems list, so every editor reads and announces alike.
+#[component]
+pub fn DocumentField(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    rows: u32,
+    text: String,
+    /// Ids of what describes the field: its help, the problems list.
+    described_by: &'static str,
+    /// Called with the text as it is typed (a live preview).
+    #[prop(optional)]
+    on_input: Option<Callback<String>>,
+) -> impl IntoView {
+    use super::style::{INPUT, LABEL};
+    view! {
+        <label for=id class=LABEL>
+            {label}
+        </label>
+        <textarea
+            id=id
+            name=name
+            rows=rows
+            spellcheck="false"
+            aria-describedby=described_by
+            class=format!("{INPUT} font-mono text-xs")
+            on:input=move |ev| {
+                if let Some(typed) = on_input {
+                    typed.run(event_target_value(&ev));
+                }
+            }
+        >
+            {text}
+        </textarea>
+    }
+}

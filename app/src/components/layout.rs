@@ -15,6 +15,15 @@ use parkway_types::Role;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    // The error page may be rendered after the page's data resolved, on whichever thread
+    // the server's runtime polls that on, where no owner (or another request's) is
+    // current: render it under the layout's owner, so its title and HTTP status reach
+    // this request's head and response.
+    let owner = Owner::current();
+    let fallback = move |errors| match &owner {
+        Some(owner) => owner.with(|| view! { <ErrorPage errors /> }),
+        None => view! { <ErrorPage errors /> },
+    };
     view! {
         <a
             href="#main"
@@ -30,7 +39,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 tabindex="-1"
                 class="mx-auto w-full max-w-6xl flex-1 px-4 py-8 focus:outline-none sm:px-6 lg:px-8"
             >
-                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{children()}</ErrorBoundary>
+                <ErrorBoundary fallback>{children()}</ErrorBoundary>
             </main>
             <Footer />
         </div>

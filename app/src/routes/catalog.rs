@@ -13,6 +13,7 @@ use parkway_types::{CatalogParams, Facet, Sort};
 
 use crate::components::form::GetForm;
 use crate::components::icons::Icon;
+use crate::components::loaded::loaded;
 use crate::components::page::{EmptyState, PageHeader};
 use crate::components::style::{
     CARD, CHIP, CHOICE_OFF, CHOICE_ON, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD, choice,
@@ -113,7 +114,7 @@ pub fn CatalogPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading the catalog…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let view = page.await?;
                 Ok::<_, AppError>(view! { <Catalog view params=params() /> })
             })}

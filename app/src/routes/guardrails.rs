@@ -15,6 +15,7 @@ use parkway_types::guardrails::{Decision, Guidance, Severity};
 
 use crate::components::form::GetForm;
 use crate::components::icons::Icon;
+use crate::components::loaded::loaded;
 use crate::components::page::{EmptyState, PageHeader};
 use crate::components::style::{CHIP, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD};
 use crate::components::table::{Column, DataTable};
@@ -109,7 +110,7 @@ pub fn GuardrailsPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let data = list.await?;
                 Ok::<_, AppError>(view! { <Listing data p=params() /> })
             })}

@@ -11,6 +11,7 @@ use parkway_types::onboarding::TenantState;
 
 use crate::components::form::GetForm;
 use crate::components::icons::Icon;
+use crate::components::loaded::loaded;
 use crate::components::page::{EmptyState, PageHeader};
 use crate::components::style::{FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD};
 use crate::components::table::{Column, DataTable};
@@ -134,7 +135,7 @@ pub fn OnboardingPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let l = list.await?;
                 Ok::<_, AppError>(view! { <Tenants l view=get("view") state=get("state") /> })
             })}

@@ -17,6 +17,7 @@ use parkway_types::scorecards::{
 use self::chart::{BandBar, TrendChart};
 use self::governance::GovernanceKeys;
 use self::maturity::MaturitySection;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, CHOICE_OFF, CHOICE_ON, FOCUS_RING, LINK, TD, TERM};
 use crate::components::table::{Column, DataTable};
@@ -164,7 +165,7 @@ fn ScorecardView(level: &'static str) -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let p = page.await?;
                 Ok::<_, AppError>(view! { <Scorecard p /> })
             })}

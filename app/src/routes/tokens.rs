@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use parkway_types::{Role, views::session::Viewer};
 
 use crate::components::form::{FieldError, FormError, cleared, success_count};
+use crate::components::loaded::loaded;
 use crate::components::page::PageHeader;
 use crate::components::resource::island_resource;
 use crate::components::style::{CARD, CARD_TITLE, DANGER, INPUT, LABEL, PRIMARY, SECONDARY, TD};
@@ -113,7 +114,7 @@ fn Tokens(is_admin: bool, all: bool) -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading tokens…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let rows = tokens.await?;
                 Ok::<
                     _,

@@ -187,6 +187,28 @@ pub fn wait_for(port: u16, path: &str, status: u16, limit: Duration) -> Duration
     }
 }
 
+/// A development sign-in (`PARKWAY_DEV_SIGN_IN=1`) as one of the demo users on the
+/// server at `port`; the session cookie it sets.
+pub fn dev_sign_in(port: u16, user: &str) -> String {
+    let origin = format!("http://127.0.0.1:{port}");
+    let body = format!("user={user}&next=%2F");
+    let answer = request(
+        "POST",
+        port,
+        "/auth/dev",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", &origin),
+        ],
+        body.as_bytes(),
+    )
+    .expect("sign-in");
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let cookies = answer.cookies();
+    assert!(cookies.contains("parkway_session="), "{cookies}");
+    cookies
+}
+
 /// Sends SIGTERM (as Kubernetes does to stop a pod).
 pub fn terminate(server: &Running) {
     let status = Command::new("kill")

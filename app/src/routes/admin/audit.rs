@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use parkway_types::url::encode;
 
+use crate::components::loaded::loaded;
 use crate::components::page::PageHeader;
 use crate::components::style::{CARD, INPUT, LABEL, PRIMARY, SECONDARY, TD};
 use crate::components::table::{Column, DataTable};
@@ -103,7 +104,7 @@ pub fn AuditPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading events…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let page = events.await?;
                 let next = page
                     .next_before

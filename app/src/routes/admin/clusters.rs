@@ -7,6 +7,7 @@ use parkway_types::url::encode;
 
 use crate::components::badges::{DemoBadge, EnvironmentBadge, Replicas, SourceNote, StatePill, WorkloadName};
 use crate::components::form::GetForm;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD};
 use crate::components::table::{Column, DataTable};
@@ -25,7 +26,7 @@ pub fn ClustersPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading clusters…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let rows = clusters.await?;
                 Ok::<_, AppError>(view! { <ClusterTable rows /> })
             })}
@@ -110,7 +111,7 @@ pub fn ClusterPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading workloads…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let data = table.await?;
                 Ok::<_, AppError>(view! { <Workloads data filter=filter() /> })
             })}

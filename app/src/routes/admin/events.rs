@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use parkway_types::scorecards::WebhookKind;
 
 use crate::components::form::{FieldError, FormError, load_after};
+use crate::components::loaded::loaded;
 use crate::components::page::PageHeader;
 use crate::components::style::{CARD, CARD_TITLE, DANGER, INPUT, LABEL, PRIMARY, TD, TERM};
 use crate::components::table::{Column, DataTable};
@@ -45,7 +46,7 @@ fn DeliverySources() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let page = admin.await?;
                 Ok::<
                     _,

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use parkway_types::Role;
 
 use crate::components::form::{FieldError, FormError, cleared, success_count};
+use crate::components::loaded::loaded;
 use crate::components::page::PageHeader;
 use crate::components::resource::island_resource;
 use crate::components::style::{
@@ -59,7 +60,7 @@ fn RoleMappings() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading mappings…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let rows = mappings.await?;
                 Ok::<
                     _,
@@ -190,7 +191,7 @@ fn PeopleSection(confirming: Option<String>) -> impl IntoView {
             }>
                 {move || {
                     let confirming = confirming.clone();
-                    Suspend::new(async move {
+                    loaded(async move {
                         let rows = people.await?;
                         Ok::<
                             _,

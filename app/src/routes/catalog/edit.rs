@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::Problems;
+use crate::components::form::DocumentField;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
-use crate::components::style::{CARD, INPUT, LABEL, PRIMARY, SECONDARY};
+use crate::components::style::{CARD, PRIMARY, SECONDARY};
 use crate::serverfns::AppError;
 use crate::serverfns::catalog::{SaveCatalogEntity, catalog_descriptor};
 
@@ -33,12 +35,22 @@ pub fn EditPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading the descriptor…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let text = descriptor.await?;
                 Ok::<
                     _,
                     AppError,
-                >(view! { <EditForm kind=part("kind") namespace=part("namespace") name=part("name") text /> })
+                >(
+                    view! {
+                        <EditForm
+                            kind=part("kind")
+                            namespace=part("namespace")
+                            name=part("name")
+                            back=back()
+                            text
+                        />
+                    },
+                )
             })}
         </Suspense>
     }
@@ -47,10 +59,9 @@ pub fn EditPage() -> impl IntoView {
 /// The descriptor form: an island, so problems show beside it without a reload; a save
 /// goes on to the entity's page.
 #[island]
-fn EditForm(kind: String, namespace: String, name: String, text: String) -> impl IntoView {
+fn EditForm(kind: String, namespace: String, name: String, back: String, text: String) -> impl IntoView {
     let save = ServerAction::<SaveCatalogEntity>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let back = format!("/catalog/{kind}/{namespace}/{name}");
     view! {
         <section class=CARD aria-labelledby="edit-title">
             <h2 id="edit-title" class="sr-only">
@@ -61,19 +72,14 @@ fn EditForm(kind: String, namespace: String, name: String, text: String) -> impl
                 <input type="hidden" name="namespace" value=namespace />
                 <input type="hidden" name="name" value=name />
                 <div>
-                    <label for="descriptor" class=LABEL>
-                        "Descriptor (YAML or JSON)"
-                    </label>
-                    <textarea
+                    <DocumentField
                         id="descriptor"
                         name="descriptor"
-                        rows="24"
-                        spellcheck="false"
-                        aria-describedby="descriptor-problems"
-                        class=format!("{INPUT} font-mono text-xs")
-                    >
-                        {text}
-                    </textarea>
+                        label="Descriptor (YAML or JSON)"
+                        rows=24
+                        text
+                        described_by="descriptor-problems"
+                    />
                 </div>
                 <Problems id="descriptor-problems" error=error />
                 <div class="flex gap-3">

@@ -11,6 +11,7 @@ use parkway_types::{EntityRef, Rollup};
 use super::graph::RelationGraph;
 use crate::components::badges::{DemoBadge, EnvironmentBadge, Replicas, SourceNote, StatePill, WorkloadName};
 use crate::components::form::FormError;
+use crate::components::loaded::loaded;
 use crate::components::page::{Breadcrumb, Crumb};
 use crate::components::style::{CARD, CARD_TITLE, DANGER, FOCUS_RING, LINK, SECONDARY, TD, TERM};
 use crate::components::table::{Column, DataTable};
@@ -34,7 +35,7 @@ pub fn EntityPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let e = entity.await?;
                 Ok::<_, AppError>(view! { <Entity e tab=tab() /> })
             })}
@@ -213,7 +214,7 @@ fn TeamTenants(team: String) -> impl IntoView {
             <Suspense fallback=|| {
                 view! { <p class="mt-2 text-sm text-slate-500">"Loading…"</p> }
             }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     let list = tenants.await?;
                     Ok::<
                         _,

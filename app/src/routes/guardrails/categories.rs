@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::form::FormError;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, INPUT, LABEL, PRIMARY, SECONDARY, TD};
 use crate::components::table::{Column, DataTable};
@@ -58,7 +59,7 @@ fn CategoryEditor() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let data = list.await?;
                 Ok::<_, AppError>(view! { <Categories data add rename remove /> })
             })}

@@ -8,6 +8,7 @@ use parkway_types::guardrails::{Mode, ReviewStep, VersionState};
 
 use super::{decision_class, severity_class};
 use crate::components::form::FormError;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{
     CARD, CARD_TITLE, CHIP, FOCUS_RING, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD, TERM,
@@ -31,7 +32,7 @@ pub fn GuardrailDetailPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let p = page.await?;
                 Ok::<_, AppError>(view! { <Guardrail p reviewed /> })
             })}

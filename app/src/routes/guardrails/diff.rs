@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use parkway_types::guardrails::Change;
 
 use crate::components::form::GetForm;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, LABEL, PRIMARY, TD, TERM};
 use crate::components::table::{Column, DataTable};
@@ -33,7 +34,7 @@ pub fn GuardrailDiffPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let d = diff.await?;
                 Ok::<_, AppError>(view! { <Diff d inline=inline() /> })
             })}

@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::decision_class;
+use crate::components::form::DocumentField;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::resource::island_resource;
 use crate::components::style::{CARD, CARD_TITLE, INPUT, LABEL, PRIMARY, SECONDARY};
@@ -30,7 +32,7 @@ pub fn GuardrailEditPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading the editor…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let start = start.await?;
                 Ok::<_, AppError>(view! { <Editor start /> })
             })}
@@ -107,20 +109,15 @@ fn EditorForm(id: String, based_on: String, yaml: String, back: String) -> impl 
                     <input type="hidden" name="id" value=id_text />
                     <input type="hidden" name="based_on" value=based_on />
                     <div>
-                        <label for="guardrail-yaml" class=LABEL>
-                            "Guardrail (YAML, apiVersion parkway.dev/v1)"
-                        </label>
-                        <textarea
+                        <DocumentField
                             id="guardrail-yaml"
                             name="yaml"
-                            rows="30"
-                            spellcheck="false"
-                            aria-describedby="guardrail-problems"
-                            class=format!("{INPUT} font-mono text-xs")
-                            on:input=move |ev| typed(event_target_value(&ev))
-                        >
-                            {yaml}
-                        </textarea>
+                            label="Guardrail (YAML, apiVersion parkway.dev/v1)"
+                            rows=30
+                            text=yaml
+                            described_by="guardrail-problems"
+                            on_input=Callback::new(typed)
+                        />
                     </div>
                     <div>
                         <label for="guardrail-note" class=LABEL>
@@ -149,7 +146,7 @@ fn EditorForm(id: String, based_on: String, yaml: String, back: String) -> impl 
                 <Transition fallback=|| {
                     view! { <p class="mt-3 text-sm text-slate-500">"Rendering…"</p> }
                 }>
-                    {move || Suspend::new(async move {
+                    {move || loaded(async move {
                         let p = preview.await?;
                         Ok::<_, AppError>(view! { <Preview p /> })
                     })}

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use parkway_types::guardrails::ThreatStatus;
 
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, CHOICE_OFF, CHOICE_ON, FOCUS_RING, LINK, TD, TERM};
 use crate::components::table::{Column, DataTable};
@@ -90,7 +91,7 @@ fn Gaps() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let MitigationGaps { threats, unreadable } = gaps.await?;
                 let unreadable = (!unreadable.is_empty())
                     .then(|| {
@@ -182,7 +183,7 @@ fn Register() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let rows = threats.await?;
                 Ok::<
                     _,
@@ -254,7 +255,7 @@ pub fn ThreatPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let t = threat.await?;
                 Ok::<_, AppError>(view! { <ThreatView t /> })
             })}

@@ -8,6 +8,7 @@ use parkway_types::onboarding::StepState;
 
 use super::{state_class, team_href, team_label};
 use crate::components::form::{FormError, load_after};
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::resource::island_resource;
 use crate::components::style::{
@@ -31,7 +32,7 @@ pub fn TenantPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let t = page.await?;
                 Ok::<_, AppError>(view! { <Tenant t /> })
             })}

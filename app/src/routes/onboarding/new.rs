@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use parkway_types::guardrails::Decision;
 
 use crate::components::form::FormError;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, INPUT, LABEL, LINK, PRIMARY, TD, TERM};
 use crate::components::table::{Column, DataTable};
@@ -28,7 +29,7 @@ pub fn NewTenantPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let c = choices.await?;
                 Ok::<_, AppError>(view! { <RequestForm c /> })
             })}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::form::FormError;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{CARD, CARD_TITLE, INPUT, LABEL, PRIMARY, TD};
 use crate::components::table::{Column, DataTable};
@@ -33,7 +34,7 @@ fn TierRulesEditor() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let v = rules.await?;
                 Ok::<_, AppError>(view! { <Rules v save /> })
             })}

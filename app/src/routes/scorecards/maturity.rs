@@ -7,6 +7,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::form::DocumentField;
+use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{
     CARD, CARD_TITLE, DANGER, EMPTY, INPUT, LABEL, LINK, PRIMARY, SECONDARY, TD, TERM,
@@ -121,7 +123,7 @@ pub fn MaturityListPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class=EMPTY>"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let index = index.await?;
                 let columns = vec![
                     Column::new("Scorecard"),
@@ -210,7 +212,7 @@ pub fn MaturityDetailPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class=EMPTY>"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let p: MaturityPage = page.await?;
                 Ok::<_, AppError>(view! { <Detail p evaluate revoke /> })
             })}
@@ -518,7 +520,7 @@ pub fn MaturityEditPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class=EMPTY>"Loading…"</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let existing = existing.await?;
                 let (title, text, fixed_id) = match existing {
                     Some(p) => {
@@ -588,19 +590,14 @@ fn MaturityForm(fixed_id: Option<String>, text: String, back: String) -> impl In
                     }
                 }}
                 <div>
-                    <label for="maturity-definition" class=LABEL>
-                        "Definition (YAML or JSON)"
-                    </label>
-                    <textarea
+                    <DocumentField
                         id="maturity-definition"
                         name="definition"
-                        rows="28"
-                        spellcheck="false"
-                        aria-describedby="maturity-facts-help maturity-problems"
-                        class=format!("{INPUT} font-mono text-xs")
-                    >
-                        {text}
-                    </textarea>
+                        label="Definition (YAML or JSON)"
+                        rows=28
+                        text
+                        described_by="maturity-facts-help maturity-problems"
+                    />
                     <p id="maturity-facts-help" class="mt-2 text-xs text-slate-600 dark:text-slate-300">
                         {FACTS_HELP}
                     </p>

@@ -17,8 +17,8 @@ pub async fn tenant_page(name: String) -> Result<TenantDetail, AppError> {
 pub async fn tenant_progress(name: String) -> Result<String, AppError> {
     use crate::serverfns::{ctx, respond};
     respond(async move {
-        let detail = parkway_core::onboarding::ops::get(&ctx()?, &name).await?;
-        Ok(detail.summary.progress_key())
+        let summary = parkway_core::onboarding::ops::progress(&ctx()?, &name).await?;
+        Ok(summary.progress_key())
     })
     .await
 }
