@@ -69,9 +69,31 @@ pub async fn configure(args: &ClusterArgs) -> anyhow::Result<(Vec<ClusterConfig>
 
 #[cfg(feature = "demo-cluster")]
 async fn demo(args: &ClusterArgs) -> anyhow::Result<(Vec<ClusterConfig>, DemoClusters)> {
+    let endpoints = seeded_endpoints(args.demo_cluster_seed).await?;
+    let clusters = endpoints
+        .iter()
+        .map(|(name, environment, endpoint)| ClusterConfig {
+            name: name.clone(),
+            environment: *environment,
+            demo: true,
+            source: Source::Url(endpoint.url()),
+        })
+        .collect();
+    let endpoints = endpoints
+        .into_iter()
+        .map(|(name, _, endpoint)| (name, endpoint))
+        .collect();
+    Ok((clusters, DemoClusters { endpoints }))
+}
+
+/// One demo endpoint per environment (`demo-dev`, `demo-stage`, `demo-prod`), seeded
+/// with `workloads` spread over them.
+#[cfg(feature = "demo-cluster")]
+async fn seeded_endpoints(
+    workloads: usize,
+) -> anyhow::Result<Vec<(String, Environment, Arc<parkway_demo_cluster::DemoCluster>)>> {
     use parkway_demo_cluster::{DemoCluster, Store, seed};
-    let per_environment = args.demo_cluster_seed.div_ceil(3);
-    let mut clusters = Vec::new();
+    let per_environment = workloads.div_ceil(3);
     let mut endpoints = Vec::new();
     for environment in Environment::ALL {
         let store = Arc::new(Store::default());
@@ -82,15 +104,37 @@ async fn demo(args: &ClusterArgs) -> anyhow::Result<(Vec<ClusterConfig>, DemoClu
             .context("starting the demo Kubernetes endpoint")?;
         let name = format!("demo-{environment}");
         tracing::info!(cluster = %name, url = %endpoint.url(), workloads = per_environment, "demo cluster serving");
-        clusters.push(ClusterConfig {
-            name: name.clone(),
-            environment,
-            demo: true,
-            source: Source::Url(endpoint.url()),
-        });
-        endpoints.push((name, Arc::new(endpoint)));
+        endpoints.push((name, environment, Arc::new(endpoint)));
     }
-    Ok((clusters, DemoClusters { endpoints }))
+    Ok(endpoints)
+}
+
+/// `parkway demo-clusters`: the seeded endpoints in a process of their own, described by
+/// a kubeconfig at `path`, until SIGTERM or Ctrl-C.
+#[cfg(feature = "demo-cluster")]
+pub async fn serve_demo(args: &ClusterArgs, path: &std::path::Path) -> anyhow::Result<()> {
+    let endpoints = seeded_endpoints(args.demo_cluster_seed).await?;
+    let mut clusters = String::new();
+    let mut contexts = String::new();
+    for (name, _, endpoint) in &endpoints {
+        clusters.push_str(&format!(
+            "- name: {name}\n  cluster: {{server: \"{}\"}}\n",
+            endpoint.url()
+        ));
+        contexts.push_str(&format!(
+            "- name: {name}\n  context: {{cluster: {name}, user: demo}}\n"
+        ));
+    }
+    let config = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}contexts:\n{contexts}users:\n- name: demo\n  user: {{}}\ncurrent-context: demo-dev\n"
+    );
+    // Written whole under another name, then renamed: a reader never sees half a file.
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, config).with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))?;
+    println!("demo clusters serving; kubeconfig: {}", path.display());
+    crate::serve::shutdown_signal().await;
+    Ok(())
 }
 
 #[cfg(not(feature = "demo-cluster"))]

@@ -94,6 +94,16 @@ pub enum Command {
     /// KPI scorecards.
     #[command(subcommand)]
     Scorecards(ScorecardsCommand),
+    /// Serve the seeded demo Kubernetes endpoints on their own, and write a kubeconfig
+    /// for them, until stopped: Parkway (one replica or several) then reads them through
+    /// `PARKWAY_KUBECONFIG` as it would real API servers, and the stand-ins' memory is
+    /// not counted as the portal's (`cargo xtask budgets`).
+    #[cfg(feature = "demo-cluster")]
+    DemoClusters {
+        /// Where to write the kubeconfig (contexts `demo-dev`, `demo-stage`, `demo-prod`).
+        #[arg(long)]
+        kubeconfig: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,6 +60,12 @@ async fn main() -> ExitCode {
         Some(Command::User(UserCommand::Deactivate { handle })) => {
             cli::user_deactivate(&cli.db, handle).await
         }
+        #[cfg(feature = "demo-cluster")]
+        Some(Command::DemoClusters { kubeconfig }) => {
+            parkway_server::clusters::serve_demo(&cli.clusters, kubeconfig)
+                .await
+                .map(|()| ExitCode::SUCCESS)
+        }
     };
     let code = outcome.unwrap_or_else(|err| {
         tracing::error!("{err:#}");

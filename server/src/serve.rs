@@ -178,7 +178,7 @@ async fn serve_metrics(
 
 /// Resolves on SIGTERM (Kubernetes) or Ctrl-C; in-flight requests then get up to the
 /// request timeout to finish.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -39,6 +39,7 @@ mod image;
 mod migrations;
 mod postgres;
 mod schemathesis;
+mod site;
 mod soak;
 mod tools;
 
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
         ["prepare"] => prepare(),
         ["image", rest @ ..] => image::build(rest),
         ["budgets"] => budgets_alone(),
-        ["budgets", "wasm"] => tools::ensure_build_tools()
+        ["budgets", "wasm"] => tools::ensure_site_tools()
             .and_then(|()| budgets::release_bundle())
             .and_then(|pkg| budgets::wasm(&pkg, budgets::WASM_BROTLI_KIB)),
         ["check-migrations"] => postgres::database_url().and_then(|url| migrations::check(&url)),
@@ -223,14 +224,6 @@ pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::Ro
     cmd::status(&mut delivery)
 }
 
-/// What schemathesis and the browser tests run: a development build of the site and
-/// the server (with the demo endpoint), which reuses what the Rust tests compiled.
-fn build_for_browser_tests() -> Result<std::path::PathBuf> {
-    cmd::step("building Parkway for schemathesis and the browser tests (development build)");
-    tools::leptos_build(false)?;
-    tools::server_binary(false)
-}
-
 /// `cargo xtask budgets`: the release build against both budgets.
 fn budgets_alone() -> Result<()> {
     tools::ensure_build_tools()?;
@@ -243,10 +236,9 @@ fn budgets_alone() -> Result<()> {
 
 /// The browser tests alone; `PARKWAY_E2E_ONLY` picks files.
 fn e2e_alone() -> Result<()> {
-    tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     let url = postgres::database_url()?;
-    let server = build_for_browser_tests()?;
+    let server = site::build_for_tests(DEMO_FEATURE)?;
     e2e::run(&url, &server)
 }
 
@@ -310,11 +302,8 @@ fn test(args: &[&str]) -> Result<()> {
         );
         return Ok(());
     }
-    tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
-    let server = build_for_browser_tests()?;
-    cmd::step("the WebAssembly budget: the release bundle, brotli-compressed");
-    budgets::wasm(&budgets::release_bundle()?, budgets::WASM_BROTLI_KIB)?;
+    let server = site::build_for_tests(DEMO_FEATURE)?;
     cmd::step("the container image around this build (cargo xtask image builds the production one)");
     image::test_with(&server)?;
     schemathesis::run(&url, &server)?;
@@ -345,9 +334,8 @@ fn real_cluster_test() -> Result<()> {
 
 /// `cargo xtask schemathesis`: build the server (as `test` does) and run schemathesis.
 fn schemathesis_alone() -> Result<()> {
-    tools::ensure_build_tools()?;
     let url = postgres::database_url()?;
-    let server = build_for_browser_tests()?;
+    let server = site::build_for_tests(DEMO_FEATURE)?;
     schemathesis::run(&url, &server)
 }
 

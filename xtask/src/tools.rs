@@ -71,11 +71,16 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Everything `cargo leptos build` needs.
 pub fn ensure_build_tools() -> Result<()> {
+    ensure_site_tools()?;
+    ensure_rust_tool(&CARGO_LEPTOS, CARGO_LEPTOS_VERSION)
+}
+
+/// What building the site from its parts needs (`site::build_for_tests`): everything
+/// cargo-leptos would call, without cargo-leptos.
+pub fn ensure_site_tools() -> Result<()> {
     ensure_wasm_target()?;
     ensure_npm_packages()?;
-    ensure_rust_tool(&CARGO_LEPTOS, CARGO_LEPTOS_VERSION)?;
-    ensure_rust_tool(&WASM_BINDGEN_CLI, &locked_version("wasm-bindgen")?)?;
-    Ok(())
+    ensure_rust_tool(&WASM_BINDGEN_CLI, &locked_version("wasm-bindgen")?)
 }
 
 /// The formatter `cargo xtask test` checks the UI's `view!` macros with.

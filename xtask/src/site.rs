@@ -1,0 +1,48 @@
+//! The site `cargo xtask test` runs schemathesis and the browser tests against, built
+//! from its parts instead of by cargo-leptos: the development server exactly as the
+//! Rust tests compiled it (same features, so nothing is compiled twice), the release
+//! WebAssembly the budget measures (so the browser tests drive the bundle that ships,
+//! built once), Tailwind's stylesheet and the public assets. cargo-leptos stays the
+//! builder of `run`, release builds and the image; `test` does without it, which saves
+//! its installation (six and a half minutes on a fresh two-core machine) and a second,
+//! development WebAssembly build. The layout is cargo-leptos' (`target/site`,
+//! `pkg/parkway.{js,wasm,css}`), so the server cannot tell the two apart.
+
+use std::{fs, path::PathBuf, process::Command};
+
+use crate::{
+    budgets,
+    cmd::{self, Error, Result},
+    tools,
+};
+
+/// Builds the site into `target/site`; returns the server binary.
+pub fn build_for_tests(features: &str) -> Result<PathBuf> {
+    tools::ensure_site_tools()?;
+    cmd::step(
+        "building Parkway for schemathesis and the browser tests (development server, release WebAssembly)",
+    );
+    cmd::cargo(&["build", "--workspace", "--bin", "parkway", "--features", features])?;
+    let bundle = budgets::release_bundle()?;
+    let root = cmd::root();
+    let site = root.join("target/site");
+    let pkg = site.join("pkg");
+    let _ = fs::remove_dir_all(&pkg);
+    fs::create_dir_all(&pkg).map_err(|e| Error::io("creating target/site/pkg", e))?;
+    for name in ["parkway.js", "parkway.wasm"] {
+        fs::copy(bundle.join(name), pkg.join(name)).map_err(|e| Error::io(&format!("copying {name}"), e))?;
+    }
+    cmd::status(
+        Command::new(root.join("node_modules/.bin/tailwindcss"))
+            .args(["--input", "style/tailwind.css", "--output"])
+            .arg(pkg.join("parkway.css"))
+            .arg("--minify")
+            .current_dir(&root),
+    )?;
+    for entry in fs::read_dir(root.join("public")).map_err(|e| Error::io("reading public/", e))? {
+        let entry = entry.map_err(|e| Error::io("reading public/", e))?;
+        fs::copy(entry.path(), site.join(entry.file_name())).map_err(|e| Error::io("copying public/", e))?;
+    }
+    budgets::wasm(&pkg, budgets::WASM_BROTLI_KIB)?;
+    tools::server_binary(false)
+}
