@@ -126,3 +126,19 @@ pub fn DocumentField(
         </textarea>
     }
 }
+
+/// The buttons under an editor form: save (submits), or go back to `back` unchanged.
+#[component]
+pub fn SaveOrCancel(back: String) -> impl IntoView {
+    use super::style::{PRIMARY, SECONDARY};
+    view! {
+        <div class="flex gap-3">
+            <button type="submit" class=PRIMARY>
+                "Save"
+            </button>
+            <a href=back class=SECONDARY>
+                "Cancel"
+            </a>
+        </div>
+    }
+}

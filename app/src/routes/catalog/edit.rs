@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::Problems;
-use crate::components::form::DocumentField;
+use crate::components::form::{DocumentField, SaveOrCancel};
 use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
-use crate::components::style::{CARD, PRIMARY, SECONDARY};
+use crate::components::style::CARD;
 use crate::serverfns::AppError;
 use crate::serverfns::catalog::{SaveCatalogEntity, catalog_descriptor};
 
@@ -82,14 +82,7 @@ fn EditForm(kind: String, namespace: String, name: String, back: String, text: S
                     />
                 </div>
                 <Problems id="descriptor-problems" error=error />
-                <div class="flex gap-3">
-                    <button type="submit" class=PRIMARY>
-                        "Save"
-                    </button>
-                    <a href=back class=SECONDARY>
-                        "Cancel"
-                    </a>
-                </div>
+                <SaveOrCancel back />
             </ActionForm>
         </section>
     }

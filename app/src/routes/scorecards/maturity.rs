@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::form::DocumentField;
+use crate::components::form::{DocumentField, SaveOrCancel};
 use crate::components::loaded::loaded;
 use crate::components::page::{Crumb, PageHeader};
 use crate::components::style::{
@@ -603,14 +603,7 @@ fn MaturityForm(fixed_id: Option<String>, text: String, back: String) -> impl In
                     </p>
                 </div>
                 <Problems id="maturity-problems" error=error />
-                <div class="flex gap-3">
-                    <button type="submit" class=PRIMARY>
-                        "Save"
-                    </button>
-                    <a href=back class=SECONDARY>
-                        "Cancel"
-                    </a>
-                </div>
+                <SaveOrCancel back />
             </ActionForm>
         </section>
     }
