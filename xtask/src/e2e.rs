@@ -5,7 +5,7 @@ use std::{
     fs,
     io::{BufRead, BufReader, Read, Write},
     net::{TcpListener, TcpStream},
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     time::{Duration, Instant},
 };
@@ -15,27 +15,146 @@ use crate::{
     postgres, tools,
 };
 
-const E2E_DATABASE: &str = "parkway_e2e";
+/// How many servers the browser files are spread over. Most of a browser test's time is
+/// waiting (for a page, a hydration, a sync the server runs every few seconds), so two
+/// shards on a two-core machine finish in little more than half the time of one.
+/// `PARKWAY_E2E_SHARDS` overrides it (1 runs every file against one server).
+const DEFAULT_SHARDS: usize = 2;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Runs every browser test file, spread over shards that each have their own database,
+/// OpenID Provider and server (so no file sees another's writes), all at once.
 pub fn run(admin_url: &str, server: &Path) -> Result<()> {
-    let binary = server;
     let root = cmd::root();
     let artifacts = root.join("end2end/artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| Error::io("creating end2end/artifacts", e))?;
-    let url = postgres::recreate_database(admin_url, E2E_DATABASE)?;
-    let roles = postgres::RoleUrls::set_up(&url);
-    crate::import_demo_catalog(server, &roles)?;
+    let files = test_files(&root)?;
+    let shards = std::env::var("PARKWAY_E2E_SHARDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(DEFAULT_SHARDS)
+        .clamp(1, files.len().max(1));
+    let plan = split(files, shards);
+    cmd::step(&format!(
+        "browser tests ({} files, {shards} servers at once) in headless Chromium",
+        plan.iter().map(Vec::len).sum::<usize>()
+    ));
+    // Databases and roles one after the other (roles are cluster-wide, and two
+    // sessions creating the same one race); everything else at once.
+    let mut databases = Vec::new();
+    for index in 0..plan.len() {
+        let url = postgres::recreate_database(admin_url, &format!("parkway_e2e_{index}"))?;
+        databases.push(postgres::RoleUrls::set_up(&url));
+    }
+    let outcomes: Vec<(usize, Result<()>)> = std::thread::scope(|scope| {
+        let running: Vec<_> = plan
+            .iter()
+            .zip(&databases)
+            .enumerate()
+            .map(|(index, (files, roles))| {
+                let artifacts = &artifacts;
+                scope.spawn(move || (index, run_shard(index, roles, server, files, artifacts)))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| (usize::MAX, Err(Error::Failed("a shard panicked".into()))))
+            })
+            .collect()
+    });
+    let mut failures = Vec::new();
+    for (index, outcome) in outcomes {
+        // Each shard's report, whole, one after the other (they ran interleaved).
+        if let Ok(report) = fs::read_to_string(artifacts.join(format!("browser-tests-{index}.log"))) {
+            print!("{report}");
+        }
+        if let Err(err) = outcome {
+            failures.push(format!("shard {index}: {err}"));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Failed(failures.join("\n")))
+    }
+}
+
+/// The `*.test.mjs` files, `PARKWAY_E2E_ONLY=onboarding` keeping those whose name
+/// contains it.
+fn test_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let only = std::env::var("PARKWAY_E2E_ONLY").ok();
+    let mut tests: Vec<PathBuf> = fs::read_dir(root.join("end2end/tests"))
+        .map_err(|e| Error::io("reading end2end/tests", e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .filter(|path| {
+            only.as_ref()
+                .is_none_or(|only| path.to_string_lossy().contains(only))
+        })
+        .collect();
+    tests.sort();
+    Ok(tests)
+}
+
+/// Longest first onto the least loaded shard, file size standing in for duration (good
+/// enough, and it needs no timings kept anywhere); each shard then runs its files in
+/// name order.
+fn split(mut files: Vec<PathBuf>, shards: usize) -> Vec<Vec<PathBuf>> {
+    let size = |path: &PathBuf| fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    files.sort_by_key(|path| std::cmp::Reverse(size(path)));
+    let mut plan: Vec<(u64, Vec<PathBuf>)> = vec![(0, Vec::new()); shards];
+    for file in files {
+        let lightest = plan
+            .iter_mut()
+            .min_by_key(|(load, _)| *load)
+            .expect("at least one shard");
+        lightest.0 += size(&file);
+        lightest.1.push(file);
+    }
+    plan.into_iter()
+        .map(|(_, mut files)| {
+            files.sort();
+            files
+        })
+        .filter(|files| !files.is_empty())
+        .collect()
+}
+
+/// One shard: its fresh database (`roles`) given the demo data, the test OpenID Provider, the server,
+/// and `node --test` over `files`; the report goes to `browser-tests-N.log`.
+fn run_shard(
+    index: usize,
+    roles: &postgres::RoleUrls,
+    binary: &Path,
+    files: &[PathBuf],
+    artifacts: &Path,
+) -> Result<()> {
+    let root = cmd::root();
+    crate::import_demo_catalog(binary, roles)?;
     let port = free_port()?;
     let op_port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
     let issuer = format!("http://127.0.0.1:{op_port}");
-    let _provider = start_provider(&root, op_port, &format!("{base}/auth/callback"), &artifacts)?;
-    let log =
-        fs::File::create(artifacts.join("server.log")).map_err(|e| Error::io("creating server.log", e))?;
-    let log_err = log.try_clone().map_err(|e| Error::io("creating server.log", e))?;
-    cmd::step(&format!("starting {} on 127.0.0.1:{port}", server.display()));
-    let mut command = Command::new(server);
+    let _provider = start_provider(
+        &root,
+        op_port,
+        &format!("{base}/auth/callback"),
+        &artifacts.join(format!("oidc-provider-{index}.log")),
+    )?;
+    let log_path = artifacts.join(format!("server-{index}.log"));
+    let log = fs::File::create(&log_path).map_err(|e| Error::io("creating the server log", e))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|e| Error::io("creating the server log", e))?;
+    cmd::step(&format!(
+        "shard {index}: {} on 127.0.0.1:{port}, {} files",
+        binary.display(),
+        files.len()
+    ));
+    let mut command = Command::new(binary);
     roles.apply(&mut command);
     let child = command
         .env("PARKWAY_LISTEN", format!("127.0.0.1:{port}"))
@@ -64,46 +183,47 @@ pub fn run(admin_url: &str, server: &Path) -> Result<()> {
         .spawn()
         .map_err(|e| Error::io("starting the server", e))?;
     let mut server = Server(child);
-    wait_ready(port, &mut server.0)?;
+    wait_ready(port, &mut server.0)
+        .map_err(|err| Error::Failed(format!("{err}; see {}", log_path.display())))?;
 
-    let mut tests: Vec<_> = fs::read_dir(root.join("end2end/tests"))
-        .map_err(|e| Error::io("reading end2end/tests", e))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
-        // `PARKWAY_E2E_ONLY=onboarding` runs only the files whose name contains it.
-        .filter(|path| {
-            std::env::var("PARKWAY_E2E_ONLY").map_or(true, |only| path.to_string_lossy().contains(&only))
-        })
-        .collect();
-    tests.sort();
-    cmd::step(&format!(
-        "browser tests ({} files) in headless Chromium",
-        tests.len()
-    ));
     let chromium = tools::chromium_path().ok_or_else(|| Error::Missing("Chromium is missing".into()))?;
+    let report_path = artifacts.join(format!("browser-tests-{index}.log"));
+    let report = fs::File::create(&report_path).map_err(|e| Error::io("creating the test report", e))?;
+    let report_err = report
+        .try_clone()
+        .map_err(|e| Error::io("creating the test report", e))?;
     let mut node = Command::new("node");
     node.arg("--test")
         .arg("--test-concurrency=1")
-        .args(&tests)
+        .arg("--test-reporter=spec")
+        .args(files)
         .current_dir(&root)
         .env("PARKWAY_BASE_URL", &base)
         .env("PARKWAY_SERVER_BIN", binary)
         .env("PARKWAY_OIDC_ISSUER", &issuer)
         .env("PARKWAY_CHROMIUM", chromium)
-        .env("PARKWAY_ARTIFACTS", &artifacts);
+        .env("PARKWAY_ARTIFACTS", artifacts)
+        .stdout(report)
+        .stderr(report_err);
+    let started = Instant::now();
     let outcome = cmd::status(&mut node);
     let stopped = server.stop();
-    let log = artifacts.join("server.log");
-    outcome.map_err(|err| Error::Failed(format!("{err}\nserver log: {}", log.display())))?;
+    cmd::step(&format!(
+        "shard {index}: {} files in {:.0} s ({})",
+        files.len(),
+        started.elapsed().as_secs_f64(),
+        if outcome.is_ok() { "passed" } else { "FAILED" }
+    ));
+    outcome.map_err(|err| Error::Failed(format!("{err}\nserver log: {}", log_path.display())))?;
     match stopped {
         Some(status) if status.success() => Ok(()),
         Some(status) => Err(Error::Failed(format!(
             "the server exited with {status} on SIGTERM instead of shutting down cleanly; see {}",
-            log.display()
+            log_path.display()
         ))),
         None => Err(Error::Failed(format!(
             "the server did not stop within 10 s of SIGTERM (graceful shutdown is broken); see {}",
-            log.display()
+            log_path.display()
         ))),
     }
 }
@@ -126,10 +246,8 @@ impl Drop for Provider {
 }
 
 /// Starts `end2end/oidc-provider.mjs` and waits for its `ready` line.
-fn start_provider(root: &Path, port: u16, redirect: &str, artifacts: &Path) -> Result<Provider> {
-    cmd::step(&format!("starting the test OpenID Provider on 127.0.0.1:{port}"));
-    let log = fs::File::create(artifacts.join("oidc-provider.log"))
-        .map_err(|e| Error::io("creating oidc-provider.log", e))?;
+fn start_provider(root: &Path, port: u16, redirect: &str, log_path: &Path) -> Result<Provider> {
+    let log = fs::File::create(log_path).map_err(|e| Error::io("creating oidc-provider.log", e))?;
     let mut child = Command::new("node")
         .arg(root.join("end2end/oidc-provider.mjs"))
         .current_dir(root)
@@ -150,9 +268,10 @@ fn start_provider(root: &Path, port: u16, redirect: &str, artifacts: &Path) -> R
         .read_line(&mut first)
         .map_err(|e| Error::io("waiting for the provider", e))?;
     if first.trim() != "ready" {
-        return Err(Error::Failed(
-            "the test OpenID Provider did not start; see end2end/artifacts/oidc-provider.log".into(),
-        ));
+        return Err(Error::Failed(format!(
+            "the test OpenID Provider did not start; see {}",
+            log_path.display()
+        )));
     }
     Ok(provider)
 }
@@ -195,7 +314,7 @@ pub fn wait_ready(port: u16, child: &mut Child) -> Result<()> {
     while started.elapsed() < START_TIMEOUT {
         if let Ok(Some(status)) = child.try_wait() {
             return Err(Error::Failed(format!(
-                "the server exited during start-up ({status}); see end2end/artifacts/server.log"
+                "the server exited during start-up ({status})"
             )));
         }
         if http_status(port, "/readyz") == Some(200) {
@@ -205,7 +324,7 @@ pub fn wait_ready(port: u16, child: &mut Child) -> Result<()> {
         std::thread::sleep(Duration::from_millis(20));
     }
     Err(Error::Failed(
-        "the server did not become ready within 60 s; see end2end/artifacts/server.log".into(),
+        "the server did not become ready within 60 s".into(),
     ))
 }
 

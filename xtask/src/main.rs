@@ -1,7 +1,8 @@
 //! `cargo xtask …`: the commands the README gives.
 //!
-//! - `run [--release]` — install missing tools, start Postgres, build (development
-//!   build unless `--release`), serve on 127.0.0.1:3000
+//! - `run [--release]` — install missing tools, start Postgres, build (the development
+//!   server and release WebAssembly `test` builds, or everything with cargo-leptos
+//!   `--release`), serve on 127.0.0.1:3000
 //! - `test`   — fmt, clippy, every Rust test against Postgres, then schemathesis
 //!   against the REST API and the browser suite
 //! - `schemathesis` — the REST API against its OpenAPI document, alone
@@ -146,11 +147,18 @@ fn run(args: &[&str]) -> Result<()> {
     // A development build by default: a newcomer's first page comes in minutes, reusing
     // what `cargo xtask test` compiled. `--release` for measuring (bench builds its own).
     let release = args.contains(&"--release");
-    tools::ensure_build_tools()?;
     let url = postgres::database_url()?;
-    cmd::step("building Parkway with cargo-leptos");
-    tools::leptos_build(release)?;
-    let binary = tools::server_binary(release)?;
+    let binary = if release {
+        tools::ensure_build_tools()?;
+        cmd::step("building Parkway with cargo-leptos (release)");
+        tools::leptos_build(true)?;
+        tools::server_binary(true)?
+    } else {
+        // The site `test` builds, from the same compiled crates: after `cargo xtask
+        // test`, nothing is compiled again, and on a fresh clone cargo-leptos (minutes
+        // to install) is not needed for the first page.
+        site::build_dev(DEMO_FEATURE)?
+    };
     // Migrations run as `parkway_owner`, the server as `parkway_app`, which may only
     // read and append the audit trail.
     let roles = postgres::RoleUrls::set_up(&url);
@@ -238,7 +246,7 @@ fn budgets_alone() -> Result<()> {
 fn e2e_alone() -> Result<()> {
     tools::ensure_chromium()?;
     let url = postgres::database_url()?;
-    let server = site::build_for_tests(DEMO_FEATURE)?;
+    let server = site::build_dev(DEMO_FEATURE)?;
     e2e::run(&url, &server)
 }
 
@@ -303,7 +311,7 @@ fn test(args: &[&str]) -> Result<()> {
         return Ok(());
     }
     tools::ensure_chromium()?;
-    let server = site::build_for_tests(DEMO_FEATURE)?;
+    let server = site::build_dev(DEMO_FEATURE)?;
     cmd::step("the container image around this build (cargo xtask image builds the production one)");
     image::test_with(&server)?;
     schemathesis::run(&url, &server)?;
@@ -324,18 +332,18 @@ fn real_cluster_test() -> Result<()> {
         "--package",
         "parkway-core",
         "--test",
-        "cluster_demo",
+        "integration",
         "--",
         "--ignored",
         "--exact",
-        "against_a_real_cluster",
+        "cluster_demo::against_a_real_cluster",
     ])
 }
 
 /// `cargo xtask schemathesis`: build the server (as `test` does) and run schemathesis.
 fn schemathesis_alone() -> Result<()> {
     let url = postgres::database_url()?;
-    let server = site::build_for_tests(DEMO_FEATURE)?;
+    let server = site::build_dev(DEMO_FEATURE)?;
     schemathesis::run(&url, &server)
 }
 

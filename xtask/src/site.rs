@@ -1,12 +1,14 @@
-//! The site `cargo xtask test` runs schemathesis and the browser tests against, built
-//! from its parts instead of by cargo-leptos: the development server exactly as the
-//! Rust tests compiled it (same features, so nothing is compiled twice), the release
-//! WebAssembly the budget measures (so the browser tests drive the bundle that ships,
-//! built once), Tailwind's stylesheet and the public assets. cargo-leptos stays the
-//! builder of `run`, release builds and the image; `test` does without it, which saves
-//! its installation (six and a half minutes on a fresh two-core machine) and a second,
-//! development WebAssembly build. The layout is cargo-leptos' (`target/site`,
-//! `pkg/parkway.{js,wasm,css}`), so the server cannot tell the two apart.
+//! The development site — what `cargo xtask run` serves and what `cargo xtask test` runs
+//! schemathesis and the browser tests against — built from its parts instead of by
+//! cargo-leptos: the development server exactly as the Rust tests compiled it (same
+//! features, so nothing is compiled twice, and `run` after `test` starts at once), the
+//! release WebAssembly the budget measures (so the browser tests drive the bundle that
+//! ships, built once), Tailwind's stylesheet and the public assets. cargo-leptos stays
+//! the builder of release builds (`run --release`, budgets, the image); the development
+//! path does without it, which saves its installation (six and a half minutes on a fresh
+//! two-core machine) and a second, development WebAssembly build. The layout is
+//! cargo-leptos' (`target/site`, `pkg/parkway.{js,wasm,css}`), so the server cannot tell
+//! the two apart.
 
 use std::{fs, path::PathBuf, process::Command};
 
@@ -17,7 +19,7 @@ use crate::{
 };
 
 /// Builds the site into `target/site`; returns the server binary.
-pub fn build_for_tests(features: &str) -> Result<PathBuf> {
+pub fn build_dev(features: &str) -> Result<PathBuf> {
     tools::ensure_site_tools()?;
     cmd::step(
         "building Parkway for schemathesis and the browser tests (development server, release WebAssembly)",

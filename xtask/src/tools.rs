@@ -75,7 +75,7 @@ pub fn ensure_build_tools() -> Result<()> {
     ensure_rust_tool(&CARGO_LEPTOS, CARGO_LEPTOS_VERSION)
 }
 
-/// What building the site from its parts needs (`site::build_for_tests`): everything
+/// What building the site from its parts needs (`site::build_dev`): everything
 /// cargo-leptos would call, without cargo-leptos.
 pub fn ensure_site_tools() -> Result<()> {
     ensure_wasm_target()?;

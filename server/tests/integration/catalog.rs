@@ -13,7 +13,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-mod common;
+use crate::common;
 
 use common::{ACME, bad_inputs};
 

@@ -11,7 +11,7 @@ use axum::{
 use parkway_core::identity::Role;
 use sqlx::PgPool;
 
-mod common;
+use crate::common;
 
 use common::ORIGIN;
 

@@ -8,7 +8,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-mod common;
+use crate::common;
 use common::parkway;
 
 async fn setup(options: PgPoolOptions, connect: PgConnectOptions) -> (PgPool, String) {

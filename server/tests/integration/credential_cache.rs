@@ -17,7 +17,7 @@ use parkway_core::identity::{
 };
 use sqlx::PgPool;
 
-mod common;
+use crate::common;
 use common::{ORIGIN, live_app, send, wait_live, with_token};
 
 async fn me(app: &Router, token: &str) -> common::Answer {

@@ -14,7 +14,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-mod common;
+use crate::common;
 use common::{parkway, with_token};
 
 const DOCS: &str = "apiVersion: parkway.dev/v1
