@@ -12,7 +12,7 @@ use std::{
 use crate::{
     bench,
     cmd::{self, Error, Result},
-    e2e, postgres,
+    e2e, postgres, tools,
 };
 
 /// The WebAssembly bundle, brotli-compressed (quality 11, as a CDN or `--precompress`
@@ -96,6 +96,26 @@ pub fn release_bundle() -> Result<PathBuf> {
     ])?;
     let built = front.join("wasm32-unknown-unknown/wasm-release/parkway_frontend.wasm");
     let out = cmd::target_dir().join("budget-pkg");
+    // wasm-bindgen and `wasm-opt -Oz` take over a minute on two cores; when cargo left
+    // the module as it was, their output from last time is still right.
+    let stamp_file = out.join("source-stamp");
+    let wasm_opt = cmd::root().join("node_modules/.bin/wasm-opt");
+    let stamp = std::fs::metadata(&built)
+        .and_then(|m| Ok(format!("{} {:?}", m.len(), m.modified()?)))
+        .map_err(|e| Error::io("reading the built WebAssembly", e))?;
+    // The tools' versions too: a new wasm-bindgen or wasm-opt means new output.
+    let stamp = format!(
+        "{stamp} wasm-bindgen {} wasm-opt {:?}",
+        tools::locked_version("wasm-bindgen")?,
+        std::fs::metadata(&wasm_opt).and_then(|m| m.modified()).ok()
+    );
+    if out.join("parkway.wasm").exists()
+        && out.join("parkway.js").exists()
+        && std::fs::read_to_string(&stamp_file).is_ok_and(|old| old == stamp)
+    {
+        cmd::step("WebAssembly unchanged since its last wasm-bindgen and wasm-opt: reusing them");
+        return Ok(out);
+    }
     let _ = std::fs::remove_dir_all(&out);
     cmd::status(
         Command::new("wasm-bindgen")
@@ -111,7 +131,7 @@ pub fn release_bundle() -> Result<PathBuf> {
             .arg(&built),
     )?;
     cmd::status(
-        Command::new(cmd::root().join("node_modules/.bin/wasm-opt"))
+        Command::new(&wasm_opt)
             .args([
                 "-Oz",
                 "--enable-bulk-memory",
@@ -121,6 +141,7 @@ pub fn release_bundle() -> Result<PathBuf> {
             .arg(out.join("parkway.wasm"))
             .arg(out.join("parkway_bg.wasm")),
     )?;
+    std::fs::write(&stamp_file, stamp).map_err(|e| Error::io("writing the WebAssembly stamp", e))?;
     Ok(out)
 }
 

@@ -234,12 +234,10 @@ pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::Ro
 
 /// `cargo xtask budgets`: the release build against both budgets.
 fn budgets_alone() -> Result<()> {
-    tools::ensure_build_tools()?;
-    cmd::step("cargo leptos build --release");
-    tools::leptos_build(true)?;
-    let wasm = budgets::wasm(&cmd::root().join("target/site/pkg"), budgets::WASM_BROTLI_KIB);
-    let rss = budgets::rss(&tools::server_binary(true)?, &postgres::database_url()?);
-    wasm.and(rss.map(drop))
+    // The release site from its parts (what `cargo leptos build --release` makes); the
+    // WebAssembly budget is checked while it is assembled.
+    let server = site::build(site::Server::Release, DEMO_FEATURE)?;
+    budgets::rss(&server, &postgres::database_url()?).map(drop)
 }
 
 /// The browser tests alone; `PARKWAY_E2E_ONLY` picks files.

@@ -18,13 +18,40 @@ use crate::{
     tools,
 };
 
-/// Builds the site into `target/site`; returns the server binary.
+/// The server build a site carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// The development build the Rust tests compiled (`run`, `test`).
+    Development,
+    /// The release build (`budgets` measures it).
+    Release,
+}
+
+/// Builds the site into `target/site` with the development server; returns its binary.
 pub fn build_dev(features: &str) -> Result<PathBuf> {
+    build(Server::Development, features)
+}
+
+/// Builds the site into `target/site` around `server`; returns the server binary.
+pub fn build(server: Server, features: &str) -> Result<PathBuf> {
     tools::ensure_site_tools()?;
-    cmd::step(
-        "building Parkway for schemathesis and the browser tests (development server, release WebAssembly)",
-    );
-    cmd::cargo(&["build", "--workspace", "--bin", "parkway", "--features", features])?;
+    let release = server == Server::Release;
+    if release {
+        cmd::step("building the release server and WebAssembly");
+        cmd::cargo(&[
+            "build",
+            "--release",
+            "--package",
+            "parkway-server",
+            "--bin",
+            "parkway",
+            "--features",
+            features,
+        ])?;
+    } else {
+        cmd::step("building the development server and the release WebAssembly");
+        cmd::cargo(&["build", "--workspace", "--bin", "parkway", "--features", features])?;
+    }
     let bundle = budgets::release_bundle()?;
     let root = cmd::root();
     let site = root.join("target/site");
@@ -46,5 +73,5 @@ pub fn build_dev(features: &str) -> Result<PathBuf> {
         fs::copy(entry.path(), site.join(entry.file_name())).map_err(|e| Error::io("copying public/", e))?;
     }
     budgets::wasm(&pkg, budgets::WASM_BROTLI_KIB)?;
-    tools::server_binary(false)
+    tools::server_binary(release)
 }

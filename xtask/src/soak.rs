@@ -77,10 +77,8 @@ const SETTINGS: [(&str, &str); 4] = [
 
 pub fn soak(args: &[&str]) -> Result<()> {
     let options = Options::parse(args)?;
-    tools::ensure_build_tools()?;
     bench::ensure_wrk()?;
-    cmd::step("cargo leptos build --release");
-    tools::leptos_build(true)?;
+    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
     let binary = tools::server_binary(true)?;
     let postgres = postgres::PrivateCluster::at(cmd::root().join(".parkway/soak-postgres"))?;
     let admin = postgres.ensure_running()?;

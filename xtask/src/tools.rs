@@ -249,7 +249,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// The version of `krate` resolved in the workspace's Cargo.lock.
-fn locked_version(krate: &str) -> Result<String> {
+pub fn locked_version(krate: &str) -> Result<String> {
     let lock =
         fs::read_to_string(cmd::root().join("Cargo.lock")).map_err(|e| Error::io("reading Cargo.lock", e))?;
     let marker = format!("name = \"{krate}\"\nversion = \"");

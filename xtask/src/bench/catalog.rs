@@ -81,10 +81,8 @@ const SERVER_SETTINGS: [(&str, &str); 3] = [
 
 pub fn catalog(args: &[&str]) -> Result<()> {
     let options = Options::parse(args)?;
-    tools::ensure_build_tools()?;
     ensure_wrk()?;
-    cmd::step("cargo leptos build --release");
-    tools::leptos_build(true)?;
+    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
     let binary = tools::server_binary(true)?;
     let dir = std::env::temp_dir().join("parkway-bench-catalog");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the bench folder", e))?;

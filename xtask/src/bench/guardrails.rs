@@ -95,10 +95,8 @@ fn seconds(args: &[&str]) -> Result<u32> {
 
 pub fn guardrails(args: &[&str]) -> Result<()> {
     let seconds = seconds(args)?;
-    tools::ensure_build_tools()?;
     ensure_wrk()?;
-    cmd::step("cargo leptos build --release");
-    tools::leptos_build(true)?;
+    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
     let binary = tools::server_binary(true)?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_guardrails")?;
     let file = std::env::temp_dir().join("parkway-bench-guardrails.yaml");

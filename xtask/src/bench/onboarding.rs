@@ -114,10 +114,8 @@ fn psql(url: &str, sql: &str) -> Result<String> {
 
 pub fn onboarding(args: &[&str]) -> Result<()> {
     let (tenants, seconds) = options(args)?;
-    tools::ensure_build_tools()?;
     ensure_wrk()?;
-    cmd::step("cargo leptos build --release");
-    tools::leptos_build(true)?;
+    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
     let binary = tools::server_binary(true)?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_onboarding")?;
     let file = std::env::temp_dir().join("parkway-bench-onboarding.yaml");

@@ -3,14 +3,12 @@
 use crate::{
     budgets::{self, kib},
     cmd::{self, Result},
-    tools,
 };
 
-/// Builds the release bundle and reports what a browser downloads.
+/// Builds the site (the release bundle, with the development server `test` compiled:
+/// the server's build does not change the bundle) and reports what a browser downloads.
 pub fn wasm() -> Result<()> {
-    tools::ensure_build_tools()?;
-    cmd::step("cargo leptos build --release");
-    tools::leptos_build(true)?;
+    crate::site::build_dev(crate::DEMO_FEATURE)?;
     for size in budgets::bundle_sizes(&cmd::root().join("target/site/pkg"))? {
         println!(
             "{:<18} raw {:>8.1} KiB   gzip {:>8.1} KiB   brotli {:>8.1} KiB",
