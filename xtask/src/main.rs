@@ -330,11 +330,11 @@ fn real_cluster_test() -> Result<()> {
         "--package",
         "parkway-core",
         "--test",
-        "integration",
+        "cluster_demo",
         "--",
         "--ignored",
         "--exact",
-        "cluster_demo::against_a_real_cluster",
+        "against_a_real_cluster",
     ])
 }
 

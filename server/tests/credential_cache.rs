@@ -17,7 +17,7 @@ use parkway_core::identity::{
 };
 use sqlx::PgPool;
 
-use crate::common;
+mod common;
 use common::{ORIGIN, live_app, send, wait_live, with_token};
 
 async fn me(app: &Router, token: &str) -> common::Answer {

@@ -14,7 +14,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::common;
+mod common;
 use common::{parkway, with_token};
 
 const DOCS: &str = "apiVersion: parkway.dev/v1

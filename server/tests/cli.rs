@@ -8,7 +8,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::common;
+mod common;
 use common::parkway;
 
 async fn setup(options: PgPoolOptions, connect: PgConnectOptions) -> (PgPool, String) {

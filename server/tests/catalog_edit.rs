@@ -14,7 +14,7 @@ use parkway_core::identity::Role;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::common;
+mod common;
 
 use common::{Answer, ORIGIN};
 

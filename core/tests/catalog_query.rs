@@ -7,7 +7,7 @@ use parkway_core::catalog::{
 };
 use sqlx::PgPool;
 
-const ACME: &str = include_str!("../fixtures/acme.yaml");
+const ACME: &str = include_str!("fixtures/acme.yaml");
 
 async fn seeded(pool: &PgPool) {
     store::import(pool, "acme.yaml", "acme.yaml", ACME, "system:test", None)

@@ -15,7 +15,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::common;
+mod common;
 
 fn app(pool: PgPool) -> Router {
     common::app(pool, Duration::from_secs(10))

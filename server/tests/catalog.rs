@@ -13,7 +13,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::common;
+mod common;
 
 use common::{ACME, bad_inputs};
 

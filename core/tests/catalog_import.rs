@@ -4,8 +4,8 @@
 use parkway_core::catalog::{Error, store};
 use sqlx::PgPool;
 
-const ACME: &str = include_str!("../fixtures/acme.yaml");
-const THREE_MISTAKES: &str = include_str!("../fixtures/three-mistakes.yaml");
+const ACME: &str = include_str!("fixtures/acme.yaml");
+const THREE_MISTAKES: &str = include_str!("fixtures/three-mistakes.yaml");
 
 /// Rows in the catalog's tables and the audit trail.
 async fn counts(pool: &PgPool) -> (i64, i64, i64) {

@@ -4,7 +4,7 @@
 //! other takes over when it stops), tenants approved through either are provisioned by
 //! both with every object applied exactly once, and rate limits count per replica.
 
-use crate::common;
+mod common;
 
 use std::{
     sync::Arc,

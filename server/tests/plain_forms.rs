@@ -11,7 +11,7 @@ use axum::{
 use parkway_core::identity::Role;
 use sqlx::PgPool;
 
-use crate::common;
+mod common;
 
 use common::ORIGIN;
 

@@ -293,13 +293,10 @@ async fn not_really_mitigated_names_the_guardrails_production_does_not_enforce(p
         actor: "system:cli".into(),
     };
     let files = [
-        (
-            "threats.yaml",
-            include_str!("../../../demo/guardrails/threats.yaml"),
-        ),
+        ("threats.yaml", include_str!("../../demo/guardrails/threats.yaml")),
         (
             "guardrails.yaml",
-            include_str!("../../../demo/guardrails/guardrails.yaml"),
+            include_str!("../../demo/guardrails/guardrails.yaml"),
         ),
     ];
     let imported = store::import(&pool, &files, &operator, store::May::ALL, None)

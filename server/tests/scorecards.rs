@@ -3,7 +3,7 @@
 //! nothing, the three ways of linking an incident, a deployment with several
 //! incidents counted once, roll-ups as medians of medians.
 
-use crate::common;
+mod common;
 
 use std::time::Duration;
 

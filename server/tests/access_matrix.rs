@@ -18,7 +18,7 @@ use parkway_core::identity::{
 use parkway_server::api::{ENDPOINTS, Endpoint};
 use sqlx::PgPool;
 
-use crate::common;
+mod common;
 use common::{Answer, ORIGIN};
 
 /// A descriptor the import endpoint accepts (and the entity endpoint then finds).

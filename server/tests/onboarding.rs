@@ -3,7 +3,7 @@
 //! endpoints, is killed with SIGKILL part-way, starts again and finishes, with every
 //! object applied exactly once and nothing a tenant does not own.
 
-use crate::common;
+mod common;
 
 use std::{
     collections::BTreeMap,

@@ -2,7 +2,7 @@
 //! refused whole with every problem named, levels as the highest whose rules and all
 //! lower ones pass, every evaluation stored, exemptions with approver and expiry.
 
-use crate::common;
+mod common;
 
 use std::time::Duration;
 

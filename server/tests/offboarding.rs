@@ -21,7 +21,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::common;
+mod common;
 use common::{ORIGIN, parkway, with_token};
 
 fn app(pool: PgPool, args: &[&str]) -> Router {

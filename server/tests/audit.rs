@@ -10,7 +10,7 @@ use parkway_core::{
 };
 use sqlx::PgPool;
 
-use crate::common;
+mod common;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef-test";
 

@@ -22,7 +22,7 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::common;
+mod common;
 
 /// Forwards TCP to Postgres while enabled; when cut, closes every open connection and
 /// turns new ones away, as a dead database host would.

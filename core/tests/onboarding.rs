@@ -82,13 +82,10 @@ impl World {
             actor: "system:cli".into(),
         };
         let files = [
-            (
-                "threats.yaml",
-                include_str!("../../../demo/guardrails/threats.yaml"),
-            ),
+            ("threats.yaml", include_str!("../../demo/guardrails/threats.yaml")),
             (
                 "guardrails.yaml",
-                include_str!("../../../demo/guardrails/guardrails.yaml"),
+                include_str!("../../demo/guardrails/guardrails.yaml"),
             ),
         ];
         let imported = guardrails_store::import(&pool, &files, &operator, guardrails_store::May::ALL, None)

@@ -13,7 +13,7 @@ use parkway_demo_cluster::{DemoCluster, Store, kinds, seed};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::common;
+mod common;
 
 const FAST: CacheOptions = CacheOptions {
     probe_every: Duration::from_millis(200),

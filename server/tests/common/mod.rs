@@ -1,5 +1,6 @@
 //! Shared set-up for the server's integration tests: the real router over a real
 //! database, and callers with chosen roles.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use std::{sync::Arc, time::Duration};
 
@@ -295,7 +296,7 @@ pub async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Answer {
 }
 
 /// The realistic descriptors every catalog test starts from.
-pub const ACME: &str = include_str!("../../../../core/tests/fixtures/acme.yaml");
+pub const ACME: &str = include_str!("../../../core/tests/fixtures/acme.yaml");
 
 /// Each bad input, the status it must get, and words its message must contain.
 pub fn bad_inputs() -> Vec<(&'static str, String, u16, &'static str)> {

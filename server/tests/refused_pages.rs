@@ -4,7 +4,7 @@
 //! status and an empty page. The real binary (multi-threaded runtime) is asked for
 //! refused pages by many clients at once, and every answer must name its reason.
 
-use crate::common;
+mod common;
 
 use std::{sync::Arc, time::Duration};
 

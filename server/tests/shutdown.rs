@@ -2,7 +2,7 @@
 //! complete (and what they write is kept), new connections are refused at once, and the
 //! process exits cleanly; as Kubernetes stops a pod during a rolling upgrade.
 
-use crate::common;
+mod common;
 
 use std::{
     io::Write,

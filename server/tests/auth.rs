@@ -14,7 +14,7 @@ use axum::{
 use parkway_core::identity::{Action, Role};
 use sqlx::PgPool;
 
-use crate::common;
+mod common;
 use common::{Answer, ORIGIN, with_token};
 
 fn app(pool: PgPool, args: &[&str]) -> Router {
