@@ -236,7 +236,7 @@ pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::Ro
 fn budgets_alone() -> Result<()> {
     // The release site from its parts (what `cargo leptos build --release` makes); the
     // WebAssembly budget is checked while it is assembled.
-    let server = site::build(site::Server::Release, DEMO_FEATURE)?;
+    let server = site::release_server()?;
     budgets::rss(&server, &postgres::database_url()?).map(drop)
 }
 

@@ -3,12 +3,12 @@
 //! cargo-leptos: the development server exactly as the Rust tests compiled it (same
 //! features, so nothing is compiled twice, and `run` after `test` starts at once), the
 //! release WebAssembly the budget measures (so the browser tests drive the bundle that
-//! ships, built once), Tailwind's stylesheet and the public assets. cargo-leptos stays
-//! the builder of release builds (`run --release`, budgets, the image); the development
-//! path does without it, which saves its installation (six and a half minutes on a fresh
-//! two-core machine) and a second, development WebAssembly build. The layout is
-//! cargo-leptos' (`target/site`, `pkg/parkway.{js,wasm,css}`), so the server cannot tell
-//! the two apart.
+//! ships, built once), Tailwind's stylesheet and the public assets. The release site for
+//! `budgets`, the benches and the soak is built the same way around the release server;
+//! cargo-leptos stays the builder of `run --release` and the image. Doing without it
+//! saves its installation (six and a half minutes on a fresh two-core machine) and a
+//! second, development WebAssembly build. The layout is cargo-leptos' (`target/site`,
+//! `pkg/parkway.{js,wasm,css}`), so the server cannot tell the two apart.
 
 use std::{fs, path::PathBuf, process::Command};
 
@@ -30,6 +30,12 @@ pub enum Server {
 /// Builds the site into `target/site` with the development server; returns its binary.
 pub fn build_dev(features: &str) -> Result<PathBuf> {
     build(Server::Development, features)
+}
+
+/// The release site with the demo endpoint, as the benches and the soak measure it;
+/// returns the server binary.
+pub fn release_server() -> Result<PathBuf> {
+    build(Server::Release, crate::DEMO_FEATURE)
 }
 
 /// Builds the site into `target/site` around `server`; returns the server binary.

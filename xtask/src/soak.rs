@@ -30,7 +30,7 @@ use crate::{
         catalog::{api_import, count, data, query_one, read_catalog},
     },
     cmd::{self, Error, Result},
-    e2e, postgres, tools,
+    e2e, postgres,
 };
 
 struct Options {
@@ -78,8 +78,7 @@ const SETTINGS: [(&str, &str); 4] = [
 pub fn soak(args: &[&str]) -> Result<()> {
     let options = Options::parse(args)?;
     bench::ensure_wrk()?;
-    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
-    let binary = tools::server_binary(true)?;
+    let binary = crate::site::release_server()?;
     let postgres = postgres::PrivateCluster::at(cmd::root().join(".parkway/soak-postgres"))?;
     let admin = postgres.ensure_running()?;
     let url = postgres::recreate_database(&admin, "parkway_soak")?;

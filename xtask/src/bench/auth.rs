@@ -1,15 +1,14 @@
 //! `cargo xtask bench auth`: what authentication costs per request.
 
 use super::{dev_session, ensure_wrk, mint, print_row, rss_kib, start_server};
-use crate::{cmd::Result, postgres, tools};
+use crate::{cmd::Result, postgres};
 
 /// What authentication costs per request: a release server with a scratch database,
 /// driven by `wrk` (2 threads, 16 then 64 connections, 10 s each) on the same machine;
 /// the server's RSS at the end.
 pub fn auth() -> Result<()> {
     ensure_wrk()?;
-    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
-    let binary = tools::server_binary(true)?;
+    let binary = crate::site::release_server()?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench")?;
     let (mut server, port, pid) = start_server(&binary, &url, &[("PARKWAY_RATE_LIMIT_API", "100000000")])?;
     let base = format!("http://127.0.0.1:{port}");

@@ -23,7 +23,7 @@ use std::{
 use super::{dev_session, ensure_wrk, mint, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
-    postgres, tools,
+    postgres,
 };
 
 /// What `cargo xtask bench catalog` was asked.
@@ -82,8 +82,7 @@ const SERVER_SETTINGS: [(&str, &str); 3] = [
 pub fn catalog(args: &[&str]) -> Result<()> {
     let options = Options::parse(args)?;
     ensure_wrk()?;
-    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
-    let binary = tools::server_binary(true)?;
+    let binary = crate::site::release_server()?;
     let dir = std::env::temp_dir().join("parkway-bench-catalog");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the bench folder", e))?;
 

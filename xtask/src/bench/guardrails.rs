@@ -9,7 +9,7 @@ use std::{fmt::Write as _, process::Command, time::Duration};
 use super::{dev_session, ensure_wrk, mint, print_row, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
-    postgres, tools,
+    postgres,
 };
 
 const GUARDRAILS: u32 = 300;
@@ -96,8 +96,7 @@ fn seconds(args: &[&str]) -> Result<u32> {
 pub fn guardrails(args: &[&str]) -> Result<()> {
     let seconds = seconds(args)?;
     ensure_wrk()?;
-    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
-    let binary = tools::server_binary(true)?;
+    let binary = crate::site::release_server()?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_guardrails")?;
     let file = std::env::temp_dir().join("parkway-bench-guardrails.yaml");
     std::fs::write(&file, documents()).map_err(|e| Error::io("writing the generated guardrails", e))?;

@@ -16,7 +16,7 @@ use std::{
 use super::{dev_session, ensure_wrk, print_row, rss_kib, start_server};
 use crate::{
     cmd::{self, Error, Result},
-    postgres, tools,
+    postgres,
 };
 
 const CATALOG: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: bench}\nspec: {type: team, children: []}\n";
@@ -115,8 +115,7 @@ fn psql(url: &str, sql: &str) -> Result<String> {
 pub fn onboarding(args: &[&str]) -> Result<()> {
     let (tenants, seconds) = options(args)?;
     ensure_wrk()?;
-    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
-    let binary = tools::server_binary(true)?;
+    let binary = crate::site::release_server()?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_onboarding")?;
     let file = std::env::temp_dir().join("parkway-bench-onboarding.yaml");
     std::fs::write(&file, CATALOG).map_err(|e| Error::io("writing the bench team", e))?;

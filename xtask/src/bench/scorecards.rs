@@ -15,7 +15,7 @@ use std::{
 use super::{dev_session, ensure_wrk, print_row, rss_kib, start_server, wrk};
 use crate::{
     cmd::{self, Error, Result},
-    postgres, tools,
+    postgres,
 };
 
 struct Options {
@@ -238,8 +238,7 @@ fn psql(url: &str, sql: &str) -> Result<String> {
 pub fn scorecards(args: &[&str]) -> Result<()> {
     let o = options(args)?;
     ensure_wrk()?;
-    crate::site::build(crate::site::Server::Release, crate::DEMO_FEATURE)?;
-    let binary = tools::server_binary(true)?;
+    let binary = crate::site::release_server()?;
     let url = postgres::recreate_database(&postgres::database_url()?, "parkway_bench_scorecards")?;
     let file = std::env::temp_dir().join("parkway-bench-scorecards.yaml");
     std::fs::write(&file, catalog(o.services)).map_err(|e| Error::io("writing the bench catalog", e))?;
