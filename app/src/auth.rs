@@ -74,6 +74,8 @@ pub mod server {
     pub struct ServerContext {
         pub services: Services,
         pub sign_in: SignInMode,
+        /// Signs what Parkway vouches for (the chain head, evidence packs).
+        pub audit_key: std::sync::Arc<parkway_core::audit::AuditKey>,
     }
 
     /// The caller, as the server's authentication middleware resolved it.

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod evidence;
 pub mod guardrails;
 pub mod home;
 pub mod not_found;
@@ -46,6 +47,12 @@ pub const SECTIONS: &[Section] = &[
         href: "/scorecards",
         icon: Icon::Scorecards,
         summary: "The four DORA delivery keys and policy coverage, rolled up from service to team to business unit to enterprise.",
+    },
+    Section {
+        label: "Evidence",
+        href: "/evidence",
+        icon: Icon::Evidence,
+        summary: "A verifiable evidence pack per business unit and period, for auditors: access, guardrails, approvals, coverage, delivery and the audit trail.",
     },
     Section {
         label: "Admin",

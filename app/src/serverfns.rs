@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clusters;
 mod error;
+pub mod evidence;
 pub mod guardrails;
 pub mod identity;
 pub mod onboarding;
@@ -32,6 +33,18 @@ pub struct ServerFnAccess {
 }
 
 pub const SERVER_FNS: &[ServerFnAccess] = &[
+    ServerFnAccess {
+        path: "/fn/evidence_choices",
+        action: Action::ExportEvidence,
+        role: Role::Leader,
+        sample: "",
+    },
+    ServerFnAccess {
+        path: "/fn/evidence_summary",
+        action: Action::ExportEvidence,
+        role: Role::Leader,
+        sample: "business_unit=&from=2026-01-01&to=2026-01-31",
+    },
     ServerFnAccess {
         path: "/fn/list_audit_events",
         action: Action::ViewAudit,

@@ -199,6 +199,7 @@ pub fn App() -> impl IntoView {
                         view=routes::scorecards::ServiceScorecardPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("evidence") view=routes::evidence::EvidencePage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=routes::admin::AdminPage />
                     <Route
                         path=path!("admin/roles")

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod context;
 pub mod csv;
 pub mod db;
+pub mod evidence;
 pub mod generations;
 pub mod guardrails;
 pub mod identity;

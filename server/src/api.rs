@@ -10,6 +10,7 @@ pub mod answer;
 mod audit;
 mod catalog;
 mod clusters;
+mod evidence;
 mod guardrails;
 mod maturity;
 mod me;
@@ -144,6 +145,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         action: Action::ViewAudit,
         role: Role::PlatformAdmin,
         summary: "The audit chain head `{id, hash, signature, at}`: `signature` is the hex HMAC-SHA256 of `\"{id}:{hash}\"` under `PARKWAY_AUDIT_KEY`. Keep copies outside Parkway; `parkway audit verify --expect-head ID:HASH` then detects a truncated trail.",
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/api/v1/evidence",
+        action: Action::ExportEvidence,
+        role: Role::Leader,
+        summary: "A compliance evidence pack for a business unit (`business_unit`, a Group of `spec.type: business-unit`; omitted: the enterprise) and a period (`from`, `to`: whole UTC days, at most 366): a zip of `access.csv`, `guardrails/` (every version in force, as YAML, and `index.csv`), `changes.csv`, `tenants.csv`, `coverage.csv` (daily samples), `delivery.csv`, `audit.jsonl`, `chain.json` (the signed chain head and the whole chain's verification), `summary.json` (the controls and their exceptions) and `manifest.json` (SHA-256 of every file, signed with HMAC-SHA256 under `PARKWAY_AUDIT_KEY`). Security approvers, leaders and platform admins. Audited as `evidence.export`. `parkway evidence verify PACK.zip` checks it.",
     },
     Endpoint {
         method: Method::GET,
@@ -585,6 +593,7 @@ pub fn route_of(e: &Endpoint) -> Route {
         ("POST", "/api/v1/users/{id}/deactivate") => route(e, users::deactivate),
         ("GET", "/api/v1/audit/export") => route(e, audit::export),
         ("GET", "/api/v1/audit/head") => route(e, audit::head),
+        ("GET", "/api/v1/evidence") => route(e, evidence::export),
         ("GET", "/api/v1/clusters") => route(e, clusters::list),
         // Its body limit is the configured one, set in `router`.
         ("POST", "/api/v1/catalog/import") => route(e, catalog::import),

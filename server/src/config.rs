@@ -94,6 +94,9 @@ pub enum Command {
     /// KPI scorecards.
     #[command(subcommand)]
     Scorecards(ScorecardsCommand),
+    /// Compliance evidence packs.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Serve the seeded demo Kubernetes endpoints on their own, and write a kubeconfig
     /// for them, until stopped: Parkway (one replica or several) then reads them through
     /// `PARKWAY_KUBECONFIG` as it would real API servers, and the stand-ins' memory is
@@ -103,6 +106,36 @@ pub enum Command {
         /// Where to write the kubeconfig (contexts `demo-dev`, `demo-stage`, `demo-prod`).
         #[arg(long)]
         kubeconfig: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Write the evidence pack of a business unit (or the enterprise) and a period: a
+    /// zip of access, guardrails, changes, coverage, delivery and the audit trail, its
+    /// manifest signed under PARKWAY_AUDIT_KEY (required). Audited as `system:cli`.
+    Export {
+        /// A business unit (`payments`, `group:default/payments`); omitted: the whole
+        /// enterprise.
+        #[arg(long, value_name = "REF")]
+        business_unit: Option<String>,
+        /// The first day, YYYY-MM-DD (UTC), included.
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// The last day, YYYY-MM-DD (UTC), included; at most 366 days after `--from`.
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// Where to write the zip (`-` for standard output); default:
+        /// `parkway-evidence-<unit>-<from>-<to>.zip` in the working folder.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check a pack with PARKWAY_AUDIT_KEY: the manifest's signature, every file's
+    /// SHA-256, the chain head's signature and every audit event of the extract. Exits
+    /// 1 naming the first file or row that does not match.
+    Verify {
+        /// The pack (`.zip`).
+        pack: PathBuf,
     },
 }
 

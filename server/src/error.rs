@@ -92,6 +92,7 @@ through_failure!(
     guardrails::Error,
     parkway_core::onboarding::Error,
     parkway_core::scorecards::Error,
+    parkway_core::evidence::Error,
     RefError,
     UnknownSort
 );

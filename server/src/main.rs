@@ -4,8 +4,8 @@ use clap::Parser;
 use parkway_server::{
     cli,
     config::{
-        AuditCommand, CatalogCommand, Cli, Command, GuardrailsCommand, ScorecardsCommand, TenantsCommand,
-        TokenCommand, UserCommand,
+        AuditCommand, CatalogCommand, Cli, Command, EvidenceCommand, GuardrailsCommand, ScorecardsCommand,
+        TenantsCommand, TokenCommand, UserCommand,
     },
     serve, telemetry,
 };
@@ -57,6 +57,21 @@ async fn main() -> ExitCode {
         Some(Command::Scorecards(ScorecardsCommand::Demo { days })) => {
             cli::scorecards_demo(&cli.db, *days, cli.scorecards.settings()).await
         }
+        Some(Command::Evidence(EvidenceCommand::Export {
+            business_unit,
+            from,
+            to,
+            output,
+        })) => {
+            let ask = cli::EvidenceAsk {
+                business_unit: business_unit.as_deref(),
+                from,
+                to,
+                output: output.as_deref(),
+            };
+            cli::evidence_export(&cli.db, &cli.audit, &ask).await
+        }
+        Some(Command::Evidence(EvidenceCommand::Verify { pack })) => cli::evidence_verify(&cli.audit, pack),
         Some(Command::User(UserCommand::Deactivate { handle })) => {
             cli::user_deactivate(&cli.db, handle).await
         }

@@ -111,6 +111,7 @@ fn operation_refusals(e: &Endpoint) -> &'static [ErrorKind] {
         ("DELETE", "/api/v1/maturity/scorecards/{id}")
         | ("POST", "/api/v1/maturity/scorecards/{id}/evaluate") => &[NotFound],
         ("GET", "/api/v1/maturity/evaluations") => &[BadRequest],
+        ("GET", "/api/v1/evidence") => &[BadRequest, NotFound],
         ("POST", "/api/v1/maturity/exemptions") => &[Invalid, NotFound],
         ("DELETE", "/api/v1/maturity/exemptions/{id}") => &[NotFound],
         _ => &[],

@@ -16,7 +16,10 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use parkway_app::{App, shell};
 use tower_http::{
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+    },
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
 };
@@ -99,13 +102,35 @@ pub fn build_with(state: AppState, request_timeout: Duration, metrics_at: Metric
         router
     };
     security::apply(router)
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            request_timeout,
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/zip"))),
+        )
+        .layer(middleware::from_fn(
+            move |request: Request, next: middleware::Next| time_limited(request, next, request_timeout),
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Evidence packs of a long period read the whole period and verify the whole audit
+/// chain before the first byte can be sent; they get this long instead of the request
+/// timeout (when that is shorter).
+pub const EVIDENCE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Answers 408 when the handler has not answered within the request timeout (or
+/// [`EVIDENCE_TIMEOUT`] for the evidence page, its summary and its download).
+async fn time_limited(request: Request, next: middleware::Next, limit: Duration) -> axum::response::Response {
+    let path = request.uri().path();
+    let limit = if matches!(path, "/api/v1/evidence" | "/evidence" | "/fn/evidence_summary") {
+        limit.max(EVIDENCE_TIMEOUT)
+    } else {
+        limit
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 /// The metrics listener's application (`PARKWAY_METRICS_LISTEN`): `GET /metrics` and

@@ -102,6 +102,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     ));
     tokio::spawn(purge_sessions(pool.clone(), state.auth.sessions));
     tokio::spawn(publish_audit_head(pool.clone(), audit_key));
+    tokio::spawn(sample_coverage(state.services.clone()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let metrics_server = match config.metrics_listen {
         Some(address) => Some(serve_metrics(address, &state, config.request_timeout(), stopped).await?),
@@ -275,6 +276,24 @@ pub fn audit_key(args: &AuditArgs) -> anyhow::Result<AuditKey> {
                 "PARKWAY_AUDIT_KEY is not set: the published audit chain head is signed with a random key that changes on every start"
             );
             Ok(AuditKey::ephemeral())
+        }
+    }
+}
+
+/// How often each replica offers today's coverage sample (the first one of a UTC day
+/// per guardrail and cluster is kept).
+const COVERAGE_SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Records the daily coverage sample evidence packs report (`coverage.csv`).
+async fn sample_coverage(services: parkway_core::Services) {
+    let mut every = tokio::time::interval(COVERAGE_SAMPLE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match parkway_core::evidence::sample::sample(&services).await {
+            Ok(0) => {}
+            Ok(rows) => tracing::info!(rows, "coverage sampled for today"),
+            Err(err) => tracing::warn!(error = %err, "could not sample guardrail coverage"),
         }
     }
 }

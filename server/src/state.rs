@@ -55,6 +55,7 @@ impl AppState {
         ServerContext {
             services: self.services.clone(),
             sign_in: self.auth.sign_in.mode(),
+            audit_key: self.audit_key.clone(),
         }
     }
 }

@@ -316,6 +316,10 @@ async fn concrete(pool: &PgPool, endpoint: &Endpoint, caller: uuid::Uuid) -> (St
             ("/api/v1/maturity/scorecards/matrix-doomed".to_owned(), None)
         }
         "/api/v1/scorecards/export" => ("/api/v1/scorecards/export?table=trend".to_owned(), None),
+        "/api/v1/evidence" => {
+            let day = chrono::Utc::now().date_naive();
+            (format!("/api/v1/evidence?from={day}&to={day}"), None)
+        }
         "/api/v1/maturity/scorecards/{id}/export" => {
             seed_scorecard(pool, "matrix-card").await;
             ("/api/v1/maturity/scorecards/matrix-card/export?table=rules".to_owned(), None)

@@ -15,7 +15,7 @@ use parkway_app::serverfns::AppError;
 use parkway_core::{
     audit, catalog,
     cluster::ClusterError,
-    guardrails,
+    evidence, guardrails,
     identity::{self, Action, Denied, Role},
     onboarding, scorecards,
     types::{Problem, RefError, UnknownKind, UnknownSort, error::INTERNAL_MESSAGE},
@@ -334,6 +334,42 @@ fn scorecards_variant(e: &scorecards::Error) -> (&'static str, StatusCode) {
     }
 }
 
+fn evidence_variant(e: &evidence::Error) -> (&'static str, StatusCode) {
+    use evidence::Error::*;
+    match e {
+        Denied(_) => ("evidence::Error::Denied", StatusCode::FORBIDDEN),
+        Field { .. } => ("evidence::Error::Field", StatusCode::BAD_REQUEST),
+        NotFound(_) => ("evidence::Error::NotFound", StatusCode::NOT_FOUND),
+        Io(_) => ("evidence::Error::Io", StatusCode::INTERNAL_SERVER_ERROR),
+        Audit(_) => ("evidence::Error::Audit", StatusCode::INTERNAL_SERVER_ERROR),
+        Guardrails(_) => ("evidence::Error::Guardrails", StatusCode::INTERNAL_SERVER_ERROR),
+        Scorecards(_) => ("evidence::Error::Scorecards", StatusCode::INTERNAL_SERVER_ERROR),
+        Encode(_) => ("evidence::Error::Encode", StatusCode::INTERNAL_SERVER_ERROR),
+        Database(_) => ("evidence::Error::Database", StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+fn evidence_errors() -> Vec<evidence::Error> {
+    use evidence::Error::*;
+    vec![
+        Denied(identity::Denied::Forbidden {
+            action: Action::ExportEvidence,
+            roles: vec![Role::SecurityApprover, Role::Leader, Role::PlatformAdmin],
+        }),
+        Field {
+            field: "from",
+            reason: "`2026-02-30` is not a date: expected YYYY-MM-DD".into(),
+        },
+        NotFound("business unit group:default/nowhere".into()),
+        Io(std::io::Error::other("disk full")),
+        Audit(audit::Error::AppendOnly),
+        Guardrails(guardrails::Error::NotFound("guardrail GR-001".into())),
+        Scorecards(scorecards::Error::Internal("bad row".into())),
+        Encode(serde_json::from_str::<serde_json::Value>("{").expect_err("not JSON")),
+        Database(database()),
+    ]
+}
+
 fn scorecards_errors() -> Vec<scorecards::Error> {
     use scorecards::Error::*;
     vec![
@@ -463,6 +499,7 @@ async fn every_error_answers_alike_through_both_doors() {
     walk(guardrails_errors, guardrails_variant, 10).await;
     walk(onboarding_errors, onboarding_variant, 9).await;
     walk(scorecards_errors, scorecards_variant, 13).await;
+    walk(evidence_errors, evidence_variant, 9).await;
     walk(ref_errors, ref_variant, 4).await;
     check("UnknownSort", StatusCode::BAD_REQUEST, || UnknownSort {
         given: "newest".into(),

@@ -83,10 +83,14 @@ pub enum Action {
     /// Exempt a component from a maturity rule until a date, as its approver.
     #[serde(rename = "scorecard.exempt")]
     ExemptScorecards,
+    /// Export a compliance evidence pack (access, guardrails, changes, coverage,
+    /// delivery and the audit trail of a period) and read its summary.
+    #[serde(rename = "evidence.export")]
+    ExportEvidence,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewPortal,
         Action::ManageOwnTokens,
         Action::ManageAllTokens,
@@ -112,6 +116,7 @@ impl Action {
         Action::ManageEvents,
         Action::EditScorecards,
         Action::ExemptScorecards,
+        Action::ExportEvidence,
     ];
 
     /// The name used for token scopes and in error messages.
@@ -142,6 +147,7 @@ impl Action {
             Action::ManageEvents => "events.manage",
             Action::EditScorecards => "scorecard.edit",
             Action::ExemptScorecards => "scorecard.exempt",
+            Action::ExportEvidence => "evidence.export",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod clusters;
+pub mod evidence;
 pub mod guardrails;
 pub mod identity;
 pub mod maturity;

@@ -5,6 +5,7 @@
 mod auth;
 pub(crate) mod catalog;
 mod cluster;
+mod evidence;
 mod guardrails;
 mod onboarding;
 mod scorecards;
@@ -20,6 +21,7 @@ use std::{
 pub use auth::auth;
 pub use catalog::catalog;
 pub use cluster::cluster;
+pub use evidence::evidence;
 pub use guardrails::guardrails;
 pub use onboarding::onboarding;
 pub use scorecards::scorecards;

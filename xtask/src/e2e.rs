@@ -20,6 +20,9 @@ use crate::{
 /// shards on a two-core machine finish in little more than half the time of one.
 /// `PARKWAY_E2E_SHARDS` overrides it (1 runs every file against one server).
 const DEFAULT_SHARDS: usize = 2;
+/// The browser tests' server signs with this (test data only, not a secret), so the
+/// evidence test can verify a downloaded pack.
+const E2E_AUDIT_KEY: &str = "parkway-browser-tests-audit-key-0123456789";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs every browser test file, spread over shards that each have their own database,
@@ -177,6 +180,7 @@ fn run_shard(
             "parkway-admins=platform-admin,team-search=developer,parkway-team-owners=team-owner,parkway-coe-editors=coe-editor,parkway-security-approvers=security-approver",
         )
         .env_remove("PARKWAY_DEV_SIGN_IN")
+        .env("PARKWAY_AUDIT_KEY", E2E_AUDIT_KEY)
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_err)
@@ -203,6 +207,7 @@ fn run_shard(
         .env("PARKWAY_OIDC_ISSUER", &issuer)
         .env("PARKWAY_CHROMIUM", chromium)
         .env("PARKWAY_ARTIFACTS", artifacts)
+        .env("PARKWAY_AUDIT_KEY", E2E_AUDIT_KEY)
         .stdout(report)
         .stderr(report_err);
     let started = Instant::now();

@@ -28,6 +28,8 @@
 //!   exactly-once, RSS, API and page throughput
 //! - `bench scorecards` — 5,000 services, 1,000,000 deployments, 100,000 incidents through
 //!   the events API: events/s, refresh catch-up, RSS, scorecard page and DORA API throughput
+//! - `bench evidence` — a year of the demo company with 500,000 audit events: the
+//!   enterprise's and a unit's pack (time, size, RSS while writing), page and API req/s
 //!
 //! Dependency-free on purpose so it compiles in seconds on a fresh clone.
 
@@ -90,6 +92,10 @@ commands:
                5,000 services, 1,000,000 deployments (5 changes each), 100,000 incidents
                posted through the events API: events/s, refresher catch-up, RSS; the
                enterprise, unit and team pages and the DORA API req/s (c16, c64), p50/p99
+  bench evidence [--events N] [--seconds N]
+               a year of the demo company (365 days of delivery, daily coverage samples,
+               500,000 chained audit events): the enterprise's and Payments' packs (time,
+               size, server RSS while writing, verified); page and API req/s (c16, c64)
 ";
 
 fn main() -> ExitCode {
@@ -121,6 +127,7 @@ fn main() -> ExitCode {
         ["bench", "guardrails", rest @ ..] => bench::guardrails(rest),
         ["bench", "onboarding", rest @ ..] => bench::onboarding(rest),
         ["bench", "scorecards", rest @ ..] => bench::scorecards(rest),
+        ["bench", "evidence", rest @ ..] => bench::evidence(rest),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())
@@ -175,14 +182,57 @@ fn run(args: &[&str]) -> Result<()> {
     if std::env::var_os("PARKWAY_OIDC_ISSUER").is_none() {
         server.env("PARKWAY_DEV_SIGN_IN", "1");
     }
+    // A stable audit key for the demo (unless one is configured), so evidence packs and
+    // published chain heads stay verifiable across restarts.
+    if std::env::var_os("PARKWAY_AUDIT_KEY").is_none() {
+        let (key, path) = demo_audit_key()?;
+        cmd::step(&format!(
+            "signing the audit chain head and evidence packs with the demo key in {} (PARKWAY_AUDIT_KEY)",
+            path.display()
+        ));
+        server.env("PARKWAY_AUDIT_KEY", key);
+    }
     // Runs in the foreground; Ctrl-C reaches the server too (same process group), and
     // it shuts down gracefully.
     cmd::status(&mut server)
 }
 
+/// The demo's audit key: random, made once per target folder and kept there (owner
+/// read-only), so `PARKWAY_AUDIT_KEY=$(cat …) parkway evidence verify` works on packs
+/// the demo exported.
+fn demo_audit_key() -> Result<(String, std::path::PathBuf)> {
+    let path = cmd::target_dir().join("parkway-demo-audit-key");
+    if let Ok(key) = std::fs::read_to_string(&path)
+        && key.trim().len() >= 32
+    {
+        return Ok((key.trim().to_owned(), path));
+    }
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .map_err(|e| Error::io("reading /dev/urandom", e))?;
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, &key).map_err(|e| Error::io("writing the demo audit key", e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400));
+    }
+    Ok((key, path))
+}
+
 /// Migrates, then imports the demo company's descriptors (`demo/catalog`, generated
 /// from the same seed as the demo clusters). Re-running updates them in place.
 pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::RoleUrls) -> Result<()> {
+    import_demo_catalog_for(binary, roles, 180)
+}
+
+/// [`import_demo_catalog`] with `days` of delivery history.
+pub(crate) fn import_demo_catalog_for(
+    binary: &std::path::Path,
+    roles: &postgres::RoleUrls,
+    days: u32,
+) -> Result<()> {
     cmd::step("importing the demo catalog (demo/catalog)");
     let root = cmd::root();
     let mut migrate = std::process::Command::new(binary);
@@ -222,11 +272,13 @@ pub(crate) fn import_demo_catalog(binary: &std::path::Path, roles: &postgres::Ro
         .env("PARKWAY_LOG", "warn")
         .current_dir(&root);
     cmd::status(&mut guardrails)?;
-    cmd::step("loading the demo company's delivery history (180 days of deployments and incidents)");
+    cmd::step(&format!(
+        "loading the demo company's delivery history ({days} days of deployments and incidents)"
+    ));
     let mut delivery = std::process::Command::new(binary);
     roles.apply(&mut delivery);
     delivery
-        .args(["scorecards", "demo"])
+        .args(["scorecards", "demo", "--days", &days.to_string()])
         .env("PARKWAY_LOG", "warn")
         .current_dir(&root);
     cmd::status(&mut delivery)

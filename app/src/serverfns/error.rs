@@ -69,7 +69,9 @@ through_failure!(
     #[cfg(feature = "ssr")]
     parkway_core::scorecards::Error,
     #[cfg(feature = "ssr")]
-    parkway_core::catalog::Error
+    parkway_core::catalog::Error,
+    #[cfg(feature = "ssr")]
+    parkway_core::evidence::Error
 );
 
 /// Runs a server function's body and sets the HTTP status its error calls for.

@@ -76,7 +76,12 @@ impl FromStr for ChainHead {
 
 /// The HMAC key heads are signed with (`PARKWAY_AUDIT_KEY`). `Debug` never shows it.
 #[derive(Clone)]
-pub struct AuditKey(Vec<u8>);
+pub struct AuditKey {
+    bytes: Vec<u8>,
+    /// Made up for this process ([`AuditKey::ephemeral`]): nothing it signs can be
+    /// checked after a restart, which evidence packs say.
+    ephemeral: bool,
+}
 
 /// Shortest key accepted: HMAC-SHA256 gains nothing from more than 32 bytes, and a
 /// shorter one could be guessed.
@@ -91,7 +96,10 @@ impl AuditKey {
                 secret.len()
             ));
         }
-        Ok(Self(secret.as_bytes().to_vec()))
+        Ok(Self {
+            bytes: secret.as_bytes().to_vec(),
+            ephemeral: false,
+        })
     }
 
     /// A random key for this process only: heads it signs cannot be checked after a
@@ -99,13 +107,21 @@ impl AuditKey {
     pub fn ephemeral() -> Self {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).expect("the operating system's random number generator works");
-        Self(bytes.to_vec())
+        Self {
+            bytes: bytes.to_vec(),
+            ephemeral: true,
+        }
+    }
+
+    /// Whether this is a random key of this process only.
+    pub fn is_ephemeral(&self) -> bool {
+        self.ephemeral
     }
 
     /// HMAC-SHA256 of `message`.
     pub fn sign(&self, message: &[u8]) -> [u8; 32] {
         let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.bytes).expect("HMAC accepts keys of any length");
         mac.update(message);
         mac.finalize().into_bytes().into()
     }
@@ -113,7 +129,7 @@ impl AuditKey {
     /// Whether `signature` is this key's HMAC of `message` (compared in constant time).
     pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
         let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.bytes).expect("HMAC accepts keys of any length");
         mac.update(message);
         mac.verify_slice(signature).is_ok()
     }
@@ -159,7 +175,10 @@ mod tests {
     fn hmac_matches_rfc_4231_test_case_2() {
         // RFC 4231 §4.3: key "Jefe", data "what do ya want for nothing?". `new` refuses
         // short keys, so build the key directly.
-        let key = AuditKey(b"Jefe".to_vec());
+        let key = AuditKey {
+            bytes: b"Jefe".to_vec(),
+            ephemeral: false,
+        };
         assert_eq!(
             hex::encode(key.sign(b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

@@ -90,6 +90,8 @@ pub enum Resource {
     DeliveryEvents,
     /// The scorecards' figures.
     Scorecards,
+    /// Compliance evidence packs.
+    Evidence,
 }
 
 impl Resource {
@@ -109,6 +111,7 @@ impl Resource {
             Resource::TierRules => "tier-rules".to_owned(),
             Resource::DeliveryEvents => "delivery-events".to_owned(),
             Resource::Scorecards => "scorecards".to_owned(),
+            Resource::Evidence => "evidence".to_owned(),
         }
     }
 
@@ -164,9 +167,8 @@ fn hint(roles: &[Role]) -> String {
 /// Which actions each role grants. Anything not listed is denied.
 pub const fn grants(role: Role) -> &'static [Action] {
     use Action::*;
-    const EVERYONE: &[Action] = &[ViewPortal, ManageOwnTokens];
     match role {
-        Role::Leader => EVERYONE,
+        Role::Leader => &[ViewPortal, ManageOwnTokens, ExportEvidence],
         Role::Developer => &[ViewPortal, ManageOwnTokens, RequestTenants],
         Role::CoeEditor => &[
             ViewPortal,
@@ -186,6 +188,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             AcceptThreats,
             ApproveTenants,
             ExemptScorecards,
+            ExportEvidence,
         ],
         Role::TeamOwner => &[
             ViewPortal,
@@ -221,6 +224,7 @@ pub const fn grants(role: Role) -> &'static [Action] {
             ManageEvents,
             EditScorecards,
             ExemptScorecards,
+            ExportEvidence,
         ],
     }
 }

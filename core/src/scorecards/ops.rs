@@ -236,17 +236,29 @@ pub async fn dora(ctx: &Ctx, q: &DoraQuery) -> Result<DoraFigures> {
             })
         })
         .transpose()?;
-    let rollup = match &entity {
+    figures(ctx.pool(), entity.as_ref(), from, to, year).await
+}
+
+/// The four keys of a service, a group or the enterprise (`None`) over `from..=to`,
+/// from the per-day aggregates; no authorization (the callers' operations do it).
+pub async fn figures(
+    pool: &sqlx::PgPool,
+    entity: Option<&EntityRef>,
+    from: NaiveDate,
+    to: NaiveDate,
+    year: ReportYear,
+) -> Result<DoraFigures> {
+    let rollup = match entity {
         None => {
-            let days = store::daily_rows(ctx.pool(), None, from, to).await?;
-            let members = store::members(ctx.pool(), None).await?;
+            let days = store::daily_rows(pool, None, from, to).await?;
+            let members = store::members(pool, None).await?;
             refresh::tree(&members, &period_figures(&days, from, to)).enterprise
         }
         Some(r) if r.kind == EntityKind::Group => {
             let key = r.key();
-            let members = group_members(ctx, &key).await?;
+            let members = group_members(pool, &key).await?;
             let services: Vec<String> = members.iter().map(|m| m.service.clone()).collect();
-            let days = store::daily_rows(ctx.pool(), Some(&services), from, to).await?;
+            let days = store::daily_rows(pool, Some(&services), from, to).await?;
             let t = refresh::tree(&members, &period_figures(&days, from, to));
             t.units
                 .get(&key)
@@ -256,19 +268,19 @@ pub async fn dora(ctx: &Ctx, q: &DoraQuery) -> Result<DoraFigures> {
         }
         Some(r) => {
             let key = r.key();
-            if store::known_entities(ctx.pool(), std::slice::from_ref(&key))
+            if store::known_entities(pool, std::slice::from_ref(&key))
                 .await?
                 .is_empty()
             {
                 return Err(Error::NotFound(format!("catalog entity {key}")));
             }
-            let days = store::daily_rows(ctx.pool(), Some(std::slice::from_ref(&key)), from, to).await?;
+            let days = store::daily_rows(pool, Some(std::slice::from_ref(&key)), from, to).await?;
             days.get(&key)
                 .map(|rows| Rollup::of_service(&service_period(rows, from, to)))
                 .unwrap_or_default()
         }
     };
-    Ok(rollup.figures(entity.map(|e| e.key()), from, to, year))
+    Ok(rollup.figures(entity.map(EntityRef::key), from, to, year))
 }
 
 fn period_figures(
@@ -283,20 +295,17 @@ fn period_figures(
 
 /// The services a group's figures are made of: those it owns, or those of the
 /// business unit it is. 404 for a group the catalog does not have.
-async fn group_members(ctx: &Ctx, key: &str) -> Result<Vec<store::Member>> {
-    if store::known_entities(ctx.pool(), &[key.to_owned()])
-        .await?
-        .is_empty()
-    {
+async fn group_members(pool: &sqlx::PgPool, key: &str) -> Result<Vec<store::Member>> {
+    if store::known_entities(pool, &[key.to_owned()]).await?.is_empty() {
         return Err(Error::NotFound(format!("catalog entity {key}")));
     }
     let rows = sqlx::query_scalar!(
         "select key from catalog_entities where (owner = $1 or business_unit = $1) and orphaned_at is null",
         key
     )
-    .fetch_all(ctx.pool())
+    .fetch_all(pool)
     .await?;
-    store::members(ctx.pool(), Some(&rows)).await
+    store::members(pool, Some(&rows)).await
 }
 
 /// Which scorecard page.

@@ -7,7 +7,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use parkway_core::{audit::ops::Export, csv::Table};
+use parkway_core::{audit::ops::Export, csv::Table, evidence::ops::Pack};
 use serde::Serialize;
 
 /// `201 Created` with the new thing as JSON.
@@ -108,5 +108,28 @@ impl IntoResponse for YamlDocuments {
             self.0,
         )
             .into_response()
+    }
+}
+
+/// `200 OK` with an evidence pack (`application/zip`, `Content-Disposition:
+/// attachment`), streamed from its temporary file; never cached.
+pub struct EvidencePack(pub Pack);
+
+impl IntoResponse for EvidencePack {
+    fn into_response(self) -> Response {
+        let EvidencePack(pack) = self;
+        let file = tokio::fs::File::from_std(pack.archive.file);
+        let body =
+            axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024));
+        let mut response = body.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(pack.archive.bytes));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let disposition = format!("attachment; filename=\"{}\"", pack.filename);
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
     }
 }

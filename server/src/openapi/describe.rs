@@ -27,7 +27,7 @@ use utoipa::{
 use crate::{
     api::{
         EntityPath, Op,
-        answer::{AuditExport, Created, CsvFile, NoContent, Saved, YamlDocuments},
+        answer::{AuditExport, Created, CsvFile, EvidencePack, NoContent, Saved, YamlDocuments},
     },
     error::{ApiJson, ApiPath, ApiQuery, ApiResult},
     openapi::Document,
@@ -275,6 +275,23 @@ impl Answer for CsvFile {
             ResponseBuilder::new()
                 .description("The table as a file to save (`Content-Disposition: attachment`): a header row, then one row per row of the page's table.")
                 .content("text/csv", ContentBuilder::new().schema(Some(csv)).build())
+                .build(),
+        );
+    }
+}
+
+/// An evidence pack: a zip archive.
+impl Answer for EvidencePack {
+    fn describe(doc: &mut Described) {
+        let zip = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_media_type("application/zip")
+            .build();
+        doc.success(
+            StatusCode::OK,
+            ResponseBuilder::new()
+                .description("The evidence pack as a file to save (`Content-Disposition: attachment`): `access.csv`, `guardrails/`, `changes.csv`, `tenants.csv`, `coverage.csv`, `delivery.csv`, `audit.jsonl`, `chain.json`, `summary.json` and `manifest.json` (SHA-256 of every file, signed with HMAC-SHA256 under `PARKWAY_AUDIT_KEY`). Check it with `parkway evidence verify PACK.zip`.")
+                .content("application/zip", ContentBuilder::new().schema(Some(zip)).build())
                 .build(),
         );
     }

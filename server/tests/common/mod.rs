@@ -236,6 +236,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (for binary answers such as evidence packs).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -260,6 +262,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> Answer {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 
