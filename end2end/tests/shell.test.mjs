@@ -19,7 +19,13 @@ describe('home page', () => {
     const response = await page.goto('/');
     assert.equal(response.status(), 200);
     assert.match(await page.locator('h1').first().innerText(), /paved road to production/i);
-    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), 5);
+    assert.deepEqual(
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link')
+        .evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
+      ['/catalog', '/guardrails', '/onboarding', '/scorecards', '/evidence', '/admin'],
+    );
     assert.equal(await page.title(), 'Parkway');
     assert.equal(await page.locator('html[data-hydrated]').count(), 0, 'nothing ran in the browser');
     await context.close();
@@ -111,7 +117,7 @@ describe('navigation', () => {
   test('moves between areas, marking the current one, with no script errors on any page', async () => {
     const { context, page, problems } = await openHydrated(chrome, '/');
     const nav = page.getByRole('navigation', { name: 'Main' });
-    for (const area of ['Catalog', 'Guardrails', 'Onboarding', 'Scorecards', 'Admin']) {
+    for (const area of ['Catalog', 'Guardrails', 'Onboarding', 'Scorecards', 'Evidence', 'Admin']) {
       await nav.getByRole('link', { name: area }).click();
       await page.waitForURL(`**/${area.toLowerCase()}`);
       assert.equal(await page.locator('h1').innerText(), area);
@@ -123,6 +129,8 @@ describe('navigation', () => {
         await page.getByTestId('guardrails').waitFor();
       } else if (area === 'Scorecards') {
         await page.getByTestId('report-year').waitFor();
+      } else if (area === 'Evidence') {
+        await page.locator('#evidence-unit').waitFor();
       } else if (area !== 'Admin') {
         // Onboarding's list loads after the navigation: wait for it, then for the state.
         await page.locator('#empty-title').waitFor({ state: 'visible' });

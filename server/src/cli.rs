@@ -378,7 +378,12 @@ pub async fn evidence_export(
     let mut pack = ops::export_as_operator(&pool, &key, &request)
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
-    let to_stdout = ask.output.is_some_and(|p| p.as_os_str() == "-");
+    // Like `guardrails export`, the pack goes to standard output when that is a pipe
+    // or a file (`… > pack.zip`); never as binary onto a terminal.
+    let to_stdout = match ask.output {
+        Some(path) => path.as_os_str() == "-",
+        None => !std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    };
     let path = ask.output.map_or_else(
         || std::path::PathBuf::from(&pack.filename),
         std::path::Path::to_path_buf,

@@ -125,7 +125,8 @@ pub enum EvidenceCommand {
         /// The last day, YYYY-MM-DD (UTC), included; at most 366 days after `--from`.
         #[arg(long, value_name = "DATE")]
         to: String,
-        /// Where to write the zip (`-` for standard output); default:
+        /// Where to write the zip (`-` for standard output). Default: standard output
+        /// when it is a pipe or a file (`… > pack.zip`), else
         /// `parkway-evidence-<unit>-<from>-<to>.zip` in the working folder.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,

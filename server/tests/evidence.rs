@@ -168,6 +168,20 @@ async fn the_cli_exports_and_verify_names_the_edited_file(options: PgPoolOptions
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("controls held"));
 
+    // Without --output, into a pipe: the zip on standard output.
+    let piped = run(&export[..8], Some(KEY));
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let verified = verify(
+        std::io::Cursor::new(piped.stdout),
+        &AuditKey::new(KEY).expect("key"),
+    )
+    .expect("the piped pack verifies");
+    assert_eq!(verified.manifest.exported_by, "system:cli");
+
     let out = run(&["evidence", "verify", &pack_arg], Some(KEY));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -211,6 +225,6 @@ async fn the_cli_exports_and_verify_names_the_edited_file(options: PgPoolOptions
             .fetch_all(&pool)
             .await
             .expect("reads");
-    assert_eq!(audited, ["system:cli"]);
+    assert_eq!(audited, ["system:cli", "system:cli"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -229,9 +229,19 @@ struct SummaryFile<'a> {
     chain: &'a ChainSummary,
 }
 
+/// Packs a replica assembles at once; more wait their turn. Each is CPU and I/O bound
+/// and holds a connection, a page of the chain and the zip's buffers, so queueing
+/// keeps memory flat under a burst of exports without making any slower overall.
+const AT_ONCE: usize = 2;
+static BUILDS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
+
 /// Writes every file in order, then the summary and the signed manifest. With the
 /// replica's services, today's coverage sample is taken first.
 async fn build(job: &Job<'_>, mut pack: PackWriter) -> Result<(EvidenceSummary, Option<Archive>, String)> {
+    let _turn = BUILDS
+        .acquire()
+        .await
+        .map_err(|_| Error::Io(std::io::Error::other("the evidence queue is closed")))?;
     let (pool, key, scope, period) = (job.pool, job.key, &job.scope, job.period);
     if let Some(services) = job.services {
         sample::sample(services).await?;
